@@ -1,0 +1,90 @@
+#include "api/defaults.h"
+
+#include <absl/strings/match.h>
+
+#include "api/quantity.h"
+#include "scheduling.pb.h"
+
+namespace gantry::api {
+namespace {
+
+void DefaultContainer(Container* c) {
+  if (c->image_pull_policy().empty()) {
+    const std::string& image = c->image();
+    size_t slash = image.rfind('/');
+    absl::string_view last = slash == std::string::npos ? absl::string_view(image)
+                                                       : absl::string_view(image).substr(slash + 1);
+    bool latest = last.find(':') == absl::string_view::npos || absl::EndsWith(last, ":latest");
+    c->set_image_pull_policy(latest ? "Always" : "IfNotPresent");
+  }
+  for (auto& port : *c->mutable_ports()) {
+    if (port.protocol().empty()) port.set_protocol("TCP");
+  }
+  // A limit without a request requests the limit.
+  auto* resources = c->mutable_resources();
+  for (const auto& [name, value] : resources->limits()) {
+    if (!resources->requests().contains(name)) (*resources->mutable_requests())[name] = value;
+  }
+}
+
+void DefaultPod(Pod* pod) {
+  PodSpec* spec = pod->mutable_spec();
+  if (spec->restart_policy().empty()) spec->set_restart_policy("Always");
+  if (!spec->has_termination_grace_period_seconds()) spec->set_termination_grace_period_seconds(30);
+  if (spec->scheduler_name().empty()) spec->set_scheduler_name(std::string(kDefaultSchedulerName));
+  for (auto& c : *spec->mutable_containers()) DefaultContainer(&c);
+  for (auto& c : *spec->mutable_init_containers()) DefaultContainer(&c);
+  for (auto& t : *spec->mutable_tolerations()) {
+    if (t.operator_().empty()) t.set_operator_("Equal");
+  }
+  if (pod->status().phase().empty()) pod->mutable_status()->set_phase("Pending");
+  pod->mutable_status()->set_qos_class(QosClassOf(*spec));
+}
+
+bool SameQuantity(const std::string& a, const std::string& b) {
+  auto qa = Quantity::Parse(a);
+  auto qb = Quantity::Parse(b);
+  return qa.ok() && qb.ok() && *qa == *qb;
+}
+
+}  // namespace
+
+std::string QosClassOf(const PodSpec& spec) {
+  bool any = false;
+  bool guaranteed = true;
+  auto check = [&](const Container& c) {
+    const auto& req = c.resources().requests();
+    const auto& lim = c.resources().limits();
+    if (!req.empty() || !lim.empty()) any = true;
+    for (const char* r : {"cpu", "memory"}) {
+      auto l = lim.find(r);
+      auto q = req.find(r);
+      if (l == lim.end() || q == req.end() || !SameQuantity(l->second, q->second)) guaranteed = false;
+    }
+  };
+  for (const auto& c : spec.containers()) check(c);
+  for (const auto& c : spec.init_containers()) check(c);
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+void ApplyDefaults(const KindInfo& kind, google::protobuf::Message* object) {
+  if (kind.kind == "Pod") {
+    DefaultPod(static_cast<Pod*>(object));
+  } else if (kind.kind == "Namespace") {
+    auto* ns = static_cast<Namespace*>(object);
+    if (ns->status().phase().empty()) ns->mutable_status()->set_phase("Active");
+  } else if (kind.kind == "PriorityClass") {
+    auto* pc = static_cast<PriorityClass*>(object);
+    if (pc->preemption_policy().empty()) pc->set_preemption_policy("PreemptLowerPriority");
+  } else if (kind.kind == "PodGroup") {
+    auto* pg = static_cast<PodGroup*>(object);
+    if (pg->status().phase().empty()) pg->mutable_status()->set_phase("Pending");
+  } else if (kind.kind == "Event") {
+    auto* ev = static_cast<Event*>(object);
+    if (ev->type().empty()) ev->set_type("Normal");
+    if (ev->count() == 0) ev->set_count(1);
+  }
+}
+
+}  // namespace gantry::api

@@ -1,0 +1,20 @@
+// Server-side defaulting, applied on create and update before validation.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <string>
+
+#include "api/kinds.h"
+#include "core.pb.h"
+
+namespace gantry::api {
+
+inline constexpr absl::string_view kDefaultSchedulerName = "gantry";
+
+void ApplyDefaults(const KindInfo& kind, google::protobuf::Message* object);
+
+// Guaranteed, Burstable or BestEffort, as Kubernetes computes it.
+std::string QosClassOf(const PodSpec& spec);
+
+}  // namespace gantry::api

@@ -1,0 +1,37 @@
+// Kubernetes-shaped JSON <-> protobuf, driven by reflection over the schema in
+// src/api/proto. Unlike protobuf's own JSON mapping this prints int64 as JSON
+// numbers, accepts numbers for quantities, and reports unknown fields by path
+// instead of failing on them.
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <google/protobuf/message.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "api/kinds.h"
+
+namespace gantry::api {
+
+// Fills `out` from `in`. Type mismatches are BadRequest errors naming the
+// field path; unknown fields are appended to `unknown_fields` (as paths) and
+// skipped. At the top level "apiVersion" and "kind" are not fields.
+absl::Status DecodeJson(const nlohmann::json& in, google::protobuf::Message* out,
+                        std::vector<std::string>* unknown_fields);
+
+// Encodes the set fields of `message`.
+nlohmann::json EncodeJson(const google::protobuf::Message& message);
+
+// EncodeJson plus apiVersion and kind.
+nlohmann::json EncodeObject(const KindInfo& kind, const google::protobuf::Message& object);
+
+// Decodes a whole object of `kind`, checking that apiVersion/kind (when
+// present) name that kind.
+absl::Status DecodeObject(const KindInfo& kind, const nlohmann::json& in,
+                          google::protobuf::Message* out, std::vector<std::string>* unknown_fields);
+
+}  // namespace gantry::api

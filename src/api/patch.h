@@ -1,0 +1,22 @@
+// PATCH bodies applied to an object's JSON form: JSON merge patch (RFC 7386),
+// JSON patch (RFC 6902) and Kubernetes' strategic merge patch for the fields
+// kubectl apply touches (lists merged by their key, `$patch`,
+// `$setElementOrder`, `$deleteFromPrimitiveList`, `$retainKeys`).
+#pragma once
+
+#include <absl/status/status.h>
+
+#include <nlohmann/json.hpp>
+
+namespace gantry::api {
+
+absl::Status ApplyMergePatch(nlohmann::json& doc, const nlohmann::json& patch);
+absl::Status ApplyJsonPatch(nlohmann::json& doc, const nlohmann::json& patch);
+absl::Status ApplyStrategicMergePatch(nlohmann::json& doc, const nlohmann::json& patch);
+
+// The strategic merge patch that turns an object last applied as `original`
+// into `modified` (what kubectl's client-side apply sends): fields dropped
+// from the manifest become nulls, list items dropped become `$patch: delete`.
+nlohmann::json ThreeWayPatch(const nlohmann::json& original, const nlohmann::json& modified);
+
+}  // namespace gantry::api

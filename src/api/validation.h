@@ -1,0 +1,19 @@
+// Validation of objects before they are stored. Errors are 422 Invalid
+// with one cause per offending field, as Kubernetes reports them.
+#pragma once
+
+#include <absl/status/status.h>
+#include <google/protobuf/message.h>
+
+#include "api/kinds.h"
+
+namespace gantry::api {
+
+// `old` is the stored object on update, nullptr on create.
+absl::Status Validate(const KindInfo& kind, const google::protobuf::Message& object,
+                      const google::protobuf::Message* old);
+
+bool IsDns1123Label(absl::string_view s);
+bool IsDns1123Subdomain(absl::string_view s);
+
+}  // namespace gantry::api

@@ -1,0 +1,24 @@
+// YAML and JSON documents to nlohmann::json, with YAML scalars typed the way
+// Kubernetes' YAML reader types them (so `cpu: 1` is a number, `"1"` a string).
+#pragma once
+
+#include <absl/status/statusor.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <absl/strings/string_view.h>
+#include <vector>
+
+namespace gantry::api {
+
+// One document: JSON when it parses as JSON, YAML otherwise.
+absl::StatusOr<nlohmann::json> ParseDocument(absl::string_view text);
+
+// Every non-empty document of a multi-document YAML stream (or one JSON value;
+// a JSON/YAML "List" kind is expanded into its items).
+absl::StatusOr<std::vector<nlohmann::json>> ParseDocuments(absl::string_view text);
+
+std::string ToYaml(const nlohmann::json& value);
+
+}  // namespace gantry::api

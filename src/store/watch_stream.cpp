@@ -1,0 +1,79 @@
+#include "store/watch_stream.h"
+
+#include "api/errors.h"
+#include "api/object_meta.h"
+
+namespace gantry::store {
+
+const char* WatchEventTypeName(WatchEvent::Type type) {
+  switch (type) {
+    case WatchEvent::Type::kAdded: return "ADDED";
+    case WatchEvent::Type::kModified: return "MODIFIED";
+    case WatchEvent::Type::kDeleted: return "DELETED";
+  }
+  return "ERROR";
+}
+
+WatchStream::WatchStream(const api::KindInfo& kind, std::string namespace_,
+                         api::LabelMatcher labels, api::FieldSelector fields, size_t max_queued)
+    : kind_(kind),
+      namespace_(std::move(namespace_)),
+      labels_(std::move(labels)),
+      fields_(std::move(fields)),
+      max_queued_(max_queued) {}
+
+bool WatchStream::Selected(const google::protobuf::Message& object) const {
+  const api::ObjectMeta& meta = api::MetaOf(object);
+  if (!namespace_.empty() && meta.namespace_() != namespace_) return false;
+  return labels_.Matches(meta.labels()) && fields_.Matches(object);
+}
+
+void WatchStream::Offer(WatchEvent::Type type,
+                        const std::shared_ptr<const google::protobuf::Message>& object,
+                        const std::shared_ptr<const google::protobuf::Message>& previous,
+                        int64_t revision) {
+  bool now = Selected(*object);
+  bool before = previous != nullptr && Selected(*previous);
+  if (type == WatchEvent::Type::kModified) {
+    if (now && !before) type = WatchEvent::Type::kAdded;
+    if (!now && before) {
+      type = WatchEvent::Type::kDeleted;
+      now = true;
+    }
+  }
+  if (!now) return;
+  absl::MutexLock lock(&mu_);
+  if (!end_.ok()) return;
+  if (queue_.size() >= max_queued_) {
+    queue_.clear();
+    end_ = api::ExpiredError("watch consumer fell too far behind; relist");
+    return;
+  }
+  queue_.push_back({type, object, revision});
+}
+
+absl::StatusOr<bool> WatchStream::Next(WatchEvent* event, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || !end_.ok(); };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  if (!queue_.empty()) {
+    *event = std::move(queue_.front());
+    queue_.pop_front();
+    return true;
+  }
+  if (!end_.ok()) return end_;
+  return false;
+}
+
+void WatchStream::Cancel() {
+  absl::MutexLock lock(&mu_);
+  if (end_.ok()) end_ = absl::CancelledError("watch cancelled");
+  queue_.clear();
+}
+
+bool WatchStream::ended() const {
+  absl::MutexLock lock(&mu_);
+  return !end_.ok();
+}
+
+}  // namespace gantry::store

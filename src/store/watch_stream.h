@@ -1,0 +1,63 @@
+// One watcher's queue of events. The store pushes under its own lock and
+// never blocks on a consumer: a consumer that falls too far behind is ended
+// with an Expired error, as the Kubernetes watch cache does, and relists.
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
+#include <google/protobuf/message.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "api/field_selector.h"
+#include "api/kinds.h"
+#include "api/label_selector.h"
+
+namespace gantry::store {
+
+struct WatchEvent {
+  enum class Type { kAdded, kModified, kDeleted };
+  Type type = Type::kAdded;
+  std::shared_ptr<const google::protobuf::Message> object;
+  int64_t revision = 0;
+};
+
+const char* WatchEventTypeName(WatchEvent::Type type);
+
+class WatchStream {
+ public:
+  WatchStream(const api::KindInfo& kind, std::string namespace_, api::LabelMatcher labels,
+              api::FieldSelector fields, size_t max_queued);
+
+  // Waits up to `timeout` for the next event. Returns false on timeout; an
+  // error once the stream has ended (cancelled, or fell behind).
+  absl::StatusOr<bool> Next(WatchEvent* event, absl::Duration timeout);
+  void Cancel();
+
+  const api::KindInfo& kind() const { return kind_; }
+
+  // Store side: filters by namespace and selectors (turning a change that
+  // leaves or enters the selection into DELETED / ADDED) and queues.
+  void Offer(WatchEvent::Type type, const std::shared_ptr<const google::protobuf::Message>& object,
+             const std::shared_ptr<const google::protobuf::Message>& previous, int64_t revision);
+  bool ended() const;
+
+ private:
+  bool Selected(const google::protobuf::Message& object) const;
+
+  const api::KindInfo& kind_;
+  const std::string namespace_;
+  const api::LabelMatcher labels_;
+  const api::FieldSelector fields_;
+  const size_t max_queued_;
+
+  mutable absl::Mutex mu_;
+  std::deque<WatchEvent> queue_ ABSL_GUARDED_BY(mu_);
+  absl::Status end_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gantry::store
