@@ -1,0 +1,53 @@
+// The HTTPS API server: bearer-token authentication, routing to discovery,
+// health, metrics and resource handlers, request metrics, graceful stop.
+#pragma once
+
+#include <absl/status/statusor.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+
+namespace httplib {
+class SSLServer;
+}
+
+namespace gantry::apiserver {
+
+class ResourceHandlers;
+
+class ApiServer {
+ public:
+  struct Options {
+    std::string bind_address = "0.0.0.0";
+    int port = 6443;  // 0: the kernel chooses
+    std::string cert_path;
+    std::string key_path;
+    std::vector<std::string> tokens;  // accepted bearer tokens
+    int threads = 128;                // each open watch holds one
+  };
+
+  ApiServer(Options options, store::Store& store);
+  ~ApiServer();
+
+  // Binds and starts serving on a thread of its own; returns the bound port.
+  absl::StatusOr<int> Start();
+  // Stops accepting, ends watch streams, waits for in-flight requests.
+  void Stop();
+
+ private:
+  bool Authenticated(const std::string& authorization) const;
+
+  const Options options_;
+  store::Store& store_;
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<ResourceHandlers> handlers_;
+  std::unique_ptr<httplib::SSLServer> server_;
+  std::jthread serve_thread_;
+};
+
+}  // namespace gantry::apiserver

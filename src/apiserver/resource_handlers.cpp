@@ -1,0 +1,583 @@
+#include "apiserver/resource_handlers.h"
+
+#include <absl/strings/match.h>
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <absl/strings/str_join.h>
+#include <absl/time/clock.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "api/defaults.h"
+#include "api/errors.h"
+#include "api/json_codec.h"
+#include "api/object_meta.h"
+#include "api/patch.h"
+#include "api/validation.h"
+#include "api/yaml_json.h"
+#include "apiserver/status_response.h"
+#include "apiserver/table_printers.h"
+#include "common/log_format.h"
+#include "common/metrics.h"
+#include "common/time_format.h"
+#include "core.pb.h"
+
+namespace gantry::apiserver {
+namespace {
+
+using google::protobuf::Message;
+using nlohmann::json;
+
+metrics::Gauge& OpenWatches() {
+  static metrics::Gauge& g =
+      metrics::DefaultRegistry().AddGauge("gantry_apiserver_open_watches", "Open HTTP watch streams.").WithLabels({});
+  return g;
+}
+
+void WriteJson(httplib::Response& res, int code, const json& body) {
+  res.status = code;
+  res.set_content(body.dump(), "application/json");
+}
+
+void WriteError(httplib::Response& res, const absl::Status& status) {
+  json body = StatusObject(status);
+  WriteJson(res, body["code"].get<int>(), body);
+}
+
+std::string Param(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : std::string();
+}
+
+bool WantsTable(const httplib::Request& req) {
+  return absl::StrContains(req.get_header_value("Accept"), "as=Table");
+}
+
+TableObjects TableInclude(const httplib::Request& req) {
+  std::string include = Param(req, "includeObject");
+  if (include == "Object") return TableObjects::kObject;
+  if (include == "None") return TableObjects::kNone;
+  return TableObjects::kMetadata;
+}
+
+std::string NewUid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t a = rng();
+  uint64_t b = rng();
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
+                         b & 0xffffffffffffULL);
+}
+
+std::string RandomSuffix() {
+  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::string out;
+  for (int i = 0; i < 5; ++i) out.push_back(kAlphabet[rng() % (sizeof(kAlphabet) - 1)]);
+  return out;
+}
+
+bool HasStatus(const api::KindInfo& kind) {
+  return kind.prototype->GetDescriptor()->FindFieldByName("status") != nullptr;
+}
+
+// The request body as JSON: strict JSON for JSON content types, YAML otherwise.
+absl::StatusOr<json> ParseBody(const httplib::Request& req) {
+  if (req.body.empty()) return api::BadRequestError("the request body is empty");
+  std::string type = req.get_header_value("Content-Type");
+  if (absl::StrContains(type, "yaml")) return api::ParseDocument(req.body);
+  json j = json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) {
+    try {
+      json strict = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+      return api::BadRequestError(absl::StrCat("malformed JSON body: ", e.what()));
+    }
+  }
+  return j;
+}
+
+// Decodes into `out` and applies fieldValidation (Strict, Warn (default), Ignore).
+absl::Status DecodeWithValidation(const httplib::Request& req, httplib::Response& res,
+                                  const api::KindInfo& kind, const json& body, Message* out) {
+  std::vector<std::string> unknown;
+  absl::Status s = api::DecodeObject(kind, body, out, &unknown);
+  if (!s.ok()) return s;
+  std::string mode = Param(req, "fieldValidation");
+  if (unknown.empty() || mode == "Ignore") return absl::OkStatus();
+  if (mode == "Strict") {
+    std::vector<std::string> quoted;
+    for (const auto& u : unknown) quoted.push_back(absl::StrCat("unknown field \"", u, "\""));
+    return api::BadRequestError(absl::StrCat("strict decoding error: ", absl::StrJoin(quoted, ", ")));
+  }
+  std::vector<std::string> warnings;
+  for (const auto& u : unknown) warnings.push_back(absl::StrCat("299 - \"unknown field \\\"", u, "\\\"\""));
+  res.set_header("Warning", absl::StrJoin(warnings, ", "));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<store::ListOptions> ListOptionsFrom(const httplib::Request& req, const ResourcePath& path) {
+  store::ListOptions opts;
+  opts.namespace_ = path.namespace_;
+  auto labels = api::LabelMatcher::Parse(Param(req, "labelSelector"));
+  if (!labels.ok()) return api::BadRequestError(labels.status().message());
+  opts.labels = *std::move(labels);
+  auto fields = api::FieldSelector::Parse(Param(req, "fieldSelector"));
+  if (!fields.ok()) return fields.status();
+  if (auto s = fields->CheckFields(*path.kind->prototype); !s.ok()) return s;
+  opts.fields = *std::move(fields);
+  return opts;
+}
+
+struct DeleteRequest {
+  std::optional<int64_t> grace;
+  store::Preconditions preconditions;
+};
+
+// DeleteOptions from the JSON body (kubectl may send protobuf, which carries
+// nothing we need and is ignored) and the query string.
+absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const httplib::Request& req) {
+  DeleteRequest out;
+  if (!req.body.empty() && absl::StrContains(req.get_header_value("Content-Type"), "json")) {
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return api::BadRequestError("malformed DeleteOptions body");
+    if (body.contains("gracePeriodSeconds") && body["gracePeriodSeconds"].is_number_integer()) {
+      out.grace = body["gracePeriodSeconds"].get<int64_t>();
+    }
+    if (body.contains("preconditions") && body["preconditions"].is_object()) {
+      out.preconditions.uid = body["preconditions"].value("uid", "");
+      out.preconditions.resource_version = body["preconditions"].value("resourceVersion", "");
+    }
+  }
+  if (std::string g = Param(req, "gracePeriodSeconds"); !g.empty()) {
+    int64_t v;
+    if (!absl::SimpleAtoi(g, &v)) return api::BadRequestError("gracePeriodSeconds must be an integer");
+    out.grace = v;
+  }
+  return out;
+}
+
+json EncodeList(const api::KindInfo& kind, const store::ListResult& list) {
+  json items = json::array();
+  for (const auto& item : list.items) items.push_back(api::EncodeObject(kind, *item));
+  return {{"kind", kind.ListKind()},
+          {"apiVersion", kind.ApiVersion()},
+          {"metadata", {{"resourceVersion", std::to_string(list.revision)}}},
+          {"items", std::move(items)}};
+}
+
+}  // namespace
+
+ResourceHandlers::ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping)
+    : store_(store), admission_(store), stopping_(stopping) {}
+
+void ResourceHandlers::Handle(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  const std::string& m = req.method;
+  const std::string& sub = path.subresource;
+  if (sub.empty() || sub == "status") {
+    if (m == "GET" && !path.name.empty()) return Get(req, res, path);
+    if (m == "GET" && sub.empty()) return Param(req, "watch") == "true" || Param(req, "watch") == "1" ? Watch(req, res, path) : List(req, res, path);
+    if (m == "POST" && path.name.empty()) return Create(req, res, path);
+    if (m == "PUT" && !path.name.empty()) return Update(req, res, path);
+    if (m == "PATCH" && !path.name.empty()) return Patch(req, res, path);
+    if (m == "DELETE" && !path.name.empty() && sub.empty()) return Delete(req, res, path);
+  } else if (path.kind->kind == "Pod" && !path.name.empty() && m == "POST") {
+    if (sub == "binding") return Bind(req, res, path);
+    if (sub == "eviction") return Evict(req, res, path);
+  }
+  WriteError(res, api::MethodNotSupportedError(sub.empty() ? std::string(path.kind->resource)
+                                                            : absl::StrCat(path.kind->resource, "/", sub),
+                                               m));
+}
+
+void ResourceHandlers::Get(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  auto object = store_.Get(*path.kind, path.namespace_, path.name);
+  if (!object.ok()) return WriteError(res, object.status());
+  if (WantsTable(req)) {
+    return WriteJson(res, 200, ToTable(*path.kind, {*object}, TableInclude(req), true,
+                                       api::MetaOf(**object).resource_version()));
+  }
+  WriteJson(res, 200, api::EncodeObject(*path.kind, **object));
+}
+
+void ResourceHandlers::List(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  auto opts = ListOptionsFrom(req, path);
+  if (!opts.ok()) return WriteError(res, opts.status());
+  auto list = store_.List(*path.kind, *opts);
+  if (!list.ok()) return WriteError(res, list.status());
+  if (WantsTable(req)) {
+    return WriteJson(res, 200, ToTable(*path.kind, list->items, TableInclude(req), true,
+                                       std::to_string(list->revision)));
+  }
+  WriteJson(res, 200, EncodeList(*path.kind, *list));
+}
+
+void ResourceHandlers::Watch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  auto opts = ListOptionsFrom(req, path);
+  if (!opts.ok()) return WriteError(res, opts.status());
+  int64_t from = 0;
+  if (std::string rv = Param(req, "resourceVersion"); !rv.empty() && !absl::SimpleAtoi(rv, &from)) {
+    return WriteError(res, api::BadRequestError(absl::StrCat("invalid resourceVersion \"", rv, "\"")));
+  }
+  int64_t timeout_seconds = 1800;
+  if (std::string t = Param(req, "timeoutSeconds"); !t.empty() && !absl::SimpleAtoi(t, &timeout_seconds)) {
+    return WriteError(res, api::BadRequestError("timeoutSeconds must be an integer"));
+  }
+  auto stream = store_.Watch(*path.kind, *std::move(opts), from);
+
+  struct WatchState {
+    std::shared_ptr<store::WatchStream> stream;
+    absl::Status start_error;
+    absl::Time deadline;
+    absl::Time next_bookmark;
+    bool bookmarks;
+    bool table;
+    TableObjects include;
+    bool first = true;
+    const api::KindInfo* kind;
+  };
+  auto state = std::make_shared<WatchState>();
+  state->stream = stream.ok() ? *stream : nullptr;
+  state->start_error = stream.status();
+  state->deadline = absl::Now() + absl::Seconds(timeout_seconds);
+  state->bookmarks = Param(req, "allowWatchBookmarks") == "true";
+  state->next_bookmark = absl::Now() + absl::Seconds(30);
+  state->table = WantsTable(req);
+  state->include = TableInclude(req);
+  state->kind = path.kind;
+  OpenWatches().Add(1);
+
+  res.set_chunked_content_provider(
+      "application/json",
+      [this, state](size_t, httplib::DataSink& sink) {
+        auto emit = [&](const json& event) {
+          std::string line = event.dump();
+          line.push_back('\n');
+          return sink.write(line.data(), line.size());
+        };
+        if (!state->start_error.ok()) {
+          emit({{"type", "ERROR"}, {"object", StatusObject(state->start_error)}});
+          sink.done();
+          return true;
+        }
+        std::string batch;
+        while (!stopping_.load() && absl::Now() < state->deadline) {
+          store::WatchEvent event;
+          auto got = state->stream->Next(&event, batch.empty() ? absl::Seconds(1) : absl::ZeroDuration());
+          if (!got.ok()) {
+            if (!batch.empty() && !sink.write(batch.data(), batch.size())) return false;
+            if (got.status().code() != absl::StatusCode::kCancelled) {
+              emit({{"type", "ERROR"}, {"object", StatusObject(got.status())}});
+            }
+            sink.done();
+            return true;
+          }
+          if (*got) {
+            json object;
+            if (state->table) {
+              object = ToTable(*state->kind, {event.object}, state->include, state->first,
+                               std::to_string(event.revision));
+              state->first = false;
+            } else {
+              object = api::EncodeObject(*state->kind, *event.object);
+            }
+            absl::StrAppend(&batch, json{{"type", store::WatchEventTypeName(event.type)}, {"object", object}}.dump(), "\n");
+            if (batch.size() < (1 << 16)) continue;
+          }
+          if (!batch.empty()) return sink.write(batch.data(), batch.size());
+          if (!sink.is_writable()) return false;
+          if (state->bookmarks && absl::Now() >= state->next_bookmark) {
+            state->next_bookmark = absl::Now() + absl::Seconds(30);
+            json bookmark = {{"kind", std::string(state->kind->kind)},
+                             {"apiVersion", state->kind->ApiVersion()},
+                             {"metadata", {{"resourceVersion", std::to_string(store_.CurrentRevision())}}}};
+            if (!emit({{"type", "BOOKMARK"}, {"object", bookmark}})) return false;
+          }
+        }
+        sink.done();
+        return true;
+      },
+      [state](bool) {
+        if (state->stream) state->stream->Cancel();
+        OpenWatches().Add(-1);
+      });
+}
+
+absl::StatusOr<store::ObjectPtr> ResourceHandlers::CreateObject(const ResourcePath& path,
+                                                                std::unique_ptr<Message> object) {
+  const api::KindInfo& kind = *path.kind;
+  api::ObjectMeta* meta = api::MutableMetaOf(object.get());
+  if (kind.namespaced) {
+    if (!meta->namespace_().empty() && meta->namespace_() != path.namespace_) {
+      return api::BadRequestError("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    meta->set_namespace_(path.namespace_);
+  } else {
+    meta->clear_namespace_();
+  }
+  if (meta->name().empty() && !meta->generate_name().empty()) {
+    meta->set_name(absl::StrCat(meta->generate_name(), RandomSuffix()));
+  }
+  meta->set_uid(NewUid());
+  meta->set_creation_timestamp(NowRfc3339());
+  meta->set_generation(1);
+  meta->clear_resource_version();
+  meta->clear_deletion_timestamp();
+  meta->clear_deletion_grace_period_seconds();
+  if (kind.kind == "Pod") static_cast<api::Pod*>(object.get())->clear_status();
+  api::ApplyDefaults(kind, object.get());
+  if (auto s = api::Validate(kind, *object, nullptr); !s.ok()) return s;
+  if (auto s = admission_.AdmitCreate(kind, object.get()); !s.ok()) return s;
+  return store_.Create(kind, std::move(object));
+}
+
+void ResourceHandlers::Create(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  if (path.kind->namespaced && path.namespace_.empty()) {
+    return WriteError(res, api::BadRequestError("a namespaced object must be created under /namespaces/{namespace}/"));
+  }
+  auto body = ParseBody(req);
+  if (!body.ok()) return WriteError(res, body.status());
+  auto object = path.kind->New();
+  if (auto s = DecodeWithValidation(req, res, *path.kind, *body, object.get()); !s.ok()) return WriteError(res, s);
+  auto created = CreateObject(path, std::move(object));
+  if (!created.ok()) return WriteError(res, created.status());
+  WriteJson(res, 201, api::EncodeObject(*path.kind, **created));
+}
+
+absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourcePath& path,
+                                                                 std::unique_ptr<Message> incoming,
+                                                                 const store::ObjectPtr& current_ptr) {
+  const Message& current = *current_ptr;
+  const api::KindInfo& kind = *path.kind;
+  api::ObjectMeta* meta = api::MutableMetaOf(incoming.get());
+  if (meta->name() != path.name) {
+    return api::BadRequestError(absl::StrCat("the name of the object (", meta->name(),
+                                             ") does not match the name on the URL (", path.name, ")"));
+  }
+  if (kind.namespaced) meta->set_namespace_(path.namespace_);
+  const api::ObjectMeta& before = api::MetaOf(current);
+  if (!meta->uid().empty() && meta->uid() != before.uid()) {
+    return api::ConflictError(kind.resource, path.name, "Precondition failed: UID in object meta does not match");
+  }
+  std::unique_ptr<Message> result;
+  const auto* status_field = kind.prototype->GetDescriptor()->FindFieldByName("status");
+  const auto* spec_field = kind.prototype->GetDescriptor()->FindFieldByName("spec");
+  if (path.subresource == "status") {
+    // Only status changes through /status; everything else stays as stored.
+    result.reset(current.New());
+    result->CopyFrom(current);
+    result->GetReflection()->MutableMessage(result.get(), status_field)
+        ->CopyFrom(incoming->GetReflection()->GetMessage(*incoming, status_field));
+    api::MutableMetaOf(result.get())->set_resource_version(meta->resource_version());
+  } else {
+    result = std::move(incoming);
+    if (HasStatus(kind) && kind.kind != "PriorityClass") {
+      result->GetReflection()->MutableMessage(result.get(), status_field)
+          ->CopyFrom(current.GetReflection()->GetMessage(current, status_field));
+    }
+    api::ObjectMeta* m = api::MutableMetaOf(result.get());
+    m->set_uid(before.uid());
+    m->set_creation_timestamp(before.creation_timestamp());
+    m->set_deletion_timestamp(before.deletion_timestamp());
+    if (before.has_deletion_grace_period_seconds()) {
+      m->set_deletion_grace_period_seconds(before.deletion_grace_period_seconds());
+    } else {
+      m->clear_deletion_grace_period_seconds();
+    }
+    bool spec_changed = spec_field != nullptr &&
+                        !google::protobuf::util::MessageDifferencer::Equals(
+                            result->GetReflection()->GetMessage(*result, spec_field),
+                            current.GetReflection()->GetMessage(current, spec_field));
+    m->set_generation(before.generation() + (spec_changed ? 1 : 0));
+  }
+  api::ApplyDefaults(kind, result.get());
+  if (auto s = api::Validate(kind, *result, &current); !s.ok()) return s;
+  // A write that changes nothing is not a write: no new revision, no event.
+  const std::string& expected = api::MetaOf(*result).resource_version();
+  if (expected.empty() || expected == before.resource_version()) {
+    api::MutableMetaOf(result.get())->set_resource_version(before.resource_version());
+    if (google::protobuf::util::MessageDifferencer::Equals(*result, current)) {
+      return current_ptr;
+    }
+    api::MutableMetaOf(result.get())->set_resource_version(expected);
+  }
+  return store_.Update(kind, std::move(result));
+}
+
+void ResourceHandlers::Update(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return WriteError(res, body.status());
+  auto incoming = path.kind->New();
+  if (auto s = DecodeWithValidation(req, res, *path.kind, *body, incoming.get()); !s.ok()) return WriteError(res, s);
+  auto current = store_.Get(*path.kind, path.namespace_, path.name);
+  if (!current.ok()) return WriteError(res, current.status());
+  auto updated = ReplaceObject(path, std::move(incoming), *current);
+  if (!updated.ok()) return WriteError(res, updated.status());
+  WriteJson(res, 200, api::EncodeObject(*path.kind, **updated));
+}
+
+void ResourceHandlers::Patch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  std::string type = req.get_header_value("Content-Type");
+  bool apply = absl::StrContains(type, "apply-patch");
+  absl::StatusOr<json> patch = apply ? api::ParseDocument(req.body) : ParseBody(req);
+  if (!patch.ok()) return WriteError(res, patch.status());
+  bool pinned_version = patch->is_object() && patch->contains("metadata") &&
+                        (*patch)["metadata"].is_object() && (*patch)["metadata"].contains("resourceVersion");
+  // Retried on conflict like Kubernetes' GuaranteedUpdate, unless the patch
+  // itself pins a resourceVersion.
+  for (int attempt = 0;; ++attempt) {
+    auto current = store_.Get(*path.kind, path.namespace_, path.name);
+    if (!current.ok() && apply && current.status().code() == absl::StatusCode::kNotFound && path.subresource.empty()) {
+      auto object = path.kind->New();
+      if (auto s = DecodeWithValidation(req, res, *path.kind, *patch, object.get()); !s.ok()) return WriteError(res, s);
+      auto created = CreateObject(path, std::move(object));
+      if (!created.ok()) return WriteError(res, created.status());
+      return WriteJson(res, 201, api::EncodeObject(*path.kind, **created));
+    }
+    if (!current.ok()) return WriteError(res, current.status());
+    json doc = api::EncodeObject(*path.kind, **current);
+    absl::Status applied;
+    if (absl::StrContains(type, "json-patch")) {
+      applied = api::ApplyJsonPatch(doc, *patch);
+    } else if (absl::StrContains(type, "merge-patch")) {
+      applied = api::ApplyMergePatch(doc, *patch);
+    } else if (absl::StrContains(type, "strategic-merge-patch") || apply) {
+      applied = api::ApplyStrategicMergePatch(doc, *patch);
+    } else {
+      json status = StatusObject(api::BadRequestError(absl::StrCat("the patch content type \"", type, "\" is not supported")));
+      status["code"] = 415;
+      status["reason"] = "UnsupportedMediaType";
+      return WriteJson(res, 415, status);
+    }
+    if (!applied.ok()) return WriteError(res, applied);
+    auto incoming = path.kind->New();
+    if (auto s = DecodeWithValidation(req, res, *path.kind, doc, incoming.get()); !s.ok()) return WriteError(res, s);
+    auto updated = ReplaceObject(path, std::move(incoming), *current);
+    if (updated.ok()) return WriteJson(res, 200, api::EncodeObject(*path.kind, **updated));
+    if (api::DetailsOf(updated.status()).reason != "Conflict" || pinned_version || attempt >= 8) {
+      return WriteError(res, updated.status());
+    }
+  }
+}
+
+absl::StatusOr<store::ObjectPtr> ResourceHandlers::DeleteObject(const ResourcePath& path,
+                                                                std::optional<int64_t> grace,
+                                                                store::Preconditions preconditions) {
+  const api::KindInfo& kind = *path.kind;
+  if (kind.kind == "Namespace") {
+    if (path.name == "default" || path.name == "kube-system" || path.name == "kube-public") {
+      return absl::PermissionDeniedError(absl::StrCat("namespaces \"", path.name, "\" is forbidden: this namespace may not be deleted"));
+    }
+    if (auto s = DeleteNamespaceContents(path.name); !s.ok()) return s;
+  }
+  if (kind.kind == "Pod") {
+    auto current = store_.Get(kind, path.namespace_, path.name);
+    if (!current.ok()) return current.status();
+    const auto& pod = static_cast<const api::Pod&>(**current);
+    int64_t period = grace.value_or(pod.spec().termination_grace_period_seconds());
+    if (!pod.spec().node_name().empty() && period > 0) {
+      if (!pod.metadata().deletion_timestamp().empty()) return *current;  // already terminating
+      auto marked = std::make_unique<api::Pod>(pod);
+      marked->mutable_metadata()->set_deletion_timestamp(Rfc3339(absl::Now() + absl::Seconds(period)));
+      marked->mutable_metadata()->set_deletion_grace_period_seconds(period);
+      if (!preconditions.uid.empty() && preconditions.uid != pod.metadata().uid()) {
+        return api::ConflictError("pods", path.name, "Precondition failed: UID in precondition does not match");
+      }
+      return store_.Update(kind, std::move(marked));
+    }
+  }
+  return store_.Delete(kind, path.namespace_, path.name, std::move(preconditions));
+}
+
+absl::Status ResourceHandlers::DeleteNamespaceContents(const std::string& namespace_) {
+  std::vector<store::WriteOp> ops;
+  for (const api::KindInfo& kind : api::AllKinds()) {
+    if (!kind.namespaced) continue;
+    store::ListOptions opts;
+    opts.namespace_ = namespace_;
+    auto list = store_.List(kind, opts);
+    if (!list.ok()) return list.status();
+    for (const auto& item : list->items) {
+      ops.push_back({store::WriteOp::Type::kDelete, &kind, namespace_, api::MetaOf(*item).name(), nullptr, {}});
+    }
+  }
+  if (ops.empty()) return absl::OkStatus();
+  for (auto& result : store_.Commit(std::move(ops))) {
+    if (!result.ok() && result.status().code() != absl::StatusCode::kNotFound) return result.status();
+  }
+  return absl::OkStatus();
+}
+
+void ResourceHandlers::Delete(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  auto options = DeleteOptionsFrom(req);
+  if (!options.ok()) return WriteError(res, options.status());
+  auto deleted = DeleteObject(path, options->grace, options->preconditions);
+  if (!deleted.ok()) return WriteError(res, deleted.status());
+  WriteJson(res, 200, api::EncodeObject(*path.kind, **deleted));
+}
+
+void ResourceHandlers::Bind(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return WriteError(res, body.status());
+  api::Binding binding;
+  if (auto s = api::DecodeJson(*body, &binding, nullptr); !s.ok()) return WriteError(res, s);
+  const std::string& node = binding.target().name();
+  if (node.empty()) {
+    return WriteError(res, api::InvalidError("Binding", path.name, {api::RequiredCause("target.name")}));
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto current = store_.Get(*path.kind, path.namespace_, path.name);
+    if (!current.ok()) return WriteError(res, current.status());
+    const auto& pod = static_cast<const api::Pod&>(**current);
+    if (!binding.metadata().uid().empty() && binding.metadata().uid() != pod.metadata().uid()) {
+      return WriteError(res, api::ConflictError("pods", path.name, "the pod was recreated"));
+    }
+    if (!pod.metadata().deletion_timestamp().empty()) {
+      return WriteError(res, api::ConflictError("pods", path.name, "the pod is being deleted"));
+    }
+    if (!pod.spec().node_name().empty()) {
+      return WriteError(res, api::ConflictError("pods", path.name,
+                                                absl::StrCat("pod ", path.name, " is already assigned to node \"",
+                                                             pod.spec().node_name(), "\"")));
+    }
+    auto bound = std::make_unique<api::Pod>(pod);
+    bound->mutable_spec()->set_node_name(node);
+    api::PodCondition* cond = nullptr;
+    for (auto& c : *bound->mutable_status()->mutable_conditions()) {
+      if (c.type() == "PodScheduled") cond = &c;
+    }
+    if (cond == nullptr) cond = bound->mutable_status()->add_conditions();
+    cond->set_type("PodScheduled");
+    cond->set_status("True");
+    cond->clear_reason();
+    cond->clear_message();
+    cond->set_last_transition_time(NowRfc3339());
+    auto updated = store_.Update(*path.kind, std::move(bound));
+    if (updated.ok()) return WriteJson(res, 201, SuccessStatus());
+    if (api::DetailsOf(updated.status()).reason != "Conflict") return WriteError(res, updated.status());
+  }
+  WriteError(res, api::ConflictError("pods", path.name, "too many concurrent changes"));
+}
+
+void ResourceHandlers::Evict(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  std::optional<int64_t> grace;
+  if (!req.body.empty()) {
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_object() && body.contains("deleteOptions") && body["deleteOptions"].is_object() &&
+        body["deleteOptions"].contains("gracePeriodSeconds")) {
+      grace = body["deleteOptions"]["gracePeriodSeconds"].get<int64_t>();
+    }
+  }
+  ResourcePath target = path;
+  target.subresource.clear();
+  auto deleted = DeleteObject(target, grace, {});
+  if (!deleted.ok()) return WriteError(res, deleted.status());
+  json status = SuccessStatus();
+  status["code"] = 201;
+  WriteJson(res, 201, status);
+}
+
+}  // namespace gantry::apiserver

@@ -1,0 +1,51 @@
+// The REST verbs on resources: get, list, watch, create, update, patch,
+// delete, and the pods/status, pods/binding and pods/eviction subresources.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+
+#include "apiserver/admission.h"
+#include "apiserver/request_path.h"
+#include "store/store.h"
+
+namespace gantry::apiserver {
+
+class ResourceHandlers {
+ public:
+  // `stopping` ends open watch streams when the server shuts down.
+  ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping);
+
+  void Handle(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+
+ private:
+  void Get(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void List(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Watch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Create(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Update(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Patch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Delete(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Bind(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Evict(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+
+  // Shared by create and server-side apply of an absent object.
+  absl::StatusOr<store::ObjectPtr> CreateObject(const ResourcePath& path,
+                                                std::unique_ptr<google::protobuf::Message> object);
+  // Shared by update, patch and the status subresource.
+  absl::StatusOr<store::ObjectPtr> ReplaceObject(const ResourcePath& path,
+                                                 std::unique_ptr<google::protobuf::Message> incoming,
+                                                 const store::ObjectPtr& current);
+  // Graceful for pods bound to a node (deletionTimestamp now, removal when the
+  // node confirms), immediate otherwise.
+  absl::StatusOr<store::ObjectPtr> DeleteObject(const ResourcePath& path, std::optional<int64_t> grace,
+                                                store::Preconditions preconditions);
+  absl::Status DeleteNamespaceContents(const std::string& namespace_);
+
+  store::Store& store_;
+  Admission admission_;
+  const std::atomic<bool>& stopping_;
+};
+
+}  // namespace gantry::apiserver

@@ -1,0 +1,35 @@
+#include "apiserver/status_response.h"
+
+#include "api/errors.h"
+
+namespace gantry::apiserver {
+
+nlohmann::json StatusObject(const absl::Status& status) {
+  api::ErrorDetails d = api::DetailsOf(status);
+  nlohmann::json out = {{"kind", "Status"},
+                        {"apiVersion", "v1"},
+                        {"metadata", nlohmann::json::object()},
+                        {"status", "Failure"},
+                        {"message", std::string(status.message())},
+                        {"reason", d.reason},
+                        {"code", d.code}};
+  nlohmann::json details = nlohmann::json::object();
+  if (!d.name.empty()) details["name"] = d.name;
+  if (!d.kind.empty()) details["kind"] = d.kind;
+  if (!d.causes.empty()) {
+    nlohmann::json causes = nlohmann::json::array();
+    for (const auto& c : d.causes) {
+      causes.push_back({{"reason", c.type}, {"message", c.message}, {"field", c.field}});
+    }
+    details["causes"] = std::move(causes);
+  }
+  if (!details.empty()) out["details"] = std::move(details);
+  return out;
+}
+
+nlohmann::json SuccessStatus() {
+  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
+          {"status", "Success"}, {"code", 200}};
+}
+
+}  // namespace gantry::apiserver

@@ -1,0 +1,198 @@
+#include "apiserver/table_printers.h"
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/match.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+
+#include "api/json_codec.h"
+#include "api/object_meta.h"
+#include "common/time_format.h"
+#include "core.pb.h"
+#include "scheduling.pb.h"
+
+namespace gantry::apiserver {
+namespace {
+
+using nlohmann::json;
+
+struct Column {
+  const char* name;
+  const char* type;
+  int priority;
+  const char* description;
+};
+
+json ColumnDefinitions(const std::vector<Column>& columns) {
+  json out = json::array();
+  for (const Column& c : columns) {
+    out.push_back({{"name", c.name}, {"type", c.type}, {"format", std::string(c.name) == "Name" ? "name" : ""},
+                   {"description", c.description}, {"priority", c.priority}});
+  }
+  return out;
+}
+
+std::string PodStatusText(const api::Pod& pod) {
+  std::string reason = pod.status().reason().empty() ? pod.status().phase() : pod.status().reason();
+  for (const auto& cs : pod.status().container_statuses()) {
+    if (cs.state().has_waiting() && !cs.state().waiting().reason().empty()) {
+      reason = cs.state().waiting().reason();
+    } else if (cs.state().has_terminated() && !cs.state().terminated().reason().empty()) {
+      reason = cs.state().terminated().reason();
+    }
+  }
+  if (!pod.metadata().deletion_timestamp().empty()) reason = "Terminating";
+  return reason;
+}
+
+json PodCells(const api::Pod& pod) {
+  int ready = 0;
+  int64_t restarts = 0;
+  for (const auto& cs : pod.status().container_statuses()) {
+    if (cs.ready()) ++ready;
+    restarts += cs.restart_count();
+  }
+  auto or_none = [](const std::string& s) { return s.empty() ? std::string("<none>") : s; };
+  return {pod.metadata().name(),
+          absl::StrCat(ready, "/", pod.spec().containers_size()),
+          PodStatusText(pod),
+          restarts,
+          AgeOf(pod.metadata().creation_timestamp()),
+          or_none(pod.status().pod_ip()),
+          or_none(pod.spec().node_name()),
+          or_none(pod.status().nominated_node_name()),
+          "<none>"};
+}
+
+json NodeCells(const api::Node& node) {
+  std::string ready = "Unknown";
+  for (const auto& c : node.status().conditions()) {
+    if (c.type() == "Ready") ready = c.status() == "True" ? "Ready" : "NotReady";
+  }
+  if (node.spec().unschedulable()) ready += ",SchedulingDisabled";
+  std::vector<std::string> roles;
+  for (const auto& [k, v] : node.metadata().labels()) {
+    if (absl::StartsWith(k, "node-role.kubernetes.io/")) roles.push_back(k.substr(24));
+  }
+  std::sort(roles.begin(), roles.end());
+  std::string internal_ip = "<none>";
+  std::string external_ip = "<none>";
+  for (const auto& a : node.status().addresses()) {
+    if (a.type() == "InternalIP") internal_ip = a.address();
+    if (a.type() == "ExternalIP") external_ip = a.address();
+  }
+  const auto& info = node.status().node_info();
+  auto or_unknown = [](const std::string& s) { return s.empty() ? std::string("<unknown>") : s; };
+  return {node.metadata().name(), ready, roles.empty() ? "<none>" : absl::StrJoin(roles, ","),
+          AgeOf(node.metadata().creation_timestamp()), info.kubelet_version(), internal_ip,
+          external_ip, or_unknown(info.os_image()), or_unknown(info.kernel_version()),
+          or_unknown(info.container_runtime_version())};
+}
+
+json EventCells(const api::Event& ev) {
+  std::string last = ev.last_timestamp().empty() ? ev.event_time() : ev.last_timestamp();
+  if (last.empty()) last = ev.metadata().creation_timestamp();
+  return {AgeOf(last), ev.type(), ev.reason(),
+          absl::StrCat(absl::AsciiStrToLower(ev.involved_object().kind()), "/", ev.involved_object().name()),
+          ev.message()};
+}
+
+struct Printer {
+  std::vector<Column> columns;
+  json (*cells)(const google::protobuf::Message&);
+};
+
+const Printer& PrinterFor(const api::KindInfo& kind) {
+  static const Column kName{"Name", "string", 0, "Name must be unique within a namespace."};
+  static const Column kAge{"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."};
+  static const Printer pod{{kName,
+                            {"Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic."},
+                            {"Status", "string", 0, "The aggregate status of the containers in this pod."},
+                            {"Restarts", "integer", 0, "The number of times the containers in this pod have been restarted."},
+                            kAge,
+                            {"IP", "string", 1, "IP address allocated to the pod."},
+                            {"Node", "string", 1, "Name of the Node the pod is bound to."},
+                            {"Nominated Node", "string", 1, "Node the pod is nominated to by preemption."},
+                            {"Readiness Gates", "string", 1, "Pod readiness gates."}},
+                           [](const google::protobuf::Message& m) { return PodCells(static_cast<const api::Pod&>(m)); }};
+  static const Printer node{{kName,
+                             {"Status", "string", 0, "The status of the node"},
+                             {"Roles", "string", 0, "The roles of the node"},
+                             kAge,
+                             {"Version", "string", 0, "Kubelet Version reported by the node."},
+                             {"Internal-IP", "string", 1, "List of internal IPs for the node."},
+                             {"External-IP", "string", 1, "List of external IPs for the node."},
+                             {"OS-Image", "string", 1, "OS Image reported by the node."},
+                             {"Kernel-Version", "string", 1, "Kernel Version reported by the node."},
+                             {"Container-Runtime", "string", 1, "Container Runtime Version reported by the node."}},
+                            [](const google::protobuf::Message& m) { return NodeCells(static_cast<const api::Node&>(m)); }};
+  static const Printer ns{{kName, {"Status", "string", 0, "The status of the namespace"}, kAge},
+                          [](const google::protobuf::Message& m) {
+                            const auto& n = static_cast<const api::Namespace&>(m);
+                            return json{n.metadata().name(), n.status().phase(), AgeOf(n.metadata().creation_timestamp())};
+                          }};
+  static const Printer event{{{"Last Seen", "string", 0, "Time the latest event occurred."},
+                              {"Type", "string", 0, "Type of this event."},
+                              {"Reason", "string", 0, "Why the event happened."},
+                              {"Object", "string", 0, "The object the event is about."},
+                              {"Message", "string", 0, "Description of the event."}},
+                             [](const google::protobuf::Message& m) { return EventCells(static_cast<const api::Event&>(m)); }};
+  static const Printer pc{{kName,
+                           {"Value", "integer", 0, "The priority value."},
+                           {"Global-Default", "boolean", 0, "Whether this is the default priority class."},
+                           kAge,
+                           {"PreemptionPolicy", "string", 0, "Preemption policy of pods in this class."}},
+                          [](const google::protobuf::Message& m) {
+                            const auto& p = static_cast<const api::PriorityClass&>(m);
+                            return json{p.metadata().name(), p.value(), p.global_default(),
+                                        AgeOf(p.metadata().creation_timestamp()), p.preemption_policy()};
+                          }};
+  static const Printer pg{{kName,
+                           {"MinMember", "integer", 0, "Pods that must be schedulable together."},
+                           {"Phase", "string", 0, "Scheduling phase of the group."},
+                           kAge},
+                          [](const google::protobuf::Message& m) {
+                            const auto& g = static_cast<const api::PodGroup&>(m);
+                            return json{g.metadata().name(), g.spec().min_member(), g.status().phase(),
+                                        AgeOf(g.metadata().creation_timestamp())};
+                          }};
+  static const Printer generic{{kName, kAge}, [](const google::protobuf::Message& m) {
+                                 const auto& meta = api::MetaOf(m);
+                                 return json{meta.name(), AgeOf(meta.creation_timestamp())};
+                               }};
+  if (kind.kind == "Pod") return pod;
+  if (kind.kind == "Node") return node;
+  if (kind.kind == "Namespace") return ns;
+  if (kind.kind == "Event") return event;
+  if (kind.kind == "PriorityClass") return pc;
+  if (kind.kind == "PodGroup") return pg;
+  return generic;
+}
+
+}  // namespace
+
+json ToTable(const api::KindInfo& kind,
+             const std::vector<std::shared_ptr<const google::protobuf::Message>>& objects,
+             TableObjects include, bool with_columns, const std::string& resource_version) {
+  const Printer& printer = PrinterFor(kind);
+  json rows = json::array();
+  for (const auto& object : objects) {
+    json row = {{"cells", printer.cells(*object)}};
+    if (include == TableObjects::kObject) {
+      row["object"] = api::EncodeObject(kind, *object);
+    } else if (include == TableObjects::kMetadata) {
+      row["object"] = {{"kind", "PartialObjectMetadata"},
+                       {"apiVersion", "meta.k8s.io/v1"},
+                       {"metadata", api::EncodeJson(api::MetaOf(*object))}};
+    }
+    rows.push_back(std::move(row));
+  }
+  json table = {{"kind", "Table"},
+                {"apiVersion", "meta.k8s.io/v1"},
+                {"metadata", {{"resourceVersion", resource_version}}},
+                {"rows", std::move(rows)}};
+  table["columnDefinitions"] = with_columns ? ColumnDefinitions(printer.columns) : json::array();
+  return table;
+}
+
+}  // namespace gantry::apiserver

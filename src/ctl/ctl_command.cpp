@@ -1,0 +1,79 @@
+#include "ctl/ctl_command.h"
+
+#include <absl/strings/str_cat.h>
+
+#include <cstdio>
+
+namespace gantry::ctl {
+
+void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
+  ctl.require_subcommand(1);
+  ctl.add_option("--kubeconfig", options.connection.kubeconfig,
+                 "kubeconfig file (default: $KUBECONFIG, then /etc/gantry/kubeconfig.yaml)");
+  ctl.add_option("--server,-s", options.connection.server, "API server URL, overriding the kubeconfig");
+  ctl.add_option("--token", options.connection.token, "bearer token, overriding the kubeconfig");
+  ctl.add_flag("--insecure-skip-tls-verify", options.connection.insecure_skip_tls_verify,
+               "do not verify the server's certificate");
+  ctl.add_option("--namespace,-n", options.namespace_, "namespace to act in")->capture_default_str();
+  AddGet(ctl, options);
+  AddDescribe(ctl, options);
+  AddApply(ctl, options);
+  AddCreate(ctl, options);
+  AddDelete(ctl, options);
+  AddVersion(ctl, options);
+}
+
+int RunCtl(const CLI::App& ctl, const CtlOptions& options) {
+  auto client = ApiClient::Connect(options.connection);
+  if (!client.ok()) return Fail(client.status());
+  const CLI::App* sub = ctl.get_subcommands().front();
+  const std::string& name = sub->get_name();
+  if (name == "get") return RunGet(options, **client);
+  if (name == "describe") return RunDescribe(options, **client);
+  if (name == "apply") return RunApply(options, **client);
+  if (name == "create") return RunCreate(options, **client);
+  if (name == "delete") return RunDelete(options, **client);
+  if (name == "version") return RunVersion(options, **client);
+  return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
+}
+
+absl::StatusOr<ResourceRef> ParseResourceArgs(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    return absl::InvalidArgumentError("error: you must specify the type of resource (e.g. pods, nodes, namespaces)");
+  }
+  ResourceRef ref;
+  std::string type = args[0];
+  size_t slash = type.find('/');
+  if (slash != std::string::npos) {
+    ref.names.push_back(type.substr(slash + 1));
+    type = type.substr(0, slash);
+  }
+  ref.kind = api::FindKindByUserName(type);
+  if (ref.kind == nullptr) {
+    return absl::NotFoundError(absl::StrCat("error: the server doesn't have a resource type \"", type, "\""));
+  }
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i].find('/') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (\"", args[i], "\")"));
+    }
+    ref.names.push_back(args[i]);
+  }
+  return ref;
+}
+
+std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object) {
+  if (!kind.namespaced) return "";
+  if (object != nullptr && object->contains("metadata") && (*object)["metadata"].is_object()) {
+    std::string ns = (*object)["metadata"].value("namespace", "");
+    if (!ns.empty()) return ns;
+  }
+  return options.namespace_;
+}
+
+int Fail(const absl::Status& status) {
+  std::string text(status.message());
+  fprintf(stderr, "%s\n", text.c_str());
+  return 1;
+}
+
+}  // namespace gantry::ctl

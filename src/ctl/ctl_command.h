@@ -1,0 +1,58 @@
+// `gantry ctl`: the kubectl-like client. Each subcommand lives in its own
+// ctl_<name>.cpp; this wires them to the command line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctl/api_client.h"
+
+namespace gantry::ctl {
+
+struct CtlOptions {
+  ConnectionOptions connection;
+  std::string namespace_ = "default";
+  bool all_namespaces = false;
+  std::string output;  // wide, yaml, json, name
+  std::string label_selector;
+  std::string field_selector;
+  bool watch = false;
+  std::vector<std::string> args;   // TYPE [NAME...] or TYPE/NAME
+  std::vector<std::string> files;  // -f
+  std::optional<int64_t> grace_period;
+  bool wait = true;
+};
+
+void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
+int RunCtl(const CLI::App& ctl, const CtlOptions& options);
+
+// Subcommands: each adds its flags and runs with a connected client.
+void AddGet(CLI::App& ctl, CtlOptions& options);
+int RunGet(const CtlOptions& options, ApiClient& client);
+void AddDescribe(CLI::App& ctl, CtlOptions& options);
+int RunDescribe(const CtlOptions& options, ApiClient& client);
+void AddApply(CLI::App& ctl, CtlOptions& options);
+int RunApply(const CtlOptions& options, ApiClient& client);
+void AddCreate(CLI::App& ctl, CtlOptions& options);
+int RunCreate(const CtlOptions& options, ApiClient& client);
+void AddDelete(CLI::App& ctl, CtlOptions& options);
+int RunDelete(const CtlOptions& options, ApiClient& client);
+void AddVersion(CLI::App& ctl, CtlOptions& options);
+int RunVersion(const CtlOptions& options, ApiClient& client);
+
+// Shared by the subcommands.
+struct ResourceRef {
+  const api::KindInfo* kind = nullptr;
+  std::vector<std::string> names;
+};
+// "pods", "pods x y", "pod/x": an error names what was not understood.
+absl::StatusOr<ResourceRef> ParseResourceArgs(const std::vector<std::string>& args);
+// The namespace a command acts in: the object's own, else -n.
+std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object = nullptr);
+// Prints an error the way kubectl does and returns the exit code 1.
+int Fail(const absl::Status& status);
+
+}  // namespace gantry::ctl

@@ -1,0 +1,50 @@
+// gantry: one binary, the role chosen by subcommand.
+#include <CLI/CLI.hpp>
+
+#include "bench/api_bench.h"
+#include "common/config_file.h"
+#include "common/logging.h"
+#include "ctl/ctl_command.h"
+#include "server/server.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gantry: a Kubernetes-shaped cluster in one binary"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str();
+
+  gantry::server::ServerOptions server_options;
+  CLI::App* server = app.add_subcommand("server", "Run the API server with its embedded store");
+  server->add_option("--data-dir", server_options.data_dir, "State, TLS material and kubeconfig live here")
+      ->capture_default_str();
+  server->add_option("--bind-address", server_options.bind_address, "Address to listen on")->capture_default_str();
+  server->add_option("--port", server_options.port, "HTTPS port; 0 lets the kernel choose")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  server->add_option("--http-threads", server_options.http_threads,
+                     "Request threads; each open watch holds one")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 4096));
+  server->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str();
+  gantry::AddConfigOption(*server);
+
+  gantry::ctl::CtlOptions ctl_options;
+  CLI::App* ctl = app.add_subcommand("ctl", "Manage the cluster like kubectl");
+  gantry::ctl::AddCtlCommands(*ctl, ctl_options);
+
+  gantry::bench::ApiBenchOptions bench_options;
+  CLI::App* bench = app.add_subcommand("bench", "Measure a running server");
+  gantry::bench::AddBenchCommands(*bench, bench_options);
+
+  CLI11_PARSE(app, argc, argv);
+  if (auto s = gantry::SetupLogging(log_level); !s.ok()) {
+    fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  if (server->parsed()) return gantry::server::RunServer(server_options);
+  if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);
+  if (bench->parsed()) return gantry::bench::RunBench(*bench, bench_options);
+  return 0;
+}

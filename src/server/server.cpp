@@ -1,0 +1,127 @@
+#include "server/server.h"
+
+#include <absl/strings/str_cat.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "api/kinds.h"
+#include "api/object_meta.h"
+#include "apiserver/api_server.h"
+#include "common/files.h"
+#include "common/kubeconfig.h"
+#include "common/log_format.h"
+#include "common/time_format.h"
+#include "common/tls.h"
+#include "core.pb.h"
+#include "store/sqlite_store.h"
+
+namespace gantry::server {
+namespace {
+
+absl::StatusOr<std::string> EnsureAdminToken(const std::string& path) {
+  if (auto existing = ReadFile(path); existing.ok() && !existing->empty()) {
+    std::string token = *existing;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    return token;
+  }
+  auto token = tls::RandomToken();
+  if (!token.ok()) return token.status();
+  if (auto s = WriteFileAtomic(path, *token + "\n", 0600); !s.ok()) return s;
+  return token;
+}
+
+absl::Status EnsureNamespaces(store::Store& store) {
+  const api::KindInfo* kind = api::FindKindByResource("", "v1", "namespaces");
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    if (store.Get(*kind, "", name).ok()) continue;
+    auto ns = std::make_unique<api::Namespace>();
+    ns->mutable_metadata()->set_name(name);
+    ns->mutable_metadata()->set_uid(absl::StrCat("ns-", name));
+    ns->mutable_metadata()->set_creation_timestamp(NowRfc3339());
+    ns->mutable_status()->set_phase("Active");
+    auto created = store.Create(*kind, std::move(ns));
+    if (!created.ok() && created.status().code() != absl::StatusCode::kAlreadyExists) return created.status();
+  }
+  return absl::OkStatus();
+}
+
+std::string ClientHost(const std::string& bind_address) {
+  if (bind_address == "0.0.0.0" || bind_address.empty()) return "127.0.0.1";
+  if (bind_address == "::") return "[::1]";
+  if (bind_address.find(':') != std::string::npos) return absl::StrCat("[", bind_address, "]");
+  return bind_address;
+}
+
+}  // namespace
+
+int RunServer(const ServerOptions& options) {
+  // Signals are taken synchronously by this thread; every thread started
+  // below inherits the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create --data-dir {}: {}", options.data_dir, ec.message());
+    return 1;
+  }
+  std::vector<std::string> hosts = tls::LocalHostNames();
+  if (options.bind_address != "0.0.0.0" && options.bind_address != "::") hosts.push_back(options.bind_address);
+  auto certs = tls::EnsureServerTls(options.data_dir + "/tls", hosts);
+  if (!certs.ok()) {
+    spdlog::critical("TLS setup failed: {}", certs.status());
+    return 1;
+  }
+  auto token = EnsureAdminToken(options.data_dir + "/tls/admin.token");
+  if (!token.ok()) {
+    spdlog::critical("admin token: {}", token.status());
+    return 1;
+  }
+  auto store = store::SqliteStore::Open({.path = options.data_dir + "/state.db"});
+  if (!store.ok()) {
+    spdlog::critical("store: {}", store.status());
+    return 1;
+  }
+  if (auto s = EnsureNamespaces(**store); !s.ok()) {
+    spdlog::critical("creating default namespaces: {}", s);
+    return 1;
+  }
+
+  apiserver::ApiServer api({.bind_address = options.bind_address,
+                            .port = options.port,
+                            .cert_path = certs->cert_path,
+                            .key_path = certs->key_path,
+                            .tokens = {*token},
+                            .threads = options.http_threads},
+                           **store);
+  auto port = api.Start();
+  if (!port.ok()) {
+    spdlog::critical("{}", port.status());
+    return 1;
+  }
+  std::string url = absl::StrCat("https://", ClientHost(options.bind_address), ":", *port);
+  std::string kubeconfig = options.data_dir + "/kubeconfig.yaml";
+  if (auto s = WriteKubeconfig(kubeconfig, {url, certs->ca_pem, *token, false}); !s.ok()) {
+    spdlog::critical("writing {}: {}", kubeconfig, s);
+    return 1;
+  }
+  spdlog::info("gantry server listening on {} (revision {}); kubeconfig: {}", url,
+               (*store)->CurrentRevision(), kubeconfig);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  api.Stop();
+  (*store)->Shutdown();
+  spdlog::info("stopped cleanly at revision {}", (*store)->CurrentRevision());
+  return 0;
+}
+
+}  // namespace gantry::server

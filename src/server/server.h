@@ -1,0 +1,18 @@
+// The server role: what starts, in what order, and how it stops.
+#pragma once
+
+#include <string>
+
+namespace gantry::server {
+
+struct ServerOptions {
+  std::string data_dir = "/var/lib/gantry";
+  std::string bind_address = "0.0.0.0";
+  int port = 6443;
+  int http_threads = 128;
+};
+
+// Runs until SIGTERM or SIGINT; returns the process exit code.
+int RunServer(const ServerOptions& options);
+
+}  // namespace gantry::server
