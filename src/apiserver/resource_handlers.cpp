@@ -250,8 +250,10 @@ void ResourceHandlers::Watch(const httplib::Request& req, httplib::Response& res
   state->kind = path.kind;
   OpenWatches().Add(1);
 
+  // Kubernetes' watch media type; httplib does not gzip it, and a gzip
+  // stream would hold events back until its buffer fills.
   res.set_chunked_content_provider(
-      "application/json",
+      "application/json;stream=watch",
       [this, state](size_t, httplib::DataSink& sink) {
         auto emit = [&](const json& event) {
           std::string line = event.dump();
@@ -440,12 +442,13 @@ void ResourceHandlers::Patch(const httplib::Request& req, httplib::Response& res
     if (!current.ok()) return WriteError(res, current.status());
     json doc = api::EncodeObject(*path.kind, **current);
     absl::Status applied;
-    if (absl::StrContains(type, "json-patch")) {
+    // "strategic-merge-patch" also contains "merge-patch": test it first.
+    if (absl::StrContains(type, "strategic-merge-patch") || apply) {
+      applied = api::ApplyStrategicMergePatch(doc, *patch);
+    } else if (absl::StrContains(type, "json-patch")) {
       applied = api::ApplyJsonPatch(doc, *patch);
     } else if (absl::StrContains(type, "merge-patch")) {
       applied = api::ApplyMergePatch(doc, *patch);
-    } else if (absl::StrContains(type, "strategic-merge-patch") || apply) {
-      applied = api::ApplyStrategicMergePatch(doc, *patch);
     } else {
       json status = StatusObject(api::BadRequestError(absl::StrCat("the patch content type \"", type, "\" is not supported")));
       status["code"] = 415;
