@@ -1,1 +1,249 @@
 #include <doctest/doctest.h>
+
+#include <absl/strings/str_cat.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "api/errors.h"
+#include "api/kinds.h"
+#include "api/object_meta.h"
+#include "core.pb.h"
+#include "store/sqlite_store.h"
+
+using namespace gantry;
+using store::SqliteStore;
+using store::WatchEvent;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/gantry-store-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+const api::KindInfo& PodKind() { return *api::FindKindByApiVersion("v1", "Pod"); }
+
+std::unique_ptr<api::Pod> MakePod(const std::string& name, const std::string& app = "web") {
+  auto pod = std::make_unique<api::Pod>();
+  pod->mutable_metadata()->set_name(name);
+  pod->mutable_metadata()->set_namespace_("default");
+  pod->mutable_metadata()->set_uid(absl::StrCat("uid-", name));
+  (*pod->mutable_metadata()->mutable_labels())["app"] = app;
+  return pod;
+}
+
+std::unique_ptr<SqliteStore> Open(const TempDir& dir, size_t ring = 1000) {
+  auto s = SqliteStore::Open({.path = absl::StrCat(dir.path, "/state.db"), .event_ring = ring});
+  REQUIRE(s.ok());
+  return *std::move(s);
+}
+
+int64_t Rv(const store::ObjectPtr& o) { return std::stoll(api::MetaOf(*o).resource_version()); }
+
+std::vector<WatchEvent> Drain(store::WatchStream& w) {
+  std::vector<WatchEvent> out;
+  WatchEvent e;
+  while (true) {
+    auto got = w.Next(&e, absl::Milliseconds(50));
+    if (!got.ok() || !*got) break;
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("create, get, list with selectors, and already-exists") {
+  TempDir dir;
+  auto s = Open(dir);
+  auto a = s->Create(PodKind(), MakePod("a", "web"));
+  REQUIRE(a.ok());
+  CHECK(Rv(*a) == 1);
+  REQUIRE(s->Create(PodKind(), MakePod("b", "db")).ok());
+  auto dup = s->Create(PodKind(), MakePod("a"));
+  CHECK(api::DetailsOf(dup.status()).code == 409);
+  CHECK(api::DetailsOf(dup.status()).reason == "AlreadyExists");
+
+  auto got = s->Get(PodKind(), "default", "a");
+  REQUIRE(got.ok());
+  CHECK(api::MetaOf(**got).uid() == "uid-a");
+  CHECK(api::DetailsOf(s->Get(PodKind(), "default", "zz").status()).code == 404);
+
+  store::ListOptions opts;
+  opts.labels = *api::LabelMatcher::Parse("app=db");
+  auto list = s->List(PodKind(), opts);
+  REQUIRE(list.ok());
+  REQUIRE(list->items.size() == 1);
+  CHECK(api::MetaOf(*list->items[0]).name() == "b");
+  CHECK(list->revision == 2);
+  opts = {};
+  opts.namespace_ = "other";
+  CHECK(s->List(PodKind(), opts)->items.empty());
+}
+
+TEST_CASE("update is compare-and-swap on resourceVersion") {
+  TempDir dir;
+  auto s = Open(dir);
+  auto created = s->Create(PodKind(), MakePod("a"));
+  REQUIRE(created.ok());
+
+  auto stale = MakePod("a");
+  stale->mutable_metadata()->set_resource_version("999");
+  auto conflict = s->Update(PodKind(), std::move(stale));
+  CHECK(api::DetailsOf(conflict.status()).code == 409);
+  CHECK(api::DetailsOf(conflict.status()).reason == "Conflict");
+
+  auto fresh = MakePod("a", "v2");
+  fresh->mutable_metadata()->set_resource_version(api::MetaOf(**created).resource_version());
+  auto updated = s->Update(PodKind(), std::move(fresh));
+  REQUIRE(updated.ok());
+  CHECK(Rv(*updated) > Rv(*created));
+
+  // Two writers racing from the same version: exactly one wins.
+  std::string base = api::MetaOf(**updated).resource_version();
+  std::atomic<int> wins{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 8; ++i) {
+    racers.emplace_back([&, i] {
+      auto p = MakePod("a", absl::StrCat("racer", i));
+      p->mutable_metadata()->set_resource_version(base);
+      if (s->Update(PodKind(), std::move(p)).ok()) ++wins;
+    });
+  }
+  for (auto& t : racers) t.join();
+  CHECK(wins == 1);
+  CHECK(api::DetailsOf(s->Update(PodKind(), MakePod("missing")).status()).code == 404);
+}
+
+TEST_CASE("delete honours preconditions") {
+  TempDir dir;
+  auto s = Open(dir);
+  auto created = s->Create(PodKind(), MakePod("a"));
+  REQUIRE(created.ok());
+  CHECK(api::DetailsOf(s->Delete(PodKind(), "default", "a", {.uid = "other", .resource_version = ""}).status()).code == 409);
+  CHECK(api::DetailsOf(s->Delete(PodKind(), "default", "a", {.uid = "", .resource_version = "77"}).status()).code == 409);
+  auto deleted = s->Delete(PodKind(), "default", "a", {.uid = "uid-a", .resource_version = ""});
+  REQUIRE(deleted.ok());
+  CHECK(Rv(*deleted) == Rv(*created) + 1);
+  CHECK(api::DetailsOf(s->Delete(PodKind(), "default", "a").status()).code == 404);
+}
+
+TEST_CASE("a batch commits independently per write") {
+  TempDir dir;
+  auto s = Open(dir);
+  std::vector<store::WriteOp> ops;
+  ops.push_back({store::WriteOp::Type::kCreate, &PodKind(), "default", "x", MakePod("x"), {}});
+  ops.push_back({store::WriteOp::Type::kCreate, &PodKind(), "default", "x", MakePod("x"), {}});
+  ops.push_back({store::WriteOp::Type::kCreate, &PodKind(), "default", "y", MakePod("y"), {}});
+  ops.push_back({store::WriteOp::Type::kDelete, &PodKind(), "default", "y", nullptr, {}});
+  auto results = s->Commit(std::move(ops));
+  REQUIRE(results.size() == 4);
+  CHECK(results[0].ok());
+  CHECK(api::DetailsOf(results[1].status()).reason == "AlreadyExists");
+  CHECK(results[2].ok());
+  CHECK(results[3].ok());  // sees the create earlier in the same batch
+  CHECK(s->CurrentRevision() == 3);
+}
+
+TEST_CASE("state and revisions survive a reopen") {
+  TempDir dir;
+  int64_t last;
+  {
+    auto s = Open(dir);
+    REQUIRE(s->Create(PodKind(), MakePod("a")).ok());
+    REQUIRE(s->Create(PodKind(), MakePod("b")).ok());
+    REQUIRE(s->Delete(PodKind(), "default", "b").ok());
+    last = s->CurrentRevision();
+  }
+  auto s = Open(dir);
+  CHECK(s->CurrentRevision() == last);
+  CHECK(s->Get(PodKind(), "default", "a").ok());
+  CHECK_FALSE(s->Get(PodKind(), "default", "b").ok());
+  auto c = s->Create(PodKind(), MakePod("c"));
+  REQUIRE(c.ok());
+  CHECK(Rv(*c) == last + 1);
+}
+
+TEST_CASE("concurrent writers are group-committed and all acknowledged") {
+  TempDir dir;
+  auto s = Open(dir);
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 8; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) REQUIRE(s->Create(PodKind(), MakePod(absl::StrCat("p", t, "-", i))).ok());
+    });
+  }
+  for (auto& w : writers) w.join();
+  CHECK(s->List(PodKind(), {})->items.size() == 400);
+  CHECK(s->CurrentRevision() == 400);
+}
+
+TEST_CASE("watch from zero lists current objects, then streams changes") {
+  TempDir dir;
+  auto s = Open(dir);
+  REQUIRE(s->Create(PodKind(), MakePod("a")).ok());
+  auto w = s->Watch(PodKind(), {}, 0);
+  REQUIRE(w.ok());
+  REQUIRE(s->Create(PodKind(), MakePod("b")).ok());
+  REQUIRE(s->Delete(PodKind(), "default", "a").ok());
+  auto events = Drain(**w);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].type == WatchEvent::Type::kAdded);
+  CHECK(api::MetaOf(*events[0].object).name() == "a");
+  CHECK(events[1].type == WatchEvent::Type::kAdded);
+  CHECK(events[2].type == WatchEvent::Type::kDeleted);
+  CHECK(events[2].revision == 3);
+}
+
+TEST_CASE("watch replays from a resourceVersion, and answers 410 when history is gone") {
+  TempDir dir;
+  auto s = Open(dir, /*ring=*/4);
+  for (int i = 0; i < 10; ++i) REQUIRE(s->Create(PodKind(), MakePod(absl::StrCat("p", i))).ok());
+  auto replay = s->Watch(PodKind(), {}, 7);
+  REQUIRE(replay.ok());
+  auto events = Drain(**replay);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].revision == 8);
+  CHECK(events[2].revision == 10);
+
+  auto gone = s->Watch(PodKind(), {}, 2);
+  REQUIRE_FALSE(gone.ok());
+  CHECK(api::DetailsOf(gone.status()).code == 410);
+  CHECK(api::DetailsOf(gone.status()).reason == "Expired");
+}
+
+TEST_CASE("a change that leaves a watch's selector arrives as DELETED") {
+  TempDir dir;
+  auto s = Open(dir);
+  auto created = s->Create(PodKind(), MakePod("a", "web"));
+  REQUIRE(created.ok());
+  store::ListOptions opts;
+  opts.labels = *api::LabelMatcher::Parse("app=web");
+  auto w = s->Watch(PodKind(), std::move(opts), Rv(*created));
+  REQUIRE(w.ok());
+  REQUIRE(s->Update(PodKind(), MakePod("a", "db")).ok());
+  REQUIRE(s->Update(PodKind(), MakePod("a", "web")).ok());
+  auto events = Drain(**w);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].type == WatchEvent::Type::kDeleted);
+  CHECK(events[1].type == WatchEvent::Type::kAdded);
+}
+
+TEST_CASE("a watcher that falls too far behind is ended with Expired") {
+  TempDir dir;
+  auto opened = SqliteStore::Open({.path = absl::StrCat(dir.path, "/state.db"), .watch_queue_limit = 5});
+  REQUIRE(opened.ok());
+  auto& s = *opened;
+  auto w = s->Watch(PodKind(), {}, s->CurrentRevision());
+  REQUIRE(w.ok());
+  for (int i = 0; i < 10; ++i) REQUIRE(s->Create(PodKind(), MakePod(absl::StrCat("p", i))).ok());
+  WatchEvent e;
+  auto got = (*w)->Next(&e, absl::Milliseconds(10));
+  REQUIRE_FALSE(got.ok());
+  CHECK(api::DetailsOf(got.status()).code == 410);
+}
