@@ -150,7 +150,8 @@ std::string DescribeNode(const json& node, ApiClient& client) {
   for (const auto& a : status.value("addresses", json::array())) d.Field(Str(a, "type"), Str(a, "address"), 2);
   for (const char* section : {"capacity", "allocatable"}) {
     d.Line(section[0] == 'c' ? "Capacity:" : "Allocatable:");
-    for (const auto& [k, v] : status.value(section, json::object()).items()) d.Field(k, CellText(v), 2);
+    const json amounts = status.value(section, json::object());
+    for (const auto& [k, v] : amounts.items()) d.Field(k, CellText(v), 2);
   }
   if (status.contains("nodeInfo")) {
     d.Line("System Info:");

@@ -53,7 +53,7 @@ void TableOutput::Flush(std::ostream& out) {
     }
     out << line << "\n";
   };
-  if (style_.headers && !header_printed_ && !header_.empty()) {
+  if (style_.headers && !header_printed_ && !header_.empty() && !rows_.empty()) {
     print(header_);
     header_printed_ = true;
   }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# gantry ctl as a user drives it: apply, get (tables, -o, selectors, -A, -w),
+# describe, create, delete, errors.
+source "$(dirname "$0")/lib.sh"
+start_server "$WORK/data" || exit 1
+EXAMPLE="$ROOT/configs/examples/pod.yaml"
+
+expect_eq "apply creates" "$(ctl apply -f "$EXAMPLE")" "pod/hello created"
+expect_eq "apply again is unchanged" "$(ctl apply -f "$EXAMPLE")" "pod/hello unchanged"
+sed 's/app: hello/app: hello-v2/' "$EXAMPLE" >"$WORK/changed.yaml"
+expect_eq "apply with a change configures" "$(ctl apply -f "$WORK/changed.yaml")" "pod/hello configured"
+expect_contains "the change is applied" "$(ctl get pod hello -o json)" '"app": "hello-v2"'
+out=$(ctl get pods)
+expect_contains "get pods prints kubectl's columns plus NODE" "$(head -1 <<<"$out")" "NAME    READY   STATUS    RESTARTS   AGE   NODE"
+expect_contains "get pods lists the pod" "$out" "hello   0/1     Pending   0"
+expect_contains "get -o wide adds IP and NOMINATED NODE" "$(ctl get pods -o wide | head -1)" "NOMINATED NODE"
+expect_contains "get -o yaml" "$(ctl get pod hello -o yaml)" "kind: Pod"
+expect_eq "get -o name" "$(ctl get pods -o name)" "pod/hello"
+expect_contains "get -l selects" "$(ctl get pods -l app=hello-v2)" "hello"
+expect_eq "get -l excludes" "$(ctl get pods -l app=other 2>&1)" "No resources found in default namespace."
+expect_contains "get --field-selector" "$(ctl get pods --field-selector status.phase=Pending)" "hello"
+expect_contains "get -A adds NAMESPACE" "$(ctl get pods -A)" "NAMESPACE   NAME"
+expect_contains "get namespaces" "$(ctl get ns)" "kube-system"
+out=$(ctl get pods nope 2>&1); rc=$?
+expect_contains "a missing object is reported like kubectl" "$out" 'Error from server (NotFound): pods "nope" not found'
+expect_eq "and exits non-zero" "$rc" 1
+
+cat >"$WORK/multi.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: team-a
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: worker
+  namespace: team-a
+  labels: {role: worker}
+spec:
+  containers:
+  - name: w
+    image: busybox
+    command: [sleep, "3600"]
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata:
+  name: batch-low
+value: 100
+YAML
+out=$(ctl create -f "$WORK/multi.yaml")
+expect_contains "create -f with several documents" "$out" "pod/worker created"
+expect_contains "create -f creates cluster-scoped kinds" "$out" "priorityclass.scheduling.k8s.io/batch-low created"
+out=$(ctl create -f "$WORK/multi.yaml" 2>&1); rc=$?
+expect_contains "create -f of existing objects fails" "$out" "AlreadyExists"
+expect_eq "... with a non-zero exit" "$rc" 1
+expect_contains "objects land in their own namespace" "$(ctl get pods -n team-a)" "worker"
+expect_contains "get priorityclasses shows VALUE" "$(ctl get pc)" "batch-low"
+
+cat >"$WORK/bad.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: broken
+spec:
+  containers:
+  - name: c
+    resources:
+      requests:
+        cpu: lots
+YAML
+out=$(ctl apply -f "$WORK/bad.yaml" 2>&1); rc=$?
+expect_contains "invalid manifests print the field path" "$out" "spec.containers[0].image: Required value"
+expect_contains "... and the bad quantity" "$out" "spec.containers[0].resources.requests[cpu]"
+expect_eq "... and exit non-zero" "$rc" 1
+out=$(ctl apply -f "$WORK/does-not-exist.yaml" 2>&1); rc=$?
+expect_contains "a missing file is named" "$out" "does-not-exist.yaml"
+expect_eq "... and exits non-zero" "$rc" 1
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: x\n' >"$WORK/malformed.yaml"
+out=$(ctl apply -f "$WORK/malformed.yaml" 2>&1); rc=$?
+expect_contains "malformed YAML is reported with the file" "$out" "malformed.yaml"
+expect_eq "... and exits non-zero" "$rc" 1
+expect_eq "... and nothing was created" "$(ctl get pods -o name)" "pod/hello"
+
+uid=$(ctl get pod hello -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["uid"])')
+api POST /api/v1/namespaces/default/events -H 'Content-Type: application/json' -d "{\"metadata\":{\"name\":\"hello.1\"},\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"hello\",\"namespace\":\"default\",\"uid\":\"$uid\"},\"reason\":\"FailedScheduling\",\"message\":\"0/0 nodes are available\",\"type\":\"Warning\",\"source\":{\"component\":\"gantry-scheduler\"}}" >/dev/null
+out=$(ctl describe pod hello)
+expect_contains "describe pod shows fields" "$out" "QoS Class:"
+expect_contains "describe pod shows the container's command" "$out" "echo hello; sleep 1"
+expect_contains "describe pod shows requests" "$out" "100m"
+expect_contains "describe pod shows its events" "$out" "FailedScheduling"
+api POST /api/v1/nodes -H 'Content-Type: application/json' -d '{"metadata":{"name":"n1","labels":{"zone":"a"}},"spec":{"taints":[{"key":"dedicated","value":"gpu","effect":"NoSchedule"}]},"status":{"capacity":{"cpu":"8"},"allocatable":{"cpu":"8"}}}' >/dev/null
+out=$(ctl describe node n1)
+expect_contains "describe node shows taints" "$out" "dedicated=gpu:NoSchedule"
+expect_contains "describe node shows capacity" "$out" "Capacity:"
+
+(timeout 4 "$GANTRY" ctl --kubeconfig "$KUBECONFIG_FILE" get pods -w >"$WORK/watch.out" 2>&1 &)
+sleep 1
+sed 's/name: hello/name: watched/' "$EXAMPLE" | ctl apply -f - >/dev/null
+sleep 3.2
+expect_contains "get -w prints new pods as they come" "$(cat "$WORK/watch.out")" "watched"
+
+expect_eq "delete by name" "$(ctl delete pod watched)" 'pod "watched" deleted'
+out=$(ctl delete -f "$WORK/multi.yaml" 2>&1)
+expect_contains "delete -f deletes each object" "$out" 'priorityclass "batch-low" deleted'
+expect_contains "deleting the namespace took its pod with it" "$out" 'pods "worker" not found'
+ctl apply -f "$EXAMPLE" >/dev/null
+sed 's/name: hello/name: hello-2/' "$EXAMPLE" | ctl apply -f - >/dev/null
+out=$(ctl delete pods -l app=hello)
+expect_contains "delete -l deletes every match" "$out" 'pod "hello-2" deleted'
+expect_eq "nothing left" "$(ctl get pods -o name 2>&1)" ""
+expect_contains "version" "$(ctl version)" "Server Version: v1.32.0-gantry"
+out=$("$GANTRY" ctl --server "https://127.0.0.1:$PORT" --token wrong --insecure-skip-tls-verify get pods 2>&1); rc=$?
+expect_contains "a wrong token is refused" "$out" "Unauthorized"
+expect_eq "... with a non-zero exit" "$rc" 1
+finish

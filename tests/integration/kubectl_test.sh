@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The real kubectl against gantry, with the kubeconfig the server writes.
+source "$(dirname "$0")/lib.sh"
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "# kubectl is not installed: these checks need it (/usr/bin/kubectl)"
+  not_ok "kubectl is available"
+  finish
+fi
+start_server "$WORK/data" || exit 1
+export KUBECONFIG=$KUBECONFIG_FILE
+export KUBECACHEDIR=$WORK/kubecache
+EXAMPLE="$ROOT/configs/examples/pod.yaml"
+
+expect_contains "kubectl version sees the server" "$(kubectl version 2>&1)" "v1.32.0-gantry"
+expect_contains "kubectl create -f" "$(kubectl create -f "$EXAMPLE" 2>&1)" "pod/hello created"
+out=$(kubectl get pods 2>&1)
+expect_contains "kubectl get pods shows server-side columns" "$out" "NAME    READY   STATUS    RESTARTS   AGE"
+expect_contains "kubectl get pods lists the pod" "$out" "hello   0/1     Pending   0"
+expect_contains "kubectl get pods -o wide" "$(kubectl get pods -o wide 2>&1)" "NOMINATED NODE"
+out=$(kubectl get pod hello -o yaml 2>&1)
+expect_contains "kubectl get -o yaml" "$out" "restartPolicy: Never"
+expect_contains "kubectl get -o yaml shows the uid" "$out" "uid: "
+expect_eq "kubectl get -o name" "$(kubectl get pods -o name 2>&1)" "pod/hello"
+expect_contains "kubectl get -A" "$(kubectl get pods -A 2>&1)" "default     hello"
+expect_contains "kubectl get pods --show-labels" "$(kubectl get pods --show-labels 2>&1)" "app=hello"
+expect_contains "kubectl get pods --sort-by" "$(kubectl get pods --sort-by=.metadata.name 2>&1)" "hello"
+expect_contains "kubectl get -l" "$(kubectl get pods -l app=hello 2>&1)" "hello"
+expect_contains "kubectl get --field-selector" "$(kubectl get pods --field-selector status.phase!=Failed 2>&1)" "hello"
+api POST /api/v1/nodes -H 'Content-Type: application/json' -d '{"metadata":{"name":"n1"},"status":{"capacity":{"cpu":"4"},"allocatable":{"cpu":"4"},"conditions":[{"type":"Ready","status":"True"}],"nodeInfo":{"kubeletVersion":"v1.32.0-gantry"}}}' >/dev/null
+out=$(kubectl get nodes 2>&1)
+expect_contains "kubectl get nodes" "$out" "n1     Ready    <none>"
+expect_contains "kubectl cordon" "$(kubectl cordon n1 2>&1)" "node/n1 cordoned"
+expect_contains "a cordoned node shows SchedulingDisabled" "$(kubectl get nodes 2>&1)" "Ready,SchedulingDisabled"
+expect_contains "kubectl uncordon" "$(kubectl uncordon n1 2>&1)" "node/n1 uncordoned"
+
+sed 's/name: hello/name: applied/' "$EXAMPLE" >"$WORK/applied.yaml"
+expect_contains "kubectl apply creates" "$(kubectl apply -f "$WORK/applied.yaml" 2>&1)" "pod/applied created"
+sed -i 's/app: hello/app: hello-v2/' "$WORK/applied.yaml"
+expect_contains "kubectl apply with a change configures" "$(kubectl apply -f "$WORK/applied.yaml" 2>&1)" "pod/applied configured"
+expect_contains "the change is there" "$(kubectl get pod applied --show-labels 2>&1)" "app=hello-v2"
+expect_contains "the command survived the strategic merge" "$(kubectl get pod applied -o jsonpath='{.spec.containers[0].command}' 2>&1)" "echo hello"
+expect_contains "kubectl apply unchanged" "$(kubectl apply -f "$WORK/applied.yaml" 2>&1)" "pod/applied unchanged"
+expect_contains "kubectl apply --server-side" "$(sed 's/name: hello/name: ssa/' "$EXAMPLE" | kubectl apply --server-side -f - 2>&1)" "pod/ssa serverside-applied"
+out=$(kubectl describe pod hello 2>&1)
+expect_contains "kubectl describe pod" "$out" "QoS Class:"
+expect_contains "kubectl describe pod shows the events section" "$out" "Events:"
+out=$(kubectl get pod nope 2>&1)
+expect_contains "kubectl prints gantry's NotFound" "$out" 'Error from server (NotFound): pods "nope" not found'
+out=$(kubectl apply -f - 2>&1 <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: broken}
+spec:
+  containers: [{name: c}]
+YAML
+)
+expect_contains "kubectl prints gantry's 422 with the field" "$out" 'The Pod "broken" is invalid: spec.containers[0].image: Required value'
+
+(timeout 5 kubectl get pods -w >"$WORK/watch.out" 2>&1 &)
+sleep 1.5
+sed 's/name: hello/name: watched/' "$EXAMPLE" | kubectl create -f - >/dev/null 2>&1
+sleep 3.2
+expect_contains "kubectl get -w shows a new pod" "$(cat "$WORK/watch.out")" "watched"
+expect_contains "kubectl delete waits until gone" "$(kubectl delete pod watched 2>&1)" 'pod "watched" deleted'
+expect_eq "and it is gone" "$(code GET /api/v1/namespaces/default/pods/watched)" 404
+expect_contains "kubectl delete -f" "$(kubectl delete -f "$WORK/applied.yaml" 2>&1)" 'pod "applied" deleted'
+expect_contains "kubectl api-resources lists gantry's kinds" "$(kubectl api-resources 2>&1)" "podgroups"
+KUBECONFIG=/dev/null out=$(kubectl --server "https://127.0.0.1:$PORT" --insecure-skip-tls-verify --token nope get pods 2>&1)
+expect_contains "kubectl with a wrong token is refused" "$out" "Unauthorized"
+finish

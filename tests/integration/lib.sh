@@ -1,0 +1,112 @@
+# Shared helpers for integration tests: start the real binary on a
+# kernel-chosen port, talk to it over HTTPS, report checks as TAP-style lines
+# ("ok - ..." / "not ok - ...") that tests/run.sh counts.
+set -u
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+GANTRY=${GANTRY:-$ROOT/build/src/gantry}
+WORK=$(mktemp -d /tmp/gantry-it-XXXXXX)
+SERVER_PID=""
+PORT=""
+TOKEN=""
+KUBECONFIG_FILE=""
+CHECKS_FAILED=0
+
+cleanup() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -KILL "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $1"; }
+not_ok() {
+  echo "not ok - $1"
+  CHECKS_FAILED=$((CHECKS_FAILED + 1))
+  if [[ -n "${2:-}" ]]; then sed 's/^/#   /' <<<"$2" | head -20; fi
+}
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+  local name=$1
+  shift
+  local out
+  if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
+}
+
+# expect_contains NAME HAYSTACK NEEDLE
+expect_contains() {
+  if [[ "$2" == *"$3"* ]]; then ok "$1"; else not_ok "$1" "expected to find: $3
+in: $2"; fi
+}
+
+expect_not_contains() {
+  if [[ "$2" != *"$3"* ]]; then ok "$1"; else not_ok "$1" "did not expect: $3
+in: $2"; fi
+}
+
+expect_eq() {
+  if [[ "$2" == "$3" ]]; then ok "$1"; else not_ok "$1" "expected [$3], got [$2]"; fi
+}
+
+# start_server DATA_DIR [extra flags...]: starts gantry server, waits for /readyz.
+start_server() {
+  local data=$1
+  shift
+  mkdir -p "$data"
+  rm -f "$data/kubeconfig.yaml"
+  "$GANTRY" server --data-dir "$data" --bind-address 127.0.0.1 --port 0 --log-level warn "$@" \
+    >>"$data/server.log" 2>&1 &
+  SERVER_PID=$!
+  KUBECONFIG_FILE="$data/kubeconfig.yaml"
+  for _ in $(seq 1 200); do
+    if [[ -s "$KUBECONFIG_FILE" ]]; then
+      PORT=$(sed -n 's|.*server: https://127.0.0.1:\([0-9]*\).*|\1|p' "$KUBECONFIG_FILE")
+      TOKEN=$(sed -n 's|.*token: \(.*\)|\1|p' "$KUBECONFIG_FILE")
+      if curl -sk --max-time 2 "https://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then return 0; fi
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "# server exited during start:"; sed 's/^/#   /' "$data/server.log" | tail -20
+      return 1
+    fi
+    sleep 0.05
+  done
+  echo "# server did not become ready"; return 1
+}
+
+# stop_server [SIGNAL]: sends the signal (TERM by default), waits, and
+# leaves the exit code in STOP_RC. (Not for $(...): only this shell can wait.)
+STOP_RC=""
+stop_server() {
+  local sig=${1:-TERM}
+  kill -"$sig" "$SERVER_PID" 2>/dev/null
+  STOP_RC=0
+  wait "$SERVER_PID" 2>/dev/null || STOP_RC=$?
+  SERVER_PID=""
+}
+
+# api METHOD PATH [curl args...]: HTTPS request with the admin token; body on stdout.
+api() {
+  local method=$1 path=$2
+  shift 2
+  curl -sk -X "$method" -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$PORT$path" "$@"
+}
+
+# code METHOD PATH [curl args...]: the HTTP status code only.
+code() {
+  local method=$1 path=$2
+  shift 2
+  curl -sk -o /dev/null -w '%{http_code}' -X "$method" -H "Authorization: Bearer $TOKEN" \
+    "https://127.0.0.1:$PORT$path" "$@"
+}
+
+ctl() { "$GANTRY" ctl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+
+# json_get JSON EXPR: a field by Python expression on `o`.
+json_get() { python3 -c "import json,sys; o=json.loads(sys.argv[1]); print($2)" "$1"; }
+
+finish() {
+  exit $((CHECKS_FAILED > 0 ? 1 : 0))
+}
