@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(4, 4096));
   server->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str();
-  gantry::AddConfigOption(*server);
+  std::string server_config;
+  server->add_option("--config", server_config,
+                     "YAML file whose keys are these flags' long names (data-dir: /srv/gantry); flags win");
 
   gantry::ctl::CtlOptions ctl_options;
   CLI::App* ctl = app.add_subcommand("ctl", "Manage the cluster like kubectl");
@@ -39,6 +41,12 @@ int main(int argc, char** argv) {
   gantry::bench::AddBenchCommands(*bench, bench_options);
 
   CLI11_PARSE(app, argc, argv);
+  if (server->parsed() && !server_config.empty()) {
+    if (auto s = gantry::ApplyConfigFile(*server, server_config); !s.ok()) {
+      fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
   if (auto s = gantry::SetupLogging(log_level); !s.ok()) {
     fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
     return 2;

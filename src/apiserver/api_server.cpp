@@ -87,6 +87,15 @@ absl::StatusOr<int> ApiServer::Start() {
   }
   int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Small request/response exchanges: without this Nagle and delayed ACKs
+  // add ~40 ms to every request on a kept-alive connection.
+  server_->set_tcp_nodelay(true);
+  // httplib's default adds SO_REUSEPORT, which would let a second server
+  // share this port and split the clients between two stores.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server_->set_keep_alive_max_count(1000);
   server_->set_keep_alive_timeout(30);
   server_->set_payload_max_length(8 << 20);

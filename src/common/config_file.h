@@ -1,19 +1,17 @@
-// `--config FILE` for any subcommand: a YAML map whose keys are the long flag
-// names (`data-dir: /srv/gantry`). Flags given on the command line win.
+// `--config FILE`: a YAML map whose keys are a command's long flag names
+// (`data-dir: /srv/gantry`). Values fill the options the command line did
+// not set, so a flag always beats the file.
 #pragma once
 
+#include <absl/status/status.h>
+
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace gantry {
 
-class YamlConfig : public CLI::Config {
- public:
-  std::string to_config(const CLI::App* app, bool default_also, bool write_description,
-                        std::string prefix) const override;
-  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
-};
-
-// Adds --config to `app`, read with YamlConfig; unknown keys are errors.
-void AddConfigOption(CLI::App& app);
+// Unknown keys, malformed YAML and values an option rejects are errors that
+// name the key and the file.
+absl::Status ApplyConfigFile(CLI::App& command, const std::string& path);
 
 }  // namespace gantry

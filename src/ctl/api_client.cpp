@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ConnectionOp
   client->set_connection_timeout(10);
   client->set_read_timeout(120);
   client->set_keep_alive(true);
+  client->set_tcp_nodelay(true);
   return std::unique_ptr<ApiClient>(new ApiClient(config.server, std::move(client)));
 }
 

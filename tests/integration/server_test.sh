@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The server role: config file vs flags, restart keeps state and the CA,
+# bad configuration fails clearly, SIGTERM under load is clean.
+source "$(dirname "$0")/lib.sh"
+DATA="$WORK/data"
+
+cat >"$WORK/server.yaml" <<YAML
+data-dir: $WORK/from-config
+log-level: warn
+YAML
+start_server "$DATA" --config "$WORK/server.yaml" || exit 1
+expect_eq "a flag beats the config file (--data-dir)" "$(test -s "$DATA/kubeconfig.yaml" && echo yes)" yes
+expect_eq "the config file's data-dir was not used" "$(test -e "$WORK/from-config" && echo used || echo unused)" unused
+ca_before=$(sha256sum <"$DATA/tls/ca.crt")
+ctl apply -f "$ROOT/configs/examples/pod.yaml" >/dev/null
+stop_server TERM
+expect_eq "SIGTERM exits 0" "$STOP_RC" 0
+
+start_server "$DATA" || exit 1
+expect_contains "state survives a restart" "$(ctl get pods -o name)" "pod/hello"
+expect_eq "the CA is kept across restarts" "$(sha256sum <"$DATA/tls/ca.crt")" "$ca_before"
+expect_contains "the kubeconfig is rewritten with the new port" "$(cat "$KUBECONFIG_FILE")" "127.0.0.1:$PORT"
+perm=$(stat -c %a "$DATA/tls/ca.key")
+expect_eq "the CA key is private" "$perm" 600
+
+"$GANTRY" bench api --kubeconfig "$KUBECONFIG_FILE" --clients 4 --count 100000 --prefix term >/dev/null 2>&1 &
+BENCH=$!
+sleep 0.7
+start=$(date +%s%N)
+stop_server TERM
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+wait "$BENCH" 2>/dev/null
+expect_eq "SIGTERM under write load exits 0" "$STOP_RC" 0
+if [[ $elapsed_ms -lt 5000 ]]; then ok "SIGTERM under load stops promptly (${elapsed_ms} ms)"; else not_ok "SIGTERM took ${elapsed_ms} ms"; fi
+
+printf 'data-dir: %s\nno-such-flag: 1\n' "$DATA" >"$WORK/bad.yaml"
+out=$("$GANTRY" server --config "$WORK/bad.yaml" --port 0 2>&1); rc=$?
+expect_contains "an unknown config key is named" "$out" "no-such-flag"
+expect_eq "... and the server refuses to start" "$rc" 2
+out=$("$GANTRY" server --data-dir "$DATA" --port 70000 2>&1); rc=$?
+expect_contains "an out-of-range port is refused" "$out" "--port"
+if [[ $rc -ne 0 ]]; then ok "... with a non-zero exit"; else not_ok "... with a non-zero exit"; fi
+out=$("$GANTRY" server --data-dir "$DATA" --port 0 --log-level chatty 2>&1); rc=$?
+expect_contains "a bad log level is named" "$out" "chatty"
+if [[ $rc -ne 0 ]]; then ok "... with a non-zero exit"; else not_ok "... with a non-zero exit"; fi
+
+start_server "$DATA" || exit 1
+busy=$PORT
+out=$("$GANTRY" server --data-dir "$WORK/other" --bind-address 127.0.0.1 --port "$busy" 2>&1); rc=$?
+expect_contains "a port in use is reported" "$out" "cannot listen on 127.0.0.1:$busy"
+if [[ $rc -ne 0 ]]; then ok "... with a non-zero exit"; else not_ok "... with a non-zero exit"; fi
+stop_server TERM
+finish
