@@ -1,0 +1,23 @@
+# Sourced by install.sh and tests/run.sh: the Debian 12 packages gantry
+# builds and tests with, installed with apt-get when any is missing.
+GANTRY_BUILD_DEPS=(
+  g++ meson ninja-build pkg-config cmake
+  libcpp-httplib-dev libsqlite3-dev libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc libspdlog-dev libyaml-cpp-dev
+  libabsl-dev libcli11-dev libssl-dev nlohmann-json3-dev doctest-dev
+  curl python3 ca-certificates
+)
+
+ensure_build_deps() {
+  local missing=()
+  local pkg
+  for pkg in "${GANTRY_BUILD_DEPS[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  echo "installing build dependencies: ${missing[*]}"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq || return 1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" || return 1
+}

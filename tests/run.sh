@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs build dependencies if missing, builds, runs every test, and ends
+# with the line "N passed, N failed".
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+source packaging/build-deps.sh
+ensure_build_deps || { echo "error: could not install build dependencies"; echo "0 passed, 1 failed"; exit 1; }
+
+if [[ ! -f build/build.ninja ]]; then
+  meson setup build --buildtype=release >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! ninja -C build -j2; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+passed=0
+failed=0
+
+echo "== unit tests"
+unit_out=$(build/tests/unit_tests 2>&1)
+echo "$unit_out" | grep -v '^\[20' | tail -n 30
+summary=$(grep -a 'test cases:' <<<"$unit_out" | tail -1)
+if [[ -n "$summary" ]]; then
+  passed=$((passed + $(sed -n 's/.*| *\([0-9]*\) passed.*/\1/p' <<<"$summary")))
+  failed=$((failed + $(sed -n 's/.*| *\([0-9]*\) failed.*/\1/p' <<<"$summary")))
+else
+  echo "unit test runner crashed"
+  failed=$((failed + 1))
+fi
+
+for test in tests/integration/*_test.sh; do
+  echo "== $test"
+  out=$(timeout 600 bash "$test" 2>&1)
+  rc=$?
+  echo "$out"
+  p=$(grep -c '^ok - ' <<<"$out")
+  f=$(grep -c '^not ok - ' <<<"$out")
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then
+    echo "not ok - $test exited with $rc before reporting a failure"
+    f=1
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+
+echo "${passed} passed, ${failed} failed"
+[[ $failed -eq 0 ]]
