@@ -18,7 +18,7 @@ echo "building gantry in $BUILD_DIR"
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   meson setup "$BUILD_DIR" "$ROOT" --prefix="$PREFIX" --buildtype=release >/dev/null
 fi
-ninja -C "$BUILD_DIR" -j"$(nproc)" gantry
+ninja -C "$BUILD_DIR" -j"$(nproc)" src/gantry
 meson install -C "$BUILD_DIR" --no-rebuild --quiet
 
 install -d -m 0755 /etc/gantry
