@@ -16,6 +16,7 @@
 #include "api/json_codec.h"
 #include "api/object_meta.h"
 #include "api/patch.h"
+#include "api/unmodeled_fields.h"
 #include "api/validation.h"
 #include "api/yaml_json.h"
 #include "apiserver/status_response.h"
@@ -100,21 +101,31 @@ absl::StatusOr<json> ParseBody(const httplib::Request& req) {
   return j;
 }
 
-// Decodes into `out` and applies fieldValidation (Strict, Warn (default), Ignore).
+// Decodes into `out` and applies fieldValidation: Strict rejects fields
+// Kubernetes does not have; Warn (the default) and Strict both answer fields
+// Kubernetes has but gantry does not model with a Warning header; Ignore is silent.
 absl::Status DecodeWithValidation(const httplib::Request& req, httplib::Response& res,
                                   const api::KindInfo& kind, const json& body, Message* out) {
-  std::vector<std::string> unknown;
-  absl::Status s = api::DecodeObject(kind, body, out, &unknown);
+  std::vector<std::string> dropped;
+  absl::Status s = api::DecodeObject(kind, body, out, &dropped);
   if (!s.ok()) return s;
   std::string mode = Param(req, "fieldValidation");
-  if (unknown.empty() || mode == "Ignore") return absl::OkStatus();
-  if (mode == "Strict") {
+  if (dropped.empty() || mode == "Ignore") return absl::OkStatus();
+  std::vector<std::string> unknown;
+  std::vector<std::string> warnings;
+  for (const auto& path : dropped) {
+    if (api::IsUnmodeledKubernetesField(path)) {
+      warnings.push_back(absl::StrCat("299 - \"", path, ": not supported by gantry, ignored\""));
+    } else {
+      unknown.push_back(path);
+      warnings.push_back(absl::StrCat("299 - \"unknown field \\\"", path, "\\\"\""));
+    }
+  }
+  if (mode == "Strict" && !unknown.empty()) {
     std::vector<std::string> quoted;
     for (const auto& u : unknown) quoted.push_back(absl::StrCat("unknown field \"", u, "\""));
     return api::BadRequestError(absl::StrCat("strict decoding error: ", absl::StrJoin(quoted, ", ")));
   }
-  std::vector<std::string> warnings;
-  for (const auto& u : unknown) warnings.push_back(absl::StrCat("299 - \"unknown field \\\"", u, "\\\"\""));
   res.set_header("Warning", absl::StrJoin(warnings, ", "));
   return absl::OkStatus();
 }

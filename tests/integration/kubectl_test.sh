@@ -56,6 +56,27 @@ YAML
 )
 expect_contains "kubectl prints gantry's 422 with the field" "$out" 'The Pod "broken" is invalid: spec.containers[0].image: Required value'
 
+cat >"$WORK/real.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: real
+spec:
+  dnsPolicy: ClusterFirst
+  containers:
+  - name: web
+    image: nginx:1.25
+    livenessProbe:
+      httpGet: {path: /, port: 80}
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, emptyDir: {}}]
+YAML
+out=$(kubectl apply -f "$WORK/real.yaml" 2>&1)
+expect_contains "a real manifest with fields gantry does not model applies" "$out" "pod/real created"
+expect_contains "... with a warning naming each ignored field" "$out" "spec.containers[0].livenessProbe: not supported by gantry, ignored"
+out=$(sed -e 's/dnsPolicy/dnsPolicyy/' -e 's/name: real/name: typo/' "$WORK/real.yaml" | kubectl apply -f - 2>&1)
+expect_contains "a field Kubernetes does not have fails kubectl's strict validation" "$out" 'unknown field "spec.dnsPolicyy"'
+
 (timeout 5 kubectl get pods -w >"$WORK/watch.out" 2>&1 &)
 sleep 1.5
 sed 's/name: hello/name: watched/' "$EXAMPLE" | kubectl create -f - >/dev/null 2>&1
