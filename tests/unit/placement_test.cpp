@@ -1,0 +1,119 @@
+#include <doctest/doctest.h>
+
+#include <numeric>
+
+#include "api/json_codec.h"
+#include "api/yaml_json.h"
+#include "scheduler/placement.h"
+#include "scheduler/plugins/registry.h"
+
+using namespace gantry;
+using namespace gantry::scheduler;
+
+namespace {
+
+template <typename T>
+std::shared_ptr<T> FromYaml(const std::string& yaml) {
+  auto doc = api::ParseDocument(yaml);
+  REQUIRE_MESSAGE(doc.ok(), yaml);
+  auto out = std::make_shared<T>();
+  REQUIRE(api::DecodeJson(*doc, out.get(), nullptr).ok());
+  return out;
+}
+
+PodInfo Pod(const std::string& extra = "") {
+  auto pod = FromYaml<api::Pod>(
+      "metadata: {name: p, namespace: default}\nspec:\n"
+      "  containers: [{name: c, image: i, resources: {requests: {cpu: '1', memory: 1Gi}}}]\n" + extra);
+  auto info = PodInfo::From(pod);
+  REQUIRE(info.ok());
+  return *info;
+}
+
+std::vector<uint32_t> All(const cluster::NodeTable& t) {
+  std::vector<uint32_t> order(t.size());
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
+}  // namespace
+
+TEST_CASE("the explanation counts the first failing filter per node, most common first") {
+  cluster::NodeTable nodes;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(nodes.Upsert(FromYaml<api::Node>("metadata: {name: small" + std::to_string(i) +
+                                             "}\nstatus: {allocatable: {cpu: 500m, memory: 8Gi, pods: 10}}")).ok());
+  }
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(nodes.Upsert(FromYaml<api::Node>("metadata: {name: gpu" + std::to_string(i) +
+                                             "}\nspec: {taints: [{key: dedicated, value: gpu, effect: NoSchedule}]}\n"
+                                             "status: {allocatable: {cpu: 8, memory: 8Gi, pods: 10}}")).ok());
+  }
+  Profile profile = DefaultProfile();
+  Placement p = Place(profile, Pod(), nodes, All(nodes));
+  CHECK_FALSE(p.node.has_value());
+  CHECK(p.explanation ==
+        "0/5 nodes are available: 3 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}.");
+
+  Placement tolerated = Place(profile, Pod("  tolerations: [{key: dedicated, operator: Exists}]\n"), nodes, All(nodes));
+  REQUIRE(tolerated.node.has_value());
+  CHECK(nodes.name(*tolerated.node).rfind("gpu", 0) == 0);
+
+  cluster::NodeTable empty;
+  CHECK(Place(profile, Pod(), empty, {}).explanation == "no nodes available to schedule pods");
+}
+
+TEST_CASE("scores choose the emptier node by default and the fuller one when bin packing") {
+  cluster::NodeTable nodes;
+  REQUIRE(nodes.Upsert(FromYaml<api::Node>("metadata: {name: busy}\nstatus: {allocatable: {cpu: 8, memory: 16Gi, pods: 10}}")).ok());
+  REQUIRE(nodes.Upsert(FromYaml<api::Node>("metadata: {name: idle}\nstatus: {allocatable: {cpu: 8, memory: 16Gi, pods: 10}}")).ok());
+  cluster::PodUsage load;
+  load.requests[cluster::kCpu] = 6000;
+  load.requests[cluster::kMemory] = 12LL << 30;
+  REQUIRE(nodes.AddPod("busy", load).ok());
+  Placement spread = Place(DefaultProfile(), Pod(), nodes, All(nodes));
+  REQUIRE(spread.node.has_value());
+  CHECK(nodes.name(*spread.node) == "idle");
+
+  Profile packing;
+  packing.filters.push_back(plugins::NewNodeResourcesFit());
+  packing.scores.push_back({plugins::NewMostAllocated(), 1});
+  Placement packed = Place(packing, Pod(), nodes, All(nodes));
+  REQUIRE(packed.node.has_value());
+  CHECK(nodes.name(*packed.node) == "busy");
+}
+
+TEST_CASE("weights decide between plugins that disagree") {
+  cluster::NodeTable nodes;
+  REQUIRE(nodes.Upsert(FromYaml<api::Node>("metadata: {name: preferred, labels: {zone: a}}\nstatus: {allocatable: {cpu: 8, memory: 16Gi, pods: 10}}")).ok());
+  REQUIRE(nodes.Upsert(FromYaml<api::Node>("metadata: {name: emptier}\nstatus: {allocatable: {cpu: 64, memory: 256Gi, pods: 10}}")).ok());
+  PodInfo pod = Pod("  affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: "
+                    "[{weight: 10, preference: {matchExpressions: [{key: zone, operator: In, values: [a]}]}}]}}\n");
+  Profile profile;
+  profile.filters.push_back(plugins::NewNodeResourcesFit());
+  // LeastAllocated: 90 on "preferred", 99 on "emptier"; NodeAffinity
+  // normalises to 100 and 0.
+  profile.scores.push_back({plugins::NewLeastAllocated(), 20});
+  profile.scores.push_back({plugins::NewNodeAffinityScore(), 1});
+  CHECK(nodes.name(*Place(profile, pod, nodes, All(nodes)).node) == "emptier");
+  profile.scores[1].weight = 5;
+  CHECK(nodes.name(*Place(profile, pod, nodes, All(nodes)).node) == "preferred");
+}
+
+TEST_CASE("large clusters score an adaptive share of nodes, as kube-scheduler does") {
+  CHECK(FeasibleNodesToFind(50, 0) == 50);
+  CHECK(FeasibleNodesToFind(1000, 0) == 420);     // 50 - 1000/125 = 42%
+  CHECK(FeasibleNodesToFind(5000, 0) == 500);     // 10%
+  CHECK(FeasibleNodesToFind(30000, 0) == 1500);   // floor of 5%
+  CHECK(FeasibleNodesToFind(30000, 100) == 30000);
+  CHECK(FeasibleNodesToFind(150, 10) == 100);     // never fewer than 100
+
+  cluster::NodeTable nodes;
+  for (int i = 0; i < 1000; ++i) {
+    REQUIRE(nodes.Upsert(FromYaml<api::Node>("metadata: {name: n" + std::to_string(i) +
+                                             "}\nstatus: {allocatable: {cpu: 8, memory: 16Gi, pods: 10}}")).ok());
+  }
+  Placement p = Place(DefaultProfile(), Pod(), nodes, All(nodes));
+  REQUIRE(p.node.has_value());
+  CHECK(p.evaluated == 420);
+}
