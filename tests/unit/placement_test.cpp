@@ -6,6 +6,7 @@
 #include "api/yaml_json.h"
 #include "scheduler/placement.h"
 #include "scheduler/plugins/registry.h"
+#include "scheduler/profile_file.h"
 
 using namespace gantry;
 using namespace gantry::scheduler;
@@ -116,4 +117,37 @@ TEST_CASE("large clusters score an adaptive share of nodes, as kube-scheduler do
   Placement p = Place(DefaultProfile(), Pod(), nodes, All(nodes));
   REQUIRE(p.node.has_value());
   CHECK(p.evaluated == 420);
+}
+
+TEST_CASE("profiles load from YAML; mistakes name the key or plugin") {
+  auto packing = ParseProfile("scores: [{name: MostAllocated, weight: 2}]\npercentageOfNodesToScore: 50\n", "p.yaml");
+  REQUIRE(packing.ok());
+  CHECK(packing->filters.size() == plugins::FilterPluginNames().size());  // left out: default
+  REQUIRE(packing->scores.size() == 1);
+  CHECK(packing->scores[0].plugin->name() == "MostAllocated");
+  CHECK(packing->scores[0].weight == 2);
+  CHECK(packing->percentage_of_nodes_to_score == 50);
+
+  auto only_fit = ParseProfile("filters: [NodeResourcesFit]\n", "p.yaml");
+  REQUIRE(only_fit.ok());
+  CHECK(only_fit->filters.size() == 1);
+
+  struct Bad {
+    const char* yaml;
+    const char* mentions;
+  };
+  for (const Bad& bad : {Bad{"filters: [NodeResourcesFitt]\n", "NodeResourcesFitt"},
+                         Bad{"scores: [{name: LeastAllocated, weight: 0}]\n", "weight 0"},
+                         Bad{"percentageOfNodesToScore: 101\n", "percentageOfNodesToScore"},
+                         Bad{"filterz: []\n", "filterz"},
+                         Bad{"filters: [a\n", "p.yaml"}}) {
+    CAPTURE(bad.yaml);
+    auto p = ParseProfile(bad.yaml, "p.yaml");
+    REQUIRE_FALSE(p.ok());
+    CHECK(std::string(p.status().message()).find(bad.mentions) != std::string::npos);
+  }
+  for (const char* shipped : {"default.yaml", "bin-packing.yaml"}) {
+    CAPTURE(shipped);
+    CHECK(LoadProfile(std::string(GANTRY_SOURCE_DIR "/configs/scheduler-profiles/") + shipped).ok());
+  }
 }
