@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/api_bench.h"
+#include "bench/placement_bench.h"
 #include "common/config_file.h"
 #include "common/logging.h"
 #include "ctl/ctl_command.h"
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   gantry::bench::ApiBenchOptions bench_options;
   CLI::App* bench = app.add_subcommand("bench", "Measure a running server");
   gantry::bench::AddBenchCommands(*bench, bench_options);
+  gantry::bench::PlacementBenchOptions placement_options;
+  gantry::bench::AddPlacementBench(*bench, placement_options);
 
   CLI11_PARSE(app, argc, argv);
   if (server->parsed() && !server_config.empty()) {
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
   }
   if (server->parsed()) return gantry::server::RunServer(server_options);
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);
+  if (bench->got_subcommand("placement")) return gantry::bench::RunPlacementBench(placement_options);
   if (bench->parsed()) return gantry::bench::RunBench(*bench, bench_options);
   return 0;
 }
