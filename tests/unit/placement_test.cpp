@@ -2,8 +2,7 @@
 
 #include <numeric>
 
-#include "api/json_codec.h"
-#include "api/yaml_json.h"
+#include "yaml_objects.h"
 #include "scheduler/placement.h"
 #include "scheduler/plugins/registry.h"
 #include "scheduler/profile_file.h"
@@ -12,15 +11,6 @@ using namespace gantry;
 using namespace gantry::scheduler;
 
 namespace {
-
-template <typename T>
-std::shared_ptr<T> FromYaml(const std::string& yaml) {
-  auto doc = api::ParseDocument(yaml);
-  REQUIRE_MESSAGE(doc.ok(), yaml);
-  auto out = std::make_shared<T>();
-  REQUIRE(api::DecodeJson(*doc, out.get(), nullptr).ok());
-  return out;
-}
 
 PodInfo Pod(const std::string& extra = "") {
   auto pod = FromYaml<api::Pod>(

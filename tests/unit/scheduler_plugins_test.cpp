@@ -1,8 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "api/yaml_json.h"
-#include "api/json_codec.h"
 #include "scheduler/plugins/registry.h"
+#include "yaml_objects.h"
 
 using namespace gantry;
 using namespace gantry::scheduler;
@@ -10,14 +9,6 @@ using namespace gantry::scheduler;
 namespace {
 
 // Objects from YAML, as users write them.
-template <typename T>
-std::shared_ptr<T> FromYaml(const std::string& yaml) {
-  auto doc = api::ParseDocument(yaml);
-  REQUIRE_MESSAGE(doc.ok(), yaml);
-  auto out = std::make_shared<T>();
-  REQUIRE(api::DecodeJson(*doc, out.get(), nullptr).ok());
-  return out;
-}
 
 PodInfo Pod(const std::string& spec_yaml) {
   auto pod = FromYaml<api::Pod>("metadata: {name: p, namespace: default}\nspec:\n" + spec_yaml);
