@@ -2,10 +2,10 @@
 
 #include <numeric>
 
-#include "yaml_objects.h"
 #include "scheduler/placement.h"
 #include "scheduler/plugins/registry.h"
 #include "scheduler/profile_file.h"
+#include "yaml_objects.h"
 
 using namespace gantry;
 using namespace gantry::scheduler;

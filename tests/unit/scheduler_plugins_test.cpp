@@ -8,8 +8,6 @@ using namespace gantry::scheduler;
 
 namespace {
 
-// Objects from YAML, as users write them.
-
 PodInfo Pod(const std::string& spec_yaml) {
   auto pod = FromYaml<api::Pod>("metadata: {name: p, namespace: default}\nspec:\n" + spec_yaml);
   auto info = PodInfo::From(pod);
