@@ -51,11 +51,6 @@ std::string Verb(const httplib::Request& req, const ResourcePath* path) {
   return req.method;
 }
 
-void WriteJson(httplib::Response& res, int code, const nlohmann::json& body) {
-  res.status = code;
-  res.set_content(body.dump(), "application/json");
-}
-
 bool IsPublicPath(const std::string& path) {
   return path == "/healthz" || path == "/readyz" || path == "/livez" || path == "/version";
 }

@@ -38,16 +38,6 @@ metrics::Gauge& OpenWatches() {
   return g;
 }
 
-void WriteJson(httplib::Response& res, int code, const json& body) {
-  res.status = code;
-  res.set_content(body.dump(), "application/json");
-}
-
-void WriteError(httplib::Response& res, const absl::Status& status) {
-  json body = StatusObject(status);
-  WriteJson(res, body["code"].get<int>(), body);
-}
-
 std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }

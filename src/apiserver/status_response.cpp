@@ -32,4 +32,14 @@ nlohmann::json SuccessStatus() {
           {"status", "Success"}, {"code", 200}};
 }
 
+void WriteJson(httplib::Response& res, int code, const nlohmann::json& body) {
+  res.status = code;
+  res.set_content(body.dump(), "application/json");
+}
+
+void WriteError(httplib::Response& res, const absl::Status& status) {
+  nlohmann::json body = StatusObject(status);
+  WriteJson(res, body["code"].get<int>(), body);
+}
+
 }  // namespace gantry::apiserver

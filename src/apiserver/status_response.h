@@ -2,6 +2,7 @@
 #pragma once
 
 #include <absl/status/status.h>
+#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -9,5 +10,9 @@ namespace gantry::apiserver {
 
 nlohmann::json StatusObject(const absl::Status& status);
 nlohmann::json SuccessStatus();
+
+void WriteJson(httplib::Response& res, int code, const nlohmann::json& body);
+// The Status object for `status`, with its HTTP code.
+void WriteError(httplib::Response& res, const absl::Status& status);
 
 }  // namespace gantry::apiserver
