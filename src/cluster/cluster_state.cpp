@@ -1,0 +1,152 @@
+#include "cluster/cluster_state.h"
+
+#include <absl/strings/str_cat.h>
+#include <spdlog/spdlog.h>
+
+#include "api/kinds.h"
+#include "common/log_format.h"
+
+namespace gantry::cluster {
+namespace {
+
+std::string PodKey(const api::Pod& pod) { return absl::StrCat(pod.metadata().namespace_(), "/", pod.metadata().name()); }
+
+// A pod holds its node's resources from binding until it ends.
+bool Holds(const api::Pod& pod) {
+  const std::string& phase = pod.status().phase();
+  return !pod.spec().node_name().empty() && phase != "Succeeded" && phase != "Failed";
+}
+
+absl::StatusOr<PodUsage> UsageOf(const api::Pod& pod) {
+  auto requests = PodRequests(pod.spec());
+  if (!requests.ok()) return requests.status();
+  auto ports = HostPortsOf(pod.spec());
+  if (!ports.ok()) return ports.status();
+  return PodUsage{*requests, *std::move(ports)};
+}
+
+}  // namespace
+
+ClusterState::ClusterState(store::Store& store) : store_(store) {}
+
+ClusterState::~ClusterState() { Stop(); }
+
+absl::Status ClusterState::Start() {
+  const api::KindInfo* nodes = api::FindKindByResource("", "v1", "nodes");
+  const api::KindInfo* pods = api::FindKindByResource("", "v1", "pods");
+  auto node_stream = store_.Watch(*nodes, {}, 0);
+  if (!node_stream.ok()) return node_stream.status();
+  auto pod_stream = store_.Watch(*pods, {}, 0);
+  if (!pod_stream.ok()) return pod_stream.status();
+  node_stream_ = *node_stream;
+  pod_stream_ = *pod_stream;
+  node_feed_ = std::jthread([this, s = node_stream_](std::stop_token stop) { FeedNodes(stop, s); });
+  pod_feed_ = std::jthread([this, s = pod_stream_](std::stop_token stop) { FeedPods(stop, s); });
+  return absl::OkStatus();
+}
+
+void ClusterState::Stop() {
+  for (auto* feed : {&node_feed_, &pod_feed_}) feed->request_stop();
+  if (node_stream_) node_stream_->Cancel();
+  if (pod_stream_) pod_stream_->Cancel();
+  for (auto* feed : {&node_feed_, &pod_feed_}) {
+    if (feed->joinable()) feed->join();
+  }
+}
+
+void ClusterState::FeedNodes(std::stop_token stop, std::shared_ptr<store::WatchStream> stream) {
+  store::WatchEvent event;
+  while (!stop.stop_requested()) {
+    auto got = stream->Next(&event, absl::Milliseconds(200));
+    if (!got.ok()) {
+      if (got.status().code() != absl::StatusCode::kCancelled) spdlog::error("cluster state: node watch ended: {}", got.status());
+      return;
+    }
+    if (!*got) continue;
+    auto node = std::static_pointer_cast<const api::Node>(event.object);
+    absl::MutexLock lock(&mu_);
+    if (event.type == store::WatchEvent::Type::kDeleted) {
+      nodes_.Remove(node->metadata().name());
+    } else {
+      bool known = nodes_.Find(node->metadata().name()).has_value();
+      if (auto s = nodes_.Upsert(node); !s.ok()) {
+        spdlog::warn("cluster state: node {} ignored: {}", node->metadata().name(), s.status());
+        continue;
+      }
+      if (!known) ChargeWaitingPods(node->metadata().name());
+    }
+    ++version_;
+  }
+}
+
+void ClusterState::FeedPods(std::stop_token stop, std::shared_ptr<store::WatchStream> stream) {
+  store::WatchEvent event;
+  while (!stop.stop_requested()) {
+    auto got = stream->Next(&event, absl::Milliseconds(200));
+    if (!got.ok()) {
+      if (got.status().code() != absl::StatusCode::kCancelled) spdlog::error("cluster state: pod watch ended: {}", got.status());
+      return;
+    }
+    if (!*got) continue;
+    absl::MutexLock lock(&mu_);
+    ApplyPod(event);
+    ++version_;
+  }
+}
+
+void ClusterState::ApplyPod(const store::WatchEvent& event) {
+  const auto& pod = static_cast<const api::Pod&>(*event.object);
+  std::string key = PodKey(pod);
+  bool holds = event.type != store::WatchEvent::Type::kDeleted && Holds(pod);
+  auto it = charges_.find(key);
+  if (it != charges_.end() && holds && it->second.node == pod.spec().node_name()) {
+    it->second.assumed = false;  // the binding the binder assumed has landed
+    return;
+  }
+  Release(key);
+  if (!holds) return;
+  auto usage = UsageOf(pod);
+  if (!usage.ok()) {
+    spdlog::warn("cluster state: pod {} not charged: {}", key, usage.status());
+    return;
+  }
+  Charge charge{pod.spec().node_name(), *std::move(usage), false};
+  (void)nodes_.AddPod(charge.node, charge.usage);  // NotFound: waits for its node
+  charges_.emplace(key, std::move(charge));
+}
+
+void ClusterState::Release(const std::string& key) {
+  auto it = charges_.find(key);
+  if (it == charges_.end()) return;
+  (void)nodes_.RemovePod(it->second.node, it->second.usage);
+  charges_.erase(it);
+}
+
+void ClusterState::ChargeWaitingPods(const std::string& node) {
+  for (const auto& [key, charge] : charges_) {
+    if (charge.node == node) (void)nodes_.AddPod(node, charge.usage);
+  }
+}
+
+absl::Status ClusterState::Assume(const api::Pod& pod, const std::string& node) {
+  auto usage = UsageOf(pod);
+  if (!usage.ok()) return usage.status();
+  absl::MutexLock lock(&mu_);
+  std::string key = PodKey(pod);
+  if (charges_.contains(key)) return absl::AlreadyExistsError(absl::StrCat("pod ", key, " is already placed"));
+  if (auto s = nodes_.AddPod(node, *usage); !s.ok()) return s;
+  charges_.emplace(key, Charge{node, *std::move(usage), true});
+  ++version_;
+  return absl::OkStatus();
+}
+
+void ClusterState::Forget(const api::Pod& pod) {
+  absl::MutexLock lock(&mu_);
+  std::string key = PodKey(pod);
+  auto it = charges_.find(key);
+  if (it == charges_.end() || !it->second.assumed) return;
+  Release(key);
+  ++version_;
+}
+
+}  // namespace gantry::cluster

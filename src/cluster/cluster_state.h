@@ -1,0 +1,70 @@
+// The shared scheduling state: the node table fed by store watches, with
+// every bound pod charged to its node and every pod the binder has assumed
+// (placed but not yet persisted) charged too, so shards never see a slot
+// twice. Watchers never poll: one thread per watched kind applies events.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "cluster/node_table.h"
+#include "store/store.h"
+
+namespace gantry::cluster {
+
+class ClusterState {
+ public:
+  explicit ClusterState(store::Store& store);
+  ~ClusterState();
+
+  // Starts watching nodes and pods from the beginning of the current state.
+  absl::Status Start();
+  void Stop();
+
+  // Runs `fn(const NodeTable&)` under the read lock.
+  template <typename Fn>
+  auto Read(Fn&& fn) const {
+    absl::ReaderMutexLock lock(&mu_);
+    return fn(nodes_);
+  }
+
+  // The binder's optimistic placement, charged at once. A later watch event
+  // binding the same pod to the same node turns it into a bound pod without
+  // charging twice; Forget releases an assumption whose binding failed.
+  absl::Status Assume(const api::Pod& pod, const std::string& node);
+  void Forget(const api::Pod& pod);
+
+  // Changes applied so far (every node or pod event bumps it).
+  uint64_t version() const { return version_.load(); }
+
+ private:
+  struct Charge {
+    std::string node;
+    PodUsage usage;
+    bool assumed = false;
+  };
+
+  void FeedNodes(std::stop_token stop, std::shared_ptr<store::WatchStream> stream);
+  void FeedPods(std::stop_token stop, std::shared_ptr<store::WatchStream> stream);
+  void ApplyPod(const store::WatchEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Release(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ChargeWaitingPods(const std::string& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  store::Store& store_;
+  mutable absl::Mutex mu_;
+  NodeTable nodes_ ABSL_GUARDED_BY(mu_);
+  // pod "namespace/name" -> what it takes and where; charged only while its
+  // node is known (pods whose node is not registered yet wait here).
+  absl::flat_hash_map<std::string, Charge> charges_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> version_{0};
+  std::jthread node_feed_;
+  std::jthread pod_feed_;
+  std::shared_ptr<store::WatchStream> node_stream_;
+  std::shared_ptr<store::WatchStream> pod_stream_;
+};
+
+}  // namespace gantry::cluster
