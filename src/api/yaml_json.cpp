@@ -93,20 +93,25 @@ absl::StatusOr<json> ParseDocument(absl::string_view text) {
   return std::move((*docs)[0]);
 }
 
+absl::StatusOr<json> ParseJson(absl::string_view text) {
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    return BadRequestError(absl::StrCat("malformed JSON: ", e.what()));
+  }
+}
+
 absl::StatusOr<std::vector<json>> ParseDocuments(absl::string_view text) {
   std::vector<json> out;
   absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
-  if (!trimmed.empty() && (trimmed[0] == '{' || trimmed[0] == '[')) {
+  // An object must be JSON; a leading '[' may also be a YAML flow sequence.
+  if (!trimmed.empty() && trimmed[0] == '{') {
+    auto j = ParseJson(text);
+    if (!j.ok()) return j.status();
+    out.push_back(*std::move(j));
+  } else if (!trimmed.empty() && trimmed[0] == '[') {
     json j = json::parse(text.begin(), text.end(), nullptr, false);
-    if (!j.is_discarded()) {
-      out.push_back(std::move(j));
-    } else if (trimmed[0] == '{') {
-      try {
-        json strict = json::parse(text.begin(), text.end());
-      } catch (const json::parse_error& e) {
-        return BadRequestError(absl::StrCat("malformed JSON: ", e.what()));
-      }
-    }
+    if (!j.is_discarded()) out.push_back(std::move(j));
   }
   if (out.empty()) {
     try {

@@ -12,6 +12,9 @@
 
 namespace gantry::api {
 
+// Strict JSON; BadRequest with the parser's position on malformed input.
+absl::StatusOr<nlohmann::json> ParseJson(absl::string_view text);
+
 // One document: JSON when it parses as JSON, YAML otherwise.
 absl::StatusOr<nlohmann::json> ParseDocument(absl::string_view text);
 

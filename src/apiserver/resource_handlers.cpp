@@ -80,15 +80,7 @@ absl::StatusOr<json> ParseBody(const httplib::Request& req) {
   if (req.body.empty()) return api::BadRequestError("the request body is empty");
   std::string type = req.get_header_value("Content-Type");
   if (absl::StrContains(type, "yaml")) return api::ParseDocument(req.body);
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) {
-    try {
-      json strict = json::parse(req.body);
-    } catch (const json::parse_error& e) {
-      return api::BadRequestError(absl::StrCat("malformed JSON body: ", e.what()));
-    }
-  }
-  return j;
+  return api::ParseJson(req.body);
 }
 
 // Decodes into `out` and applies fieldValidation: Strict rejects fields
@@ -377,7 +369,7 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourceP
     api::MutableMetaOf(result.get())->set_resource_version(meta->resource_version());
   } else {
     result = std::move(incoming);
-    if (HasStatus(kind) && kind.kind != "PriorityClass") {
+    if (HasStatus(kind)) {
       result->GetReflection()->MutableMessage(result.get(), status_field)
           ->CopyFrom(current.GetReflection()->GetMessage(current, status_field));
     }

@@ -40,8 +40,12 @@ absl::Status ClusterState::Start() {
   if (!pod_stream.ok()) return pod_stream.status();
   node_stream_ = *node_stream;
   pod_stream_ = *pod_stream;
-  node_feed_ = std::jthread([this, s = node_stream_](std::stop_token stop) { FeedNodes(stop, s); });
-  pod_feed_ = std::jthread([this, s = pod_stream_](std::stop_token stop) { FeedPods(stop, s); });
+  node_feed_ = std::jthread([this, s = node_stream_](std::stop_token stop) {
+    Feed(stop, *s, "node", &ClusterState::ApplyNode);
+  });
+  pod_feed_ = std::jthread([this, s = pod_stream_](std::stop_token stop) {
+    Feed(stop, *s, "pod", &ClusterState::ApplyPod);
+  });
   return absl::OkStatus();
 }
 
@@ -54,44 +58,37 @@ void ClusterState::Stop() {
   }
 }
 
-void ClusterState::FeedNodes(std::stop_token stop, std::shared_ptr<store::WatchStream> stream) {
+void ClusterState::Feed(std::stop_token stop, store::WatchStream& stream, const char* what,
+                        void (ClusterState::*apply)(const store::WatchEvent&)) {
   store::WatchEvent event;
   while (!stop.stop_requested()) {
-    auto got = stream->Next(&event, absl::Milliseconds(200));
+    auto got = stream.Next(&event, absl::Milliseconds(200));
     if (!got.ok()) {
-      if (got.status().code() != absl::StatusCode::kCancelled) spdlog::error("cluster state: node watch ended: {}", got.status());
+      if (got.status().code() != absl::StatusCode::kCancelled) {
+        spdlog::error("cluster state: {} watch ended: {}", what, got.status());
+      }
       return;
     }
     if (!*got) continue;
-    auto node = std::static_pointer_cast<const api::Node>(event.object);
     absl::MutexLock lock(&mu_);
-    if (event.type == store::WatchEvent::Type::kDeleted) {
-      nodes_.Remove(node->metadata().name());
-    } else {
-      bool known = nodes_.Find(node->metadata().name()).has_value();
-      if (auto s = nodes_.Upsert(node); !s.ok()) {
-        spdlog::warn("cluster state: node {} ignored: {}", node->metadata().name(), s.status());
-        continue;
-      }
-      if (!known) ChargeWaitingPods(node->metadata().name());
-    }
+    (this->*apply)(event);
     ++version_;
   }
 }
 
-void ClusterState::FeedPods(std::stop_token stop, std::shared_ptr<store::WatchStream> stream) {
-  store::WatchEvent event;
-  while (!stop.stop_requested()) {
-    auto got = stream->Next(&event, absl::Milliseconds(200));
-    if (!got.ok()) {
-      if (got.status().code() != absl::StatusCode::kCancelled) spdlog::error("cluster state: pod watch ended: {}", got.status());
-      return;
-    }
-    if (!*got) continue;
-    absl::MutexLock lock(&mu_);
-    ApplyPod(event);
-    ++version_;
+void ClusterState::ApplyNode(const store::WatchEvent& event) {
+  auto node = std::static_pointer_cast<const api::Node>(event.object);
+  const std::string& name = node->metadata().name();
+  if (event.type == store::WatchEvent::Type::kDeleted) {
+    nodes_.Remove(name);
+    return;
   }
+  bool known = nodes_.Find(name).has_value();
+  if (auto s = nodes_.Upsert(node); !s.ok()) {
+    spdlog::warn("cluster state: node {} ignored: {}", name, s.status());
+    return;
+  }
+  if (!known) ChargeWaitingPods(name);
 }
 
 void ClusterState::ApplyPod(const store::WatchEvent& event) {

@@ -48,8 +48,10 @@ class ClusterState {
     bool assumed = false;
   };
 
-  void FeedNodes(std::stop_token stop, std::shared_ptr<store::WatchStream> stream);
-  void FeedPods(std::stop_token stop, std::shared_ptr<store::WatchStream> stream);
+  // Applies each event of `stream` under the lock until stopped or ended.
+  void Feed(std::stop_token stop, store::WatchStream& stream, const char* what,
+            void (ClusterState::*apply)(const store::WatchEvent&));
+  void ApplyNode(const store::WatchEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyPod(const store::WatchEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Release(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ChargeWaitingPods(const std::string& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

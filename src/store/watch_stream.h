@@ -38,8 +38,6 @@ class WatchStream {
   absl::StatusOr<bool> Next(WatchEvent* event, absl::Duration timeout);
   void Cancel();
 
-  const api::KindInfo& kind() const { return kind_; }
-
   // Store side: filters by namespace and selectors (turning a change that
   // leaves or enters the selection into DELETED / ADDED) and queues.
   void Offer(WatchEvent::Type type, const std::shared_ptr<const google::protobuf::Message>& object,
