@@ -101,7 +101,7 @@ int RunPlacementBench(const PlacementBenchOptions& o) {
     auto t0 = Clock::now();
     scheduler::Placement p = scheduler::Place(*profile, pods[i], nodes, order);
     if (p.node) {
-      (void)nodes.AddPod(nodes.name(*p.node), {pods[i].requests, pods[i].host_ports});
+      (void)nodes.AddPod(nodes.name(*p.node), {pods[i].requests, pods[i].host_ports, pods[i].pod});
       ++placed;
     }
     micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());

@@ -3,6 +3,7 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include "api/errors.h"
 #include "api/kinds.h"
 #include "common/log_format.h"
 
@@ -17,12 +18,12 @@ bool Holds(const api::Pod& pod) {
   return !pod.spec().node_name().empty() && phase != "Succeeded" && phase != "Failed";
 }
 
-absl::StatusOr<PodUsage> UsageOf(const api::Pod& pod) {
-  auto requests = PodRequests(pod.spec());
+absl::StatusOr<PodUsage> UsageOf(std::shared_ptr<const api::Pod> pod) {
+  auto requests = PodRequests(pod->spec());
   if (!requests.ok()) return requests.status();
-  auto ports = HostPortsOf(pod.spec());
+  auto ports = HostPortsOf(pod->spec());
   if (!ports.ok()) return ports.status();
-  return PodUsage{*requests, *std::move(ports)};
+  return PodUsage{*requests, *std::move(ports), std::move(pod)};
 }
 
 }  // namespace
@@ -92,7 +93,8 @@ void ClusterState::ApplyNode(const store::WatchEvent& event) {
 }
 
 void ClusterState::ApplyPod(const store::WatchEvent& event) {
-  const auto& pod = static_cast<const api::Pod&>(*event.object);
+  auto pod_ptr = std::static_pointer_cast<const api::Pod>(event.object);
+  const api::Pod& pod = *pod_ptr;
   std::string key = PodKey(pod);
   bool holds = event.type != store::WatchEvent::Type::kDeleted && Holds(pod);
   auto it = charges_.find(key);
@@ -102,7 +104,7 @@ void ClusterState::ApplyPod(const store::WatchEvent& event) {
   }
   Release(key);
   if (!holds) return;
-  auto usage = UsageOf(pod);
+  auto usage = UsageOf(pod_ptr);
   if (!usage.ok()) {
     spdlog::warn("cluster state: pod {} not charged: {}", key, usage.status());
     return;
@@ -125,12 +127,29 @@ void ClusterState::ChargeWaitingPods(const std::string& node) {
   }
 }
 
-absl::Status ClusterState::Assume(const api::Pod& pod, const std::string& node) {
-  auto usage = UsageOf(pod);
+bool ClusterState::Refresh(Snapshot& snapshot) const {
+  absl::ReaderMutexLock lock(&mu_);
+  uint64_t now = version_.load();
+  if (snapshot.version == now) return false;
+  snapshot.nodes.SyncFrom(nodes_);
+  snapshot.version = now;
+  return true;
+}
+
+absl::Status ClusterState::Assume(std::shared_ptr<const api::Pod> pod, const std::string& node) {
+  return Assume(std::move(pod), node, [](const NodeTable&, uint32_t) { return absl::OkStatus(); });
+}
+
+absl::Status ClusterState::Assume(std::shared_ptr<const api::Pod> pod, const std::string& node,
+                                  PlacementCheck check) {
+  std::string key = PodKey(*pod);
+  auto usage = UsageOf(std::move(pod));
   if (!usage.ok()) return usage.status();
   absl::MutexLock lock(&mu_);
-  std::string key = PodKey(pod);
   if (charges_.contains(key)) return absl::AlreadyExistsError(absl::StrCat("pod ", key, " is already placed"));
+  auto index = nodes_.Find(node);
+  if (!index) return api::NotFoundError("nodes", node);
+  if (auto s = check(nodes_, *index); !s.ok()) return s;
   if (auto s = nodes_.AddPod(node, *usage); !s.ok()) return s;
   charges_.emplace(key, Charge{node, *std::move(usage), true});
   ++version_;
@@ -143,6 +162,14 @@ void ClusterState::Forget(const api::Pod& pod) {
   auto it = charges_.find(key);
   if (it == charges_.end() || !it->second.assumed) return;
   Release(key);
+  ++version_;
+}
+
+void ClusterState::SetPartition(const std::string& node, int16_t partition) {
+  absl::MutexLock lock(&mu_);
+  auto index = nodes_.Find(node);
+  if (!index) return;
+  nodes_.SetPartition(*index, partition);
   ++version_;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/functional/function_ref.h>
 #include <absl/synchronization/mutex.h>
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "cluster/node_table.h"
+#include "cluster/snapshot.h"
 #include "store/store.h"
 
 namespace gantry::cluster {
@@ -32,11 +34,21 @@ class ClusterState {
     return fn(nodes_);
   }
 
-  // The binder's optimistic placement, charged at once. A later watch event
-  // binding the same pod to the same node turns it into a bound pod without
-  // charging twice; Forget releases an assumption whose binding failed.
-  absl::Status Assume(const api::Pod& pod, const std::string& node);
+  // Brings `snapshot` up to date; false when it already was.
+  bool Refresh(Snapshot& snapshot) const;
+
+  // The binder's optimistic placement, charged at once. `check` runs first,
+  // under the same exclusive lock, against the authoritative table (the
+  // node's index is passed); its error rejects the placement. A later watch
+  // event binding the same pod to the same node turns it into a bound pod
+  // without charging twice; Forget releases an assumption whose binding failed.
+  using PlacementCheck = absl::FunctionRef<absl::Status(const NodeTable&, uint32_t)>;
+  absl::Status Assume(std::shared_ptr<const api::Pod> pod, const std::string& node, PlacementCheck check);
+  absl::Status Assume(std::shared_ptr<const api::Pod> pod, const std::string& node);
   void Forget(const api::Pod& pod);
+
+  // Puts a node into a shard's partition (the dispatcher's shuffler decides).
+  void SetPartition(const std::string& node, int16_t partition);
 
   // Changes applied so far (every node or pod event bumps it).
   uint64_t version() const { return version_.load(); }

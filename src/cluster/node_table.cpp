@@ -2,6 +2,7 @@
 
 #include <absl/strings/str_cat.h>
 #include <arpa/inet.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
 
@@ -30,6 +31,27 @@ absl::StatusOr<std::vector<HostPort>> HostPortsOf(const api::PodSpec& spec) {
   return out;
 }
 
+bool HasRequiredAntiAffinity(const api::Pod& pod) {
+  const auto& spec = pod.spec();
+  return spec.has_affinity() && spec.affinity().has_pod_anti_affinity() &&
+         !spec.affinity().pod_anti_affinity().required_during_scheduling_ignored_during_execution().empty();
+}
+
+namespace {
+
+// What filters may cache per node: labels, taints, schedulability.
+bool SameStaticProperties(const api::Node& a, const api::Node& b) {
+  using google::protobuf::util::MessageDifferencer;
+  if (a.metadata().labels().size() != b.metadata().labels().size()) return false;
+  for (const auto& [k, v] : a.metadata().labels()) {
+    auto it = b.metadata().labels().find(k);
+    if (it == b.metadata().labels().end() || it->second != v) return false;
+  }
+  return MessageDifferencer::Equals(a.spec(), b.spec());
+}
+
+}  // namespace
+
 absl::StatusOr<uint32_t> NodeTable::Upsert(std::shared_ptr<const api::Node> node) {
   auto allocatable = NodeAllocatable(node->status());
   if (!allocatable.ok()) return allocatable.status();
@@ -47,7 +69,11 @@ absl::StatusOr<uint32_t> NodeTable::Upsert(std::shared_ptr<const api::Node> node
     unschedulable_.push_back(0);
     host_ports_.emplace_back();
     generation_.push_back(0);
+    pods_.emplace_back();
+    partition_.push_back(kNoPartition);
+    ChangeLayout();
   }
+  if (nodes_[i] && !SameStaticProperties(*nodes_[i], *node)) static_epoch_ = clock_ + 1;
   allocatable_[i] = *allocatable;
   unschedulable_[i] = node->spec().unschedulable() ? 1 : 0;
   nodes_[i] = std::move(node);
@@ -68,8 +94,9 @@ void NodeTable::Remove(absl::string_view name) {
     requested_[i] = requested_[last];
     unschedulable_[i] = unschedulable_[last];
     host_ports_[i] = std::move(host_ports_[last]);
+    pods_[i] = std::move(pods_[last]);
+    partition_[i] = partition_[last];
     index_[names_[i]] = i;
-    Touch(i);
   }
   names_.pop_back();
   nodes_.pop_back();
@@ -78,6 +105,9 @@ void NodeTable::Remove(absl::string_view name) {
   unschedulable_.pop_back();
   host_ports_.pop_back();
   generation_.pop_back();
+  pods_.pop_back();
+  partition_.pop_back();
+  ChangeLayout();
 }
 
 std::optional<uint32_t> NodeTable::Find(absl::string_view name) const {
@@ -92,6 +122,13 @@ absl::Status NodeTable::AddPod(absl::string_view node, const PodUsage& usage) {
   requested_[*i].Add(usage.requests);
   auto& ports = host_ports_[*i];
   ports.insert(ports.end(), usage.host_ports.begin(), usage.host_ports.end());
+  if (usage.pod) {
+    pods_[*i].push_back(usage.pod);
+    if (HasRequiredAntiAffinity(*usage.pod)) {
+      anti_affinity_pods_[usage.pod.get()] = names_[*i];
+      anti_affinity_epoch_ = clock_ + 1;
+    }
+  }
   Touch(*i);
   return absl::OkStatus();
 }
@@ -105,8 +142,48 @@ absl::Status NodeTable::RemovePod(absl::string_view node, const PodUsage& usage)
     auto it = std::find(ports.begin(), ports.end(), hp);
     if (it != ports.end()) ports.erase(it);
   }
+  if (usage.pod) {
+    auto& pods = pods_[*i];
+    if (auto it = std::find(pods.begin(), pods.end(), usage.pod); it != pods.end()) {
+      *it = std::move(pods.back());
+      pods.pop_back();
+    }
+    if (anti_affinity_pods_.erase(usage.pod.get()) > 0) anti_affinity_epoch_ = clock_ + 1;
+  }
   Touch(*i);
   return absl::OkStatus();
+}
+
+void NodeTable::SetPartition(uint32_t i, int16_t partition) {
+  if (partition_[i] == partition) return;
+  partition_[i] = partition;
+  Touch(i);
+  static_epoch_ = clock_;
+}
+
+void NodeTable::SyncFrom(const NodeTable& source) {
+  if (layout_epoch_ != source.layout_epoch_ || size() != source.size()) {
+    *this = source;
+    return;
+  }
+  if (clock_ == source.clock_) return;
+  for (uint32_t i = 0; i < source.size(); ++i) {
+    if (source.generation_[i] <= clock_) continue;
+    nodes_[i] = source.nodes_[i];
+    allocatable_[i] = source.allocatable_[i];
+    requested_[i] = source.requested_[i];
+    unschedulable_[i] = source.unschedulable_[i];
+    host_ports_[i] = source.host_ports_[i];
+    generation_[i] = source.generation_[i];
+    pods_[i] = source.pods_[i];
+    partition_[i] = source.partition_[i];
+  }
+  if (anti_affinity_epoch_ != source.anti_affinity_epoch_) {
+    anti_affinity_pods_ = source.anti_affinity_pods_;
+    anti_affinity_epoch_ = source.anti_affinity_epoch_;
+  }
+  clock_ = source.clock_;
+  static_epoch_ = source.static_epoch_;
 }
 
 }  // namespace gantry::cluster

@@ -1,7 +1,10 @@
 // Nodes in structure-of-arrays form: the columns a filter loop reads
-// (allocatable, requested, schedulability, host ports) sit in their own
-// contiguous vectors; labels and taints stay on the Node object. Every change
-// to a node bumps its generation so snapshots can copy only what changed.
+// (allocatable, requested, schedulability, host ports, partition) sit in
+// their own contiguous vectors; labels and taints stay on the Node object.
+// Every change to a node bumps its generation so a snapshot copies only the
+// rows that changed (SyncFrom); two epochs tell a snapshot when the row set
+// itself moved and when the node-static properties (labels, taints,
+// schedulability, partitions) that filter caches depend on changed.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -32,11 +35,19 @@ struct HostPort {
 
 absl::StatusOr<std::vector<HostPort>> HostPortsOf(const api::PodSpec& spec);
 
-// What a pod takes from its node.
+// What a pod takes from its node. `pod`, when set, is listed on the node so
+// inter-pod (anti-)affinity can see its labels.
 struct PodUsage {
   ResourceVector requests;
   std::vector<HostPort> host_ports;
+  std::shared_ptr<const api::Pod> pod;
 };
+
+// True when the pod has a required anti-affinity term: such pods also
+// constrain where later pods may go.
+bool HasRequiredAntiAffinity(const api::Pod& pod);
+
+inline constexpr int16_t kNoPartition = -1;
 
 class NodeTable {
  public:
@@ -58,9 +69,28 @@ class NodeTable {
   bool unschedulable(uint32_t i) const { return unschedulable_[i] != 0; }
   const std::vector<HostPort>& host_ports(uint32_t i) const { return host_ports_[i]; }
   uint64_t generation(uint32_t i) const { return generation_[i]; }
+  const std::vector<std::shared_ptr<const api::Pod>>& pods(uint32_t i) const { return pods_[i]; }
+  int16_t partition(uint32_t i) const { return partition_[i]; }
+
+  // Bound or assumed pods with a required anti-affinity term, and where.
+  const absl::flat_hash_map<const api::Pod*, std::string>& anti_affinity_pods() const { return anti_affinity_pods_; }
+
+  // Which scheduler shard's partition a node belongs to.
+  void SetPartition(uint32_t i, int16_t partition);
+
+  // Bumped when labels, taints, schedulability, partitions or the row set change.
+  uint64_t static_epoch() const { return static_epoch_; }
+
+  // Makes this table equal to `source`, copying only the rows that changed
+  // since the last sync (all of them when rows were added or removed).
+  void SyncFrom(const NodeTable& source);
 
  private:
   void Touch(uint32_t i) { generation_[i] = ++clock_; }
+  void ChangeLayout() {
+    layout_epoch_ = ++clock_;
+    static_epoch_ = clock_;
+  }
 
   absl::flat_hash_map<std::string, uint32_t> index_;
   std::vector<std::string> names_;
@@ -70,7 +100,13 @@ class NodeTable {
   std::vector<uint8_t> unschedulable_;
   std::vector<std::vector<HostPort>> host_ports_;
   std::vector<uint64_t> generation_;
+  std::vector<std::vector<std::shared_ptr<const api::Pod>>> pods_;
+  std::vector<int16_t> partition_;
+  absl::flat_hash_map<const api::Pod*, std::string> anti_affinity_pods_;
+  uint64_t anti_affinity_epoch_ = 0;
   uint64_t clock_ = 0;
+  uint64_t layout_epoch_ = 0;
+  uint64_t static_epoch_ = 0;
 };
 
 }  // namespace gantry::cluster

@@ -31,6 +31,16 @@ absl::StatusOr<PodInfo> PodInfo::From(std::shared_ptr<const api::Pod> pod) {
   return info;
 }
 
+void PodInfo::SetState(const void* plugin, std::shared_ptr<const PluginState> state) const {
+  for (auto& [owner, existing] : cycle_state) {
+    if (owner == plugin) {
+      existing = std::move(state);
+      return;
+    }
+  }
+  cycle_state.emplace_back(plugin, std::move(state));
+}
+
 void ScorePlugin::Normalize(std::vector<int64_t>&) const {}
 
 void NormalizeByMax(std::vector<int64_t>& scores, bool reverse) {

@@ -16,6 +16,13 @@
 
 namespace gantry::scheduler {
 
+// What a plugin computes once per scheduling attempt, before the node loop
+// (PreFilter / PreScore), and reads back for every node.
+class PluginState {
+ public:
+  virtual ~PluginState() = default;
+};
+
 // What the plugins need of a pod, computed once before the filter loop.
 struct PodInfo {
   std::shared_ptr<const api::Pod> pod;
@@ -26,8 +33,21 @@ struct PodInfo {
   cluster::ResourceVector score_requests;
   std::vector<cluster::HostPort> host_ports;
 
+  // Per-attempt plugin state, keyed by the plugin that wrote it; a cache
+  // of the current attempt, hence mutable.
+  mutable std::vector<std::pair<const void*, std::shared_ptr<const PluginState>>> cycle_state;
+
   static absl::StatusOr<PodInfo> From(std::shared_ptr<const api::Pod> pod);
   const api::PodSpec& spec() const { return pod->spec(); }
+
+  void SetState(const void* plugin, std::shared_ptr<const PluginState> state) const;
+  template <typename T>
+  const T* State(const void* plugin) const {
+    for (const auto& [owner, state] : cycle_state) {
+      if (owner == plugin) return static_cast<const T*>(state.get());
+    }
+    return nullptr;
+  }
 };
 
 // code 0 passes; otherwise a plugin-specific reason code and detail (which
@@ -42,6 +62,12 @@ class FilterPlugin {
  public:
   virtual ~FilterPlugin() = default;
   virtual absl::string_view name() const = 0;
+  // True when the verdict depends only on the pod's spec and the node's
+  // labels, taints and schedulability, so it may be cached per
+  // equivalence class until those change.
+  virtual bool node_static() const { return false; }
+  // Runs once per attempt before Filter; may store state in `pod`.
+  virtual void PreFilter(const PodInfo& /*pod*/, const cluster::NodeTable& /*nodes*/) const {}
   virtual FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const = 0;
   // kubectl-style reason, e.g. "Insufficient cpu" or
   // "node(s) had untolerated taint {dedicated: gpu}".
@@ -53,6 +79,8 @@ class ScorePlugin {
  public:
   virtual ~ScorePlugin() = default;
   virtual absl::string_view name() const = 0;
+  // Runs once per attempt before Score; may store state in `pod`.
+  virtual void PreScore(const PodInfo& /*pod*/, const cluster::NodeTable& /*nodes*/) const {}
   // Higher is better.
   virtual int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const = 0;
   // Maps the raw scores of the candidate nodes to 0..100 in place. The

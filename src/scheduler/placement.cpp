@@ -5,15 +5,62 @@
 #include <absl/strings/str_join.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "scheduler/plugins/registry.h"
 
 namespace gantry::scheduler {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct Failure {
+  const FilterPlugin* plugin;
+  FilterVerdict verdict;
+  uint32_t node;
+};
+
+// The first filter that rejects `node`, or nullptr when all pass.
+const FilterPlugin* FirstFailing(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
+                                 uint32_t node, bool skip_node_static, PluginTimes* times, FilterVerdict* verdict) {
+  for (size_t i = 0; i < profile.filters.size(); ++i) {
+    const FilterPlugin& f = *profile.filters[i];
+    if (skip_node_static && f.node_static()) continue;
+    if (times != nullptr) {
+      auto t0 = Clock::now();
+      *verdict = f.Filter(pod, nodes, node);
+      times->filters[i] += SecondsSince(t0);
+    } else {
+      *verdict = f.Filter(pod, nodes, node);
+    }
+    if (!verdict->ok()) return &f;
+  }
+  return nullptr;
+}
+
+std::string Explain(const std::vector<Failure>& failures, const PodInfo& pod, const cluster::NodeTable& nodes,
+                    size_t considered) {
+  if (considered == 0) return "no nodes available to schedule pods";
+  absl::flat_hash_map<std::string, int> histogram;
+  for (const Failure& f : failures) ++histogram[f.plugin->Explain(f.verdict, pod, nodes, f.node)];
+  std::vector<std::pair<std::string, int>> reasons(histogram.begin(), histogram.end());
+  std::sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::vector<std::string> parts;
+  for (const auto& [reason, count] : reasons) parts.push_back(absl::StrCat(count, " ", reason));
+  return absl::StrCat("0/", considered, " nodes are available: ", absl::StrJoin(parts, ", "), ".");
+}
+
+}  // namespace
 
 Profile DefaultProfile() {
   Profile p;
   for (auto name : plugins::FilterPluginNames()) p.filters.push_back(plugins::NewFilterPlugin(name));
-  for (const char* name : {"LeastAllocated", "BalancedAllocation", "NodeAffinity", "TaintToleration"}) {
+  for (const char* name : {"LeastAllocated", "BalancedAllocation", "NodeAffinity", "InterPodAffinity",
+                           "TaintToleration"}) {
     p.scores.push_back({plugins::NewScorePlugin(name), 1});
   }
   return p;
@@ -29,50 +76,40 @@ uint32_t FeasibleNodesToFind(uint32_t total, int percentage) {
 }
 
 Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
-                const std::vector<uint32_t>& order) {
+                const PlaceOptions& options) {
   Placement out;
-  uint32_t want = FeasibleNodesToFind(static_cast<uint32_t>(order.size()), profile.percentage_of_nodes_to_score);
+  PluginTimes* times = options.times;
+  if (times != nullptr) {
+    times->filters.assign(profile.filters.size(), 0);
+    times->scores.assign(profile.scores.size(), 0);
+  }
+  pod.cycle_state.clear();
+  for (const auto& f : profile.filters) f->PreFilter(pod, nodes);
+
+  const uint32_t want = FeasibleNodesToFind(nodes.size(), profile.percentage_of_nodes_to_score);
   std::vector<uint32_t> feasible;
-  feasible.reserve(std::min<size_t>(want, order.size()));
-  struct Failure {
-    const FilterPlugin* plugin;
-    FilterVerdict verdict;
-    uint32_t node;
-  };
+  feasible.reserve(std::min<size_t>(want, options.primary.size() + options.secondary.size()));
   std::vector<Failure> failures;
-  for (uint32_t node : order) {
-    ++out.evaluated;
-    const FilterPlugin* failed = nullptr;
-    FilterVerdict verdict;
-    for (const auto& f : profile.filters) {
-      verdict = f->Filter(pod, nodes, node);
-      if (!verdict.ok()) {
-        failed = f.get();
-        break;
+  auto scan = [&](absl::Span<const uint32_t> order, size_t start) {
+    const size_t n = order.size();
+    for (size_t k = 0; k < n && feasible.size() < want; ++k) {
+      uint32_t node = order[(start + k) % n];
+      ++out.evaluated;
+      FilterVerdict verdict;
+      const FilterPlugin* failed =
+          FirstFailing(profile, pod, nodes, node, options.skip_node_static, times, &verdict);
+      if (failed != nullptr) {
+        failures.push_back({failed, verdict, node});
+      } else {
+        feasible.push_back(node);
       }
     }
-    if (failed != nullptr) {
-      failures.push_back({failed, verdict, node});
-      continue;
-    }
-    feasible.push_back(node);
-    if (feasible.size() >= want) break;
-  }
+  };
+  scan(options.primary, options.start);
+  if (feasible.empty()) scan(options.secondary, 0);
 
   if (feasible.empty()) {
-    if (order.empty()) {
-      out.explanation = "no nodes available to schedule pods";
-      return out;
-    }
-    absl::flat_hash_map<std::string, int> histogram;
-    for (const Failure& f : failures) ++histogram[f.plugin->Explain(f.verdict, pod, nodes, f.node)];
-    std::vector<std::pair<std::string, int>> reasons(histogram.begin(), histogram.end());
-    std::sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
-    std::vector<std::string> parts;
-    for (const auto& [reason, count] : reasons) parts.push_back(absl::StrCat(count, " ", reason));
-    out.explanation = absl::StrCat("0/", order.size(), " nodes are available: ", absl::StrJoin(parts, ", "), ".");
+    out.explanation = Explain(failures, pod, nodes, options.primary.size() + options.secondary.size());
     return out;
   }
   if (feasible.size() == 1 || profile.scores.empty()) {
@@ -81,14 +118,32 @@ Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeT
   }
   std::vector<int64_t> total(feasible.size(), 0);
   std::vector<int64_t> scores(feasible.size());
-  for (const WeightedScore& s : profile.scores) {
+  for (size_t p = 0; p < profile.scores.size(); ++p) {
+    const WeightedScore& s = profile.scores[p];
+    auto t0 = times != nullptr ? Clock::now() : Clock::time_point{};
+    s.plugin->PreScore(pod, nodes);
     for (size_t i = 0; i < feasible.size(); ++i) scores[i] = s.plugin->Score(pod, nodes, feasible[i]);
     s.plugin->Normalize(scores);
+    if (times != nullptr) times->scores[p] += SecondsSince(t0);
     for (size_t i = 0; i < feasible.size(); ++i) total[i] += scores[i] * s.weight;
   }
   size_t best = static_cast<size_t>(std::max_element(total.begin(), total.end()) - total.begin());
   out.node = feasible[best];
   return out;
+}
+
+Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
+                const std::vector<uint32_t>& order) {
+  return Place(profile, pod, nodes, PlaceOptions{.primary = order, .secondary = {}});
+}
+
+absl::Status CheckNode(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) {
+  pod.cycle_state.clear();
+  for (const auto& f : profile.filters) f->PreFilter(pod, nodes);
+  FilterVerdict verdict;
+  const FilterPlugin* failed = FirstFailing(profile, pod, nodes, node, false, nullptr, &verdict);
+  if (failed == nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError(failed->Explain(verdict, pod, nodes, node));
 }
 
 }  // namespace gantry::scheduler

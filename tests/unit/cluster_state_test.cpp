@@ -96,10 +96,10 @@ TEST_CASE("assumed placements are charged at once and never twice") {
 
   auto pod = f.Pod("p", "");
   REQUIRE(f.store->Create(f.pods, std::make_unique<api::Pod>(*pod)).ok());
-  REQUIRE(state.Assume(*pod, "n1").ok());
+  REQUIRE(state.Assume(pod, "n1").ok());
   CHECK(WaitForCpu(state, "n1", 500) == 500);
-  CHECK_FALSE(state.Assume(*pod, "n1").ok());  // one placement per pod
-  CHECK_FALSE(state.Assume(*f.Pod("q", ""), "missing-node").ok());
+  CHECK_FALSE(state.Assume(pod, "n1").ok());  // one placement per pod
+  CHECK_FALSE(state.Assume(f.Pod("q", ""), "missing-node").ok());
 
   // The binding lands: still charged once.
   REQUIRE(f.store->Update(f.pods, std::make_unique<api::Pod>(*f.Pod("p", "n1"))).ok());
@@ -110,7 +110,7 @@ TEST_CASE("assumed placements are charged at once and never twice") {
 
   // A failed binding is forgotten and frees the node.
   auto other = f.Pod("r", "");
-  REQUIRE(state.Assume(*other, "n1").ok());
+  REQUIRE(state.Assume(other, "n1").ok());
   CHECK(WaitForCpu(state, "n1", 1000) == 1000);
   state.Forget(*other);
   CHECK(WaitForCpu(state, "n1", 500) == 500);

@@ -51,7 +51,7 @@ TEST_CASE("the explanation counts the first failing filter per node, most common
   CHECK(nodes.name(*tolerated.node).rfind("gpu", 0) == 0);
 
   cluster::NodeTable empty;
-  CHECK(Place(profile, Pod(), empty, {}).explanation == "no nodes available to schedule pods");
+  CHECK(Place(profile, Pod(), empty, std::vector<uint32_t>{}).explanation == "no nodes available to schedule pods");
 }
 
 TEST_CASE("scores choose the emptier node by default and the fuller one when bin packing") {

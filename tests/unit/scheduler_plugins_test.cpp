@@ -157,7 +157,7 @@ TEST_CASE("NodePorts") {
   PodInfo other = Pod("  containers: [{name: c, image: i, ports: [{containerPort: 80, hostPort: 9090}]}]\n");
   PodInfo udp = Pod("  containers: [{name: c, image: i, ports: [{containerPort: 80, hostPort: 8080, protocol: UDP}]}]\n");
   CHECK(plugin->Filter(web, c.nodes, n).ok());
-  REQUIRE(c.nodes.AddPod("n", {web.requests, web.host_ports}).ok());
+  REQUIRE(c.nodes.AddPod("n", {web.requests, web.host_ports, web.pod}).ok());
   CHECK_FALSE(plugin->Filter(web, c.nodes, n).ok());
   CHECK(plugin->Explain(plugin->Filter(web, c.nodes, n), web, c.nodes, n) ==
         "node(s) didn't have free ports for the requested pod ports");

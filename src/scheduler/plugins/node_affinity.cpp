@@ -9,6 +9,7 @@ namespace {
 class NodeAffinityFilter final : public FilterPlugin {
  public:
   absl::string_view name() const override { return "NodeAffinity"; }
+  bool node_static() const override { return true; }
 
   FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
     const api::Node& n = nodes.node(node);

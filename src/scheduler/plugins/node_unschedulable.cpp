@@ -13,6 +13,7 @@ class NodeUnschedulable final : public FilterPlugin {
     taint_.set_effect("NoSchedule");
   }
   absl::string_view name() const override { return "NodeUnschedulable"; }
+  bool node_static() const override { return true; }
 
   FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
     if (!nodes.unschedulable(node) || ToleratesAny(pod.spec().tolerations(), taint_)) return {};

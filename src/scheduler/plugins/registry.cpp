@@ -14,6 +14,7 @@ constexpr std::pair<absl::string_view, FilterFactory> kFilters[] = {
     {"NodeAffinity", NewNodeAffinityFilter},
     {"TaintToleration", NewTaintTolerationFilter},
     {"NodePorts", NewNodePorts},
+    {"InterPodAffinity", NewInterPodAffinityFilter},
 };
 
 constexpr std::pair<absl::string_view, ScoreFactory> kScores[] = {
@@ -21,6 +22,7 @@ constexpr std::pair<absl::string_view, ScoreFactory> kScores[] = {
     {"MostAllocated", NewMostAllocated},
     {"BalancedAllocation", NewBalancedAllocation},
     {"NodeAffinity", NewNodeAffinityScore},
+    {"InterPodAffinity", NewInterPodAffinityScore},
     {"TaintToleration", NewTaintTolerationScore},
 };
 

@@ -15,12 +15,14 @@ std::unique_ptr<FilterPlugin> NewNodeUnschedulable();
 std::unique_ptr<FilterPlugin> NewNodeAffinityFilter();
 std::unique_ptr<FilterPlugin> NewTaintTolerationFilter();
 std::unique_ptr<FilterPlugin> NewNodePorts();
+std::unique_ptr<FilterPlugin> NewInterPodAffinityFilter();
 
 std::unique_ptr<ScorePlugin> NewLeastAllocated();
 std::unique_ptr<ScorePlugin> NewMostAllocated();
 std::unique_ptr<ScorePlugin> NewBalancedAllocation();
 std::unique_ptr<ScorePlugin> NewNodeAffinityScore();
 std::unique_ptr<ScorePlugin> NewTaintTolerationScore();
+std::unique_ptr<ScorePlugin> NewInterPodAffinityScore();
 
 // nullptr for an unknown name.
 std::unique_ptr<FilterPlugin> NewFilterPlugin(absl::string_view name);

@@ -11,6 +11,7 @@ namespace {
 class TaintTolerationFilter final : public FilterPlugin {
  public:
   absl::string_view name() const override { return "TaintToleration"; }
+  bool node_static() const override { return true; }
 
   FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
     const auto& taints = nodes.node(node).spec().taints();
