@@ -1,6 +1,9 @@
 // gantry: one binary, the role chosen by subcommand.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <thread>
+
 #include "bench/api_bench.h"
 #include "bench/placement_bench.h"
 #include "common/config_file.h"
@@ -27,6 +30,22 @@ int main(int argc, char** argv) {
                      "Request threads; each open watch holds one")
       ->capture_default_str()
       ->check(CLI::Range(4, 4096));
+  server_options.scheduling.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  server->add_option("--scheduler-shards", server_options.scheduling.shards,
+                     "Scheduler shard threads (default: the number of CPUs)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  server->add_option("--scheduler-name", server_options.scheduling.scheduler_name,
+                     "Schedule pods whose spec.schedulerName is this (or empty); leave others alone")
+      ->capture_default_str();
+  server->add_option("--sorting-policy", server_options.scheduling.sorting_policy,
+                     "Order of pending pods: fifo, priority (higher spec.priority first) or fair-share "
+                     "(namespace with the smallest dominant share of bound resources first)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fifo", "priority", "fair-share"}));
+  server->add_option("--scheduler-profile", server_options.scheduling.profile_path,
+                     "Scheduler profile YAML (plugins and score weights); default: every filter, LeastAllocated")
+      ->check(CLI::ExistingFile);
   server->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str();
   std::string server_config;

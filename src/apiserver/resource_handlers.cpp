@@ -16,6 +16,7 @@
 #include "api/json_codec.h"
 #include "api/object_meta.h"
 #include "api/patch.h"
+#include "api/pod_conditions.h"
 #include "api/unmodeled_fields.h"
 #include "api/validation.h"
 #include "api/yaml_json.h"
@@ -541,16 +542,7 @@ void ResourceHandlers::Bind(const httplib::Request& req, httplib::Response& res,
     }
     auto bound = std::make_unique<api::Pod>(pod);
     bound->mutable_spec()->set_node_name(node);
-    api::PodCondition* cond = nullptr;
-    for (auto& c : *bound->mutable_status()->mutable_conditions()) {
-      if (c.type() == "PodScheduled") cond = &c;
-    }
-    if (cond == nullptr) cond = bound->mutable_status()->add_conditions();
-    cond->set_type("PodScheduled");
-    cond->set_status("True");
-    cond->clear_reason();
-    cond->clear_message();
-    cond->set_last_transition_time(NowRfc3339());
+    api::SetPodCondition(*bound, "PodScheduled", "True", "", "");
     auto updated = store_.Update(*path.kind, std::move(bound));
     if (updated.ok()) return WriteJson(res, 201, SuccessStatus());
     if (api::DetailsOf(updated.status()).reason != "Conflict") return WriteError(res, updated.status());

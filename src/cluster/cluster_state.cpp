@@ -85,22 +85,29 @@ void ClusterState::ApplyNode(const store::WatchEvent& event) {
     return;
   }
   bool known = nodes_.Find(name).has_value();
-  if (auto s = nodes_.Upsert(node); !s.ok()) {
-    spdlog::warn("cluster state: node {} ignored: {}", name, s.status());
+  auto index = nodes_.Upsert(node);
+  if (!index.ok()) {
+    spdlog::warn("cluster state: node {} ignored: {}", name, index.status());
     return;
   }
-  if (!known) ChargeWaitingPods(name);
+  if (known) return;
+  ChargeWaitingPods(name);
+  if (auto it = partitions_.find(name); it != partitions_.end()) nodes_.SetPartition(*index, it->second);
 }
 
 void ClusterState::ApplyPod(const store::WatchEvent& event) {
   auto pod_ptr = std::static_pointer_cast<const api::Pod>(event.object);
   const api::Pod& pod = *pod_ptr;
   std::string key = PodKey(pod);
-  bool holds = event.type != store::WatchEvent::Type::kDeleted && Holds(pod);
+  bool deleted = event.type == store::WatchEvent::Type::kDeleted;
+  bool holds = !deleted && Holds(pod);
   auto it = charges_.find(key);
   if (it != charges_.end() && holds && it->second.node == pod.spec().node_name()) {
     it->second.assumed = false;  // the binding the binder assumed has landed
     return;
+  }
+  if (it != charges_.end() && it->second.assumed && !deleted && pod.spec().node_name().empty()) {
+    return;  // an update from before the binding landed: the assumption stands
   }
   Release(key);
   if (!holds) return;
@@ -167,6 +174,7 @@ void ClusterState::Forget(const api::Pod& pod) {
 
 void ClusterState::SetPartition(const std::string& node, int16_t partition) {
   absl::MutexLock lock(&mu_);
+  partitions_[node] = partition;
   auto index = nodes_.Find(node);
   if (!index) return;
   nodes_.SetPartition(*index, partition);

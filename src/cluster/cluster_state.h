@@ -47,7 +47,8 @@ class ClusterState {
   absl::Status Assume(std::shared_ptr<const api::Pod> pod, const std::string& node);
   void Forget(const api::Pod& pod);
 
-  // Puts a node into a shard's partition (the dispatcher's shuffler decides).
+  // Puts a node into a shard's partition (the dispatcher's shuffler
+  // decides); remembered for a node this state has not seen yet.
   void SetPartition(const std::string& node, int16_t partition);
 
   // Changes applied so far (every node or pod event bumps it).
@@ -74,6 +75,7 @@ class ClusterState {
   // pod "namespace/name" -> what it takes and where; charged only while its
   // node is known (pods whose node is not registered yet wait here).
   absl::flat_hash_map<std::string, Charge> charges_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int16_t> partitions_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> version_{0};
   std::jthread node_feed_;
   std::jthread pod_feed_;

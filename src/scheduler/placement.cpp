@@ -137,6 +137,22 @@ Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeT
   return Place(profile, pod, nodes, PlaceOptions{.primary = order, .secondary = {}});
 }
 
+std::vector<uint32_t> NodeStaticFeasible(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
+                                         absl::Span<const uint32_t> order) {
+  std::vector<const FilterPlugin*> statics;
+  for (const auto& f : profile.filters) {
+    if (f->node_static()) statics.push_back(f.get());
+  }
+  std::vector<uint32_t> out;
+  out.reserve(order.size());
+  for (uint32_t node : order) {
+    bool pass = std::all_of(statics.begin(), statics.end(),
+                            [&](const FilterPlugin* f) { return f->Filter(pod, nodes, node).ok(); });
+    if (pass) out.push_back(node);
+  }
+  return out;
+}
+
 absl::Status CheckNode(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) {
   pod.cycle_state.clear();
   for (const auto& f : profile.filters) f->PreFilter(pod, nodes);

@@ -69,6 +69,11 @@ Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeT
 Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
                 const std::vector<uint32_t>& order);
 
+// The nodes of `order` that pass every node-static filter (no PreFilter:
+// node-static filters do not use one).
+std::vector<uint32_t> NodeStaticFeasible(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
+                                         absl::Span<const uint32_t> order);
+
 // Runs the filters' PreFilter hooks, then every filter on one node: what the
 // binder re-checks against the authoritative state. OK or the reason.
 absl::Status CheckNode(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node);

@@ -94,6 +94,16 @@ int RunServer(const ServerOptions& options) {
     return 1;
   }
 
+  auto scheduling = SchedulingPipeline::Create(options.scheduling, **store);
+  if (!scheduling.ok()) {
+    spdlog::critical("scheduler: {}", scheduling.status());
+    return 1;
+  }
+  if (auto s = (*scheduling)->Start(); !s.ok()) {
+    spdlog::critical("scheduler: {}", s);
+    return 1;
+  }
+
   apiserver::ApiServer api({.bind_address = options.bind_address,
                             .port = options.port,
                             .cert_path = certs->cert_path,
@@ -119,6 +129,7 @@ int RunServer(const ServerOptions& options) {
   sigwait(&signals, &received);
   spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
   api.Stop();
+  (*scheduling)->Stop();
   (*store)->Shutdown();
   spdlog::info("stopped cleanly at revision {}", (*store)->CurrentRevision());
   return 0;

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "server/scheduling_pipeline.h"
+
 namespace gantry::server {
 
 struct ServerOptions {
@@ -10,6 +12,7 @@ struct ServerOptions {
   std::string bind_address = "0.0.0.0";
   int port = 6443;
   int http_threads = 128;
+  SchedulingOptions scheduling;
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code.

@@ -1,0 +1,54 @@
+// The binder: one thread that turns shard proposals into bindings. Each
+// proposal is re-checked against the authoritative cluster state with the
+// profile's filters for the chosen node (resources, host ports, node still
+// schedulable, and inter-pod anti-affinity across nodes), assumed there at
+// once so every shard's next snapshot sees it, and persisted (spec.nodeName
+// plus PodScheduled=True) in one batched store commit per round. A rejected
+// proposal goes back to the dispatcher as a conflict; a pod that changed or
+// vanished meanwhile fails the commit's compare-and-swap and is never bound
+// twice or bound after deletion.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cluster/cluster_state.h"
+#include "common/metrics.h"
+#include "dispatcher/unit.h"
+#include "scheduler/placement.h"
+#include "store/store.h"
+
+namespace gantry::binder {
+
+class Binder final : public dispatcher::ProposalSink {
+ public:
+  Binder(store::Store& store, cluster::ClusterState& cluster, const scheduler::Profile& profile,
+         dispatcher::SchedulingFeedback& feedback);
+  ~Binder() override;
+
+  void Start();
+  void Stop();
+  void Propose(dispatcher::Proposal proposal) override;
+
+  // One round over the proposals given, on the calling thread (the binder
+  // thread, or a test).
+  void BindBatch(std::vector<dispatcher::Proposal> batch);
+
+ private:
+  void Run(std::stop_token stop);
+
+  store::Store& store_;
+  cluster::ClusterState& cluster_;
+  const scheduler::Profile& profile_;
+  dispatcher::SchedulingFeedback& feedback_;
+  metrics::Gauge& depth_;
+
+  std::mutex mu_;
+  std::condition_variable_any ready_;
+  std::vector<dispatcher::Proposal> queue_;
+  std::jthread thread_;
+};
+
+}  // namespace gantry::binder

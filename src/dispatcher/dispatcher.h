@@ -1,0 +1,115 @@
+// The dispatcher: watches pods and nodes, keeps every pending pod of this
+// scheduler as a unit, orders them by the sorting policy and hands each to
+// the least-loaded shard; takes back what shards and the binder could not
+// place (backoff, or at once after a conflict). It also runs the node
+// shuffler, recording each node's partition in the cluster state.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/status/statusor.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/cluster_state.h"
+#include "common/metrics.h"
+#include "dispatcher/backoff_queue.h"
+#include "dispatcher/namespace_shares.h"
+#include "dispatcher/node_shuffler.h"
+#include "dispatcher/shard_queue.h"
+#include "dispatcher/sorting_policy.h"
+#include "dispatcher/unit.h"
+#include "store/store.h"
+
+namespace gantry::dispatcher {
+
+struct DispatcherOptions {
+  int shards = 1;
+  std::string scheduler_name = "gantry";
+  std::string sorting_policy = "fifo";
+  size_t shard_queue_capacity = 32;
+};
+
+class Dispatcher final : public SchedulingFeedback {
+ public:
+  static absl::StatusOr<std::unique_ptr<Dispatcher>> Create(DispatcherOptions options, store::Store& store,
+                                                            cluster::ClusterState& cluster);
+  ~Dispatcher() override;
+
+  absl::Status Start();
+  void Stop();
+
+  ShardQueue& shard_queue(int shard) { return *shard_queues_[static_cast<size_t>(shard)]; }
+  int shards() const { return static_cast<int>(shard_queues_.size()); }
+
+  void Bound(const Unit& unit) override;
+  void Unschedulable(const Unit& unit, const std::string& reason) override;
+  void Conflict(const Unit& unit) override;
+  void Retry(const Unit& unit) override;
+
+ private:
+  enum class State { kQueued, kInFlight, kBackoff };
+  struct Tracked {
+    State state = State::kQueued;
+    std::shared_ptr<const api::Pod> pod;
+    uint64_t seq = 0;
+    int attempts = 0;
+    int conflicts = 0;
+    absl::Time first_seen;
+  };
+
+  Dispatcher(DispatcherOptions options, store::Store& store, cluster::ClusterState& cluster);
+
+  void WatchPods(std::stop_token stop, store::WatchStream& stream);
+  void WatchNodes(std::stop_token stop, store::WatchStream& stream);
+  void OnPod(const store::WatchEvent& event);
+  void OnNode(const store::WatchEvent& event);
+  void DispatchLoop(std::stop_token stop);
+
+  bool Ours(const api::Pod& pod) const;
+  void Enqueue(const std::string& key, const Tracked& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Finds the in-flight record of `unit`, or nullptr when it is stale.
+  Tracked* InFlight(const Unit& unit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseBackoff() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishDepths() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Wake();
+
+  const DispatcherOptions options_;
+  store::Store& store_;
+  cluster::ClusterState& cluster_;
+  std::vector<std::unique_ptr<ShardQueue>> shard_queues_;
+
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, Tracked> pending_ ABSL_GUARDED_BY(mu_);
+  NamespaceShares shares_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<SortingPolicy> policy_ ABSL_GUARDED_BY(mu_);  // may read shares_
+  BackoffQueue backoff_ ABSL_GUARDED_BY(mu_);
+  NodeShuffler shuffler_ ABSL_GUARDED_BY(mu_);
+  // Node name -> the node last seen, to tell a relevant change from a heartbeat.
+  absl::flat_hash_map<std::string, std::shared_ptr<const api::Node>> nodes_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Wake() is called with mu_ held (Enqueue) and from shard threads, so the
+  // loop's wake-up flag has its own mutex. std::mutex rather than
+  // absl::Mutex: the loop waits on a condition_variable_any with its stop token.
+  std::mutex wake_mu_;
+  std::condition_variable_any wake_;
+  bool woken_ = false;
+
+  metrics::Gauge& active_depth_;
+  metrics::Gauge& backoff_depth_;
+  metrics::Gauge& in_flight_depth_;
+
+  std::shared_ptr<store::WatchStream> pod_stream_;
+  std::shared_ptr<store::WatchStream> node_stream_;
+  std::jthread pod_watch_;
+  std::jthread node_watch_;
+  std::jthread loop_;
+};
+
+}  // namespace gantry::dispatcher

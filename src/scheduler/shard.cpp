@@ -1,0 +1,110 @@
+#include "scheduler/shard.h"
+
+#include <absl/strings/str_cat.h>
+#include <spdlog/spdlog.h>
+
+#include "common/log_format.h"
+#include "dispatcher/pipeline_metrics.h"
+
+namespace gantry::scheduler {
+namespace {
+
+// One attempt in this many records per-plugin time: reading the clock
+// around every filter call would cost more than some filters.
+constexpr uint64_t kTimingSampleEvery = 32;
+
+}  // namespace
+
+Shard::Shard(int index, const Profile& profile, Links links)
+    : index_(index),
+      profile_(profile),
+      links_(links),
+      scheduled_(dispatcher::Metrics().shard_scheduled.WithLabels({absl::StrCat(index)})) {}
+
+Shard::~Shard() { Stop(); }
+
+void Shard::Start() {
+  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+}
+
+void Shard::Stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::Run(std::stop_token stop) {
+  while (auto unit = links_.queue.Pop(stop)) Schedule(*unit);
+}
+
+void Shard::Repartition() {
+  const cluster::NodeTable& nodes = snapshot_.nodes;
+  own_.clear();
+  others_.clear();
+  all_.clear();
+  for (uint32_t i = 0; i < nodes.size(); ++i) {
+    (nodes.partition(i) == index_ ? own_ : others_).push_back(i);
+    all_.push_back(i);
+  }
+  partitioned_epoch_ = nodes.static_epoch();
+  classes_.Validate(partitioned_epoch_);
+}
+
+void Shard::Schedule(const dispatcher::Unit& unit) {
+  links_.cluster.Refresh(snapshot_);
+  const cluster::NodeTable& nodes = snapshot_.nodes;
+  if (nodes.static_epoch() != partitioned_epoch_) Repartition();
+
+  auto info = PodInfo::From(unit.pod);
+  if (!info.ok()) {
+    dispatcher::Metrics().attempts.WithLabels({"error"}).Inc();
+    std::string why = absl::StrCat("pod cannot be scheduled: ", info.status().message());
+    links_.reporter.Report(unit.pod, why);
+    links_.feedback.Unschedulable(unit, why);
+    return;
+  }
+
+  std::string cls = EquivalenceCache::ClassOf(info->spec());
+  const EquivalenceCache::Entry* feasible = classes_.Find(cls);
+  if (feasible == nullptr) {
+    feasible = &classes_.Insert(cls, {NodeStaticFeasible(profile_, *info, nodes, own_),
+                                      NodeStaticFeasible(profile_, *info, nodes, others_)});
+  }
+
+  PluginTimes times;
+  bool sample = ++attempts_ % kTimingSampleEvery == 0;
+  PlaceOptions options{.primary = feasible->own,
+                       .secondary = feasible->others,
+                       .start = rotation_,
+                       .skip_node_static = true,
+                       .times = sample ? &times : nullptr};
+  Placement placement = Place(profile_, *info, nodes, options);
+  rotation_ += placement.evaluated;
+  if (sample) ObservePluginTimes(times);
+
+  if (!placement.node) {
+    // The cached lists hide why the other nodes failed: explain over all.
+    Placement full = Place(profile_, *info, nodes, all_);
+    if (full.node) {
+      placement = full;  // only if the cache was wrong; never expected
+      spdlog::warn("scheduler shard {}: equivalence cache missed a feasible node for {}", index_, unit.key);
+    } else {
+      links_.reporter.Report(unit.pod, full.explanation);
+      links_.feedback.Unschedulable(unit, full.explanation);
+      return;
+    }
+  }
+  scheduled_.Inc();
+  links_.binder.Propose({unit, nodes.name(*placement.node)});
+}
+
+void Shard::ObservePluginTimes(const PluginTimes& times) {
+  auto& family = dispatcher::Metrics().plugin_seconds;
+  for (size_t i = 0; i < profile_.filters.size(); ++i) {
+    if (times.filters[i] > 0) family.WithLabels({std::string(profile_.filters[i]->name()), "filter"}).Observe(times.filters[i]);
+  }
+  for (size_t i = 0; i < profile_.scores.size(); ++i) {
+    if (times.scores[i] > 0) family.WithLabels({std::string(profile_.scores[i].plugin->name()), "score"}).Observe(times.scores[i]);
+  }
+}
+
+}  // namespace gantry::scheduler

@@ -1,0 +1,101 @@
+#include "scheduler/unschedulable_reporter.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/time/clock.h>
+#include <spdlog/spdlog.h>
+
+#include "api/kinds.h"
+#include "api/pod_conditions.h"
+#include "common/log_format.h"
+#include "common/time_format.h"
+
+namespace gantry::scheduler {
+namespace {
+
+constexpr size_t kMaxBatch = 256;
+
+std::unique_ptr<api::Event> FailedSchedulingEvent(const api::Pod& pod, const std::string& explanation) {
+  auto event = std::make_unique<api::Event>();
+  const auto& meta = pod.metadata();
+  std::string now = NowRfc3339();
+  event->mutable_metadata()->set_name(absl::StrCat(meta.name(), ".", absl::Hex(absl::GetCurrentTimeNanos())));
+  event->mutable_metadata()->set_namespace_(meta.namespace_());
+  auto* ref = event->mutable_involved_object();
+  ref->set_kind("Pod");
+  ref->set_api_version("v1");
+  ref->set_namespace_(meta.namespace_());
+  ref->set_name(meta.name());
+  ref->set_uid(meta.uid());
+  event->set_reason("FailedScheduling");
+  event->set_message(explanation);
+  event->set_type("Warning");
+  event->mutable_source()->set_component("gantry-scheduler");
+  event->set_reporting_component("gantry-scheduler");
+  event->set_first_timestamp(now);
+  event->set_last_timestamp(now);
+  event->set_count(1);
+  return event;
+}
+
+}  // namespace
+
+UnschedulableReporter::UnschedulableReporter(store::Store& store) : store_(store) {}
+
+UnschedulableReporter::~UnschedulableReporter() { Stop(); }
+
+void UnschedulableReporter::Start() {
+  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+}
+
+void UnschedulableReporter::Stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void UnschedulableReporter::Report(std::shared_ptr<const api::Pod> pod, std::string explanation) {
+  const api::PodCondition* current = api::FindPodCondition(*pod, "PodScheduled");
+  if (current != nullptr && current->status() == "False" && current->message() == explanation) return;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back({std::move(pod), std::move(explanation)});
+  }
+  ready_.notify_one();
+}
+
+void UnschedulableReporter::Run(std::stop_token stop) {
+  while (true) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(mu_);
+      if (!ready_.wait(lock, stop, [this] { return !queue_.empty(); })) return;
+      size_t n = std::min(queue_.size(), kMaxBatch);
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    Write(std::move(batch));
+  }
+}
+
+void UnschedulableReporter::Write(std::vector<Pending> batch) {
+  static const api::KindInfo* pods = api::FindKindByResource("", "v1", "pods");
+  static const api::KindInfo* events = api::FindKindByResource("", "v1", "events");
+  std::vector<store::WriteOp> ops;
+  for (auto& report : batch) {
+    const api::Pod& pod = *report.pod;
+    // The pod as the scheduler saw it, so the write is a compare-and-swap:
+    // if the pod changed meanwhile, the next attempt reports afresh.
+    auto updated = std::make_unique<api::Pod>(pod);
+    api::SetPodCondition(*updated, "PodScheduled", "False", "Unschedulable", report.explanation);
+    ops.push_back({store::WriteOp::Type::kUpdate, pods, pod.metadata().namespace_(), pod.metadata().name(),
+                   std::move(updated), {}});
+    auto event = FailedSchedulingEvent(pod, report.explanation);
+    std::string name = event->metadata().name();
+    ops.push_back({store::WriteOp::Type::kCreate, events, pod.metadata().namespace_(), name, std::move(event), {}});
+  }
+  auto results = store_.Commit(std::move(ops));
+  for (const auto& r : results) {
+    if (!r.ok()) spdlog::debug("scheduler: unschedulable report not written: {}", r.status());
+  }
+}
+
+}  // namespace gantry::scheduler

@@ -1,0 +1,44 @@
+// Tells users why a pod waits: sets its PodScheduled=False condition (reason
+// Unschedulable, the kubectl-style explanation as message) and records a
+// FailedScheduling Event. Runs on its own thread with batched store writes
+// so shards never wait on I/O; a pod whose condition already carries the
+// same explanation is not written again.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core.pb.h"
+#include "store/store.h"
+
+namespace gantry::scheduler {
+
+class UnschedulableReporter {
+ public:
+  explicit UnschedulableReporter(store::Store& store);
+  ~UnschedulableReporter();
+
+  void Start();
+  void Stop();
+  void Report(std::shared_ptr<const api::Pod> pod, std::string explanation);
+
+ private:
+  struct Pending {
+    std::shared_ptr<const api::Pod> pod;
+    std::string explanation;
+  };
+  void Run(std::stop_token stop);
+  void Write(std::vector<Pending> batch);
+
+  store::Store& store_;
+  std::mutex mu_;
+  std::condition_variable_any ready_;
+  std::vector<Pending> queue_;
+  std::jthread thread_;
+};
+
+}  // namespace gantry::scheduler
