@@ -12,7 +12,7 @@ expect_contains "401 is a Status object" "$body" '"reason":"Unauthorized"'
 expect_contains "/version reports minor 32" "$(curl -sk https://127.0.0.1:$PORT/version)" '"minor":"32"'
 expect_eq "/healthz answers without a token" "$(curl -sk https://127.0.0.1:$PORT/healthz)" ok
 
-POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"250m","memory":"64Mi"}}}]}}'
+POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","labels":{"app":"web"}},"spec":{"schedulerName":"manual","containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"250m","memory":"64Mi"}}}]}}'
 expect_eq "create returns 201" "$(code POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d "$POD")" 201
 created=$(api GET /api/v1/namespaces/default/pods/web)
 expect_contains "server fills uid, creationTimestamp, defaults" "$created" '"restartPolicy":"Always"'
@@ -28,7 +28,7 @@ expect_contains "422 names the field" "$bad" 'spec.containers[0].resources.limit
 expect_eq "missing pod is 404" "$(code GET /api/v1/namespaces/default/pods/nope)" 404
 expect_eq "unknown resource is 404" "$(code GET /api/v1/widgets)" 404
 expect_eq "create in a missing namespace is 404" "$(code POST /api/v1/namespaces/nowhere/pods -H 'Content-Type: application/json' -d "$POD")" 404
-expect_eq "YAML body is accepted" "$(code POST /api/v1/namespaces/default/pods -H 'Content-Type: application/yaml' --data-binary $'metadata:\n  name: from-yaml\nspec:\n  containers:\n  - name: c\n    image: busybox\n')" 201
+expect_eq "YAML body is accepted" "$(code POST /api/v1/namespaces/default/pods -H 'Content-Type: application/yaml' --data-binary $'metadata:\n  name: from-yaml\nspec:\n  schedulerName: manual\n  containers:\n  - name: c\n    image: busybox\n')" 201
 
 hdrs=$(curl -sk -D - -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
   "https://127.0.0.1:$PORT/api/v1/namespaces/default/pods" \
@@ -53,6 +53,9 @@ expect_contains "changing immutable pod fields is 422" \
 
 NODE='{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"kubernetes.io/hostname":"n1"}},"status":{"capacity":{"cpu":"4","memory":"8Gi","pods":"110"},"allocatable":{"cpu":"4","memory":"8Gi","pods":"110"},"conditions":[{"type":"Ready","status":"True"}]}}'
 expect_eq "create node" "$(code POST /api/v1/nodes -H 'Content-Type: application/json' -d "$NODE")" 201
+# "web" names another scheduler (schedulerName: manual): gantry leaves it alone.
+sleep 0.5
+expect_eq "a pod of another scheduler stays unbound" "$(json_get "$(api GET /api/v1/namespaces/default/pods/web)" 'o["spec"].get("nodeName", "")')" ""
 expect_eq "bind pod to node" "$(code POST /api/v1/namespaces/default/pods/web/binding -H 'Content-Type: application/json' -d '{"apiVersion":"v1","kind":"Binding","metadata":{"name":"web"},"target":{"kind":"Node","name":"n1"}}')" 201
 bound=$(api GET /api/v1/namespaces/default/pods/web)
 expect_contains "binding sets spec.nodeName" "$bound" '"nodeName":"n1"'
