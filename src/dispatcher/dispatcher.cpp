@@ -203,8 +203,17 @@ void Dispatcher::DispatchLoop(std::stop_token stop) {
         it->second.state = State::kQueued;
         Enqueue(entry.key, it->second);
       }
-      for (auto& q : shard_queues_) {
-        if (q->depth() < q->capacity() && (target == nullptr || q->depth() < target->depth())) target = q.get();
+      // The shallowest queue; ties go round-robin, or an idle pipeline would
+      // feed shard 0 alone and fill its partition first.
+      size_t n = shard_queues_.size();
+      size_t chosen = n;
+      for (size_t k = 0; k < n; ++k) {
+        size_t i = (next_shard_ + k) % n;
+        ShardQueue& q = *shard_queues_[i];
+        if (q.depth() < q.capacity() && (target == nullptr || q.depth() < target->depth())) {
+          target = &q;
+          chosen = i;
+        }
       }
       while (target != nullptr && !unit) {
         auto entry = policy_->Pop();
@@ -216,6 +225,7 @@ void Dispatcher::DispatchLoop(std::stop_token stop) {
         ++t.attempts;
         ++in_flight_;
         unit = Unit{entry->key, t.pod, t.seq, t.attempts, t.conflicts, t.first_seen};
+        next_shard_ = chosen + 1;
         if (auto requests = cluster::PodRequests(t.pod->spec()); requests.ok()) {
           shares_.Charge(entry->key, entry->namespace_, *requests);
         }

@@ -93,6 +93,7 @@ class Dispatcher final : public SchedulingFeedback {
   absl::flat_hash_map<std::string, std::shared_ptr<const api::Node>> nodes_ ABSL_GUARDED_BY(mu_);
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
   size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t next_shard_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Wake() is called with mu_ held (Enqueue) and from shard threads, so the
   // loop's wake-up flag has its own mutex. std::mutex rather than

@@ -116,3 +116,33 @@ TEST_CASE("assumed placements are charged at once and never twice") {
   CHECK(WaitForCpu(state, "n1", 500) == 500);
   state.Stop();
 }
+
+TEST_CASE("snapshots copy only what changed and always catch up") {
+  Fixture f;
+  f.Node("n1");
+  f.Node("n2");
+  cluster::ClusterState state(*f.store);
+  REQUIRE(state.Start().ok());
+  CHECK(WaitForCpu(state, "n2", 0) == 0);
+  cluster::Snapshot snap;
+  CHECK(state.Refresh(snap));
+  CHECK_FALSE(state.Refresh(snap));  // nothing new
+  REQUIRE(snap.nodes.size() == 2);
+  uint64_t static_epoch = snap.nodes.static_epoch();
+
+  REQUIRE(state.Assume(f.Pod("a", ""), "n1").ok());
+  CHECK(state.Refresh(snap));
+  CHECK(snap.nodes.requested(*snap.nodes.Find("n1"))[cluster::kCpu] == 500);
+  REQUIRE(state.Assume(f.Pod("b", ""), "n2").ok());
+  REQUIRE(state.Assume(f.Pod("c", ""), "n1").ok());
+  CHECK(state.Refresh(snap));
+  CHECK(snap.nodes.requested(*snap.nodes.Find("n1"))[cluster::kCpu] == 1000);
+  CHECK(snap.nodes.requested(*snap.nodes.Find("n2"))[cluster::kCpu] == 500);
+  CHECK(snap.nodes.pods(*snap.nodes.Find("n1")).size() == 2);
+  CHECK(snap.nodes.static_epoch() == static_epoch);  // usage is not a static change
+
+  state.SetPartition("n2", 1);
+  CHECK(state.Refresh(snap));
+  CHECK(snap.nodes.partition(*snap.nodes.Find("n2")) == 1);
+  CHECK(snap.nodes.static_epoch() != static_epoch);
+}
