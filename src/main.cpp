@@ -6,6 +6,7 @@
 
 #include "bench/api_bench.h"
 #include "bench/placement_bench.h"
+#include "bench/scheduling_bench.h"
 #include "common/config_file.h"
 #include "common/logging.h"
 #include "ctl/ctl_command.h"
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   gantry::bench::AddBenchCommands(*bench, bench_options);
   gantry::bench::PlacementBenchOptions placement_options;
   gantry::bench::AddPlacementBench(*bench, placement_options);
+  gantry::bench::SchedulingBenchOptions scheduling_bench_options;
+  gantry::bench::AddSchedulingBench(*bench, scheduling_bench_options);
 
   CLI11_PARSE(app, argc, argv);
   if (server->parsed() && !server_config.empty()) {
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   }
   if (server->parsed()) return gantry::server::RunServer(server_options);
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);
+  if (bench->got_subcommand("scheduling")) return gantry::bench::RunSchedulingBench(scheduling_bench_options);
   if (bench->got_subcommand("placement")) return gantry::bench::RunPlacementBench(placement_options);
   if (bench->parsed()) return gantry::bench::RunBench(*bench, bench_options);
   return 0;

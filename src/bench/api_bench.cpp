@@ -12,22 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_workload.h"
+
 namespace gantry::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-nlohmann::json BenchPod(const std::string& name) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata", {{"name", name}, {"labels", {{"app", "bench"}}}}},
-          {"spec",
-           {{"containers",
-             {{{"name", "main"},
-               {"image", "busybox"},
-               {"command", {"sleep", "3600"}},
-               {"resources", {{"requests", {{"cpu", "100m"}, {"memory", "64Mi"}}}}}}}}}}};
-}
 
 struct ClientResult {
   std::vector<double> latencies_ms;
@@ -82,13 +72,6 @@ void RunClient(const ApiBenchOptions& o, int index, int operations, int ack_fd, 
     out->latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     LogAck(ack_fd, name, *result);
   }
-}
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
 }
 
 }  // namespace

@@ -119,18 +119,20 @@ std::optional<uint32_t> NodeTable::Find(absl::string_view name) const {
 absl::Status NodeTable::AddPod(absl::string_view node, const PodUsage& usage) {
   auto i = Find(node);
   if (!i) return api::NotFoundError("nodes", node);
-  requested_[*i].Add(usage.requests);
-  auto& ports = host_ports_[*i];
-  ports.insert(ports.end(), usage.host_ports.begin(), usage.host_ports.end());
-  if (usage.pod) {
-    pods_[*i].push_back(usage.pod);
-    if (HasRequiredAntiAffinity(*usage.pod)) {
-      anti_affinity_pods_[usage.pod.get()] = names_[*i];
-      anti_affinity_epoch_ = clock_ + 1;
-    }
-  }
+  bool anti_affinity = usage.pod && HasRequiredAntiAffinity(*usage.pod);
+  AddPodUntracked(*i, usage);
+  if (anti_affinity) anti_affinity_epoch_ = clock_ + 1;
   Touch(*i);
   return absl::OkStatus();
+}
+
+void NodeTable::AddPodUntracked(uint32_t i, const PodUsage& usage) {
+  requested_[i].Add(usage.requests);
+  auto& ports = host_ports_[i];
+  ports.insert(ports.end(), usage.host_ports.begin(), usage.host_ports.end());
+  if (!usage.pod) return;
+  pods_[i].push_back(usage.pod);
+  if (HasRequiredAntiAffinity(*usage.pod)) anti_affinity_pods_[usage.pod.get()] = names_[i];
 }
 
 absl::Status NodeTable::RemovePod(absl::string_view node, const PodUsage& usage) {

@@ -61,6 +61,11 @@ class NodeTable {
   absl::Status AddPod(absl::string_view node, const PodUsage& usage);
   absl::Status RemovePod(absl::string_view node, const PodUsage& usage);
 
+  // Charges a pod to node `i` without bumping its generation: a snapshot's
+  // own placement, kept until the next sync of that row brings the
+  // authoritative state (which by then includes it, or rejected it).
+  void AddPodUntracked(uint32_t i, const PodUsage& usage);
+
   uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
   const std::string& name(uint32_t i) const { return names_[i]; }
   const api::Node& node(uint32_t i) const { return *nodes_[i]; }

@@ -94,6 +94,9 @@ void Shard::Schedule(const dispatcher::Unit& unit) {
     }
   }
   scheduled_.Inc();
+  // Until the binder's assumption reaches the snapshot, count the pod here
+  // too, or the next pods would see the node as it was and conflict.
+  snapshot_.nodes.AddPodUntracked(*placement.node, {info->requests, info->host_ports, unit.pod});
   links_.binder.Propose({unit, nodes.name(*placement.node)});
 }
 

@@ -1,0 +1,210 @@
+#include "bench/scheduling_bench.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <absl/synchronization/mutex.h>
+#include <absl/time/clock.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_workload.h"
+
+namespace gantry::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Runs `count` calls of `op(client, i)` spread over `clients` connections;
+// returns the first error.
+template <typename Op>
+absl::Status Parallel(const ctl::ConnectionOptions& connection, int clients, int count, Op op) {
+  absl::Mutex mu;
+  absl::Status first = absl::OkStatus();
+  std::atomic<int> next{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&] {
+        auto client = ctl::ApiClient::Connect(connection);
+        absl::Status status = client.status();
+        for (int i = next++; status.ok() && i < count; i = next++) status = op(**client, i);
+        if (!status.ok()) {
+          absl::MutexLock lock(&mu);
+          if (first.ok()) first = status;
+          next = count;
+        }
+      });
+    }
+  }
+  return first;
+}
+
+// Follows pod events in `ns` and records when each pod is first seen bound.
+class BindingWatcher {
+ public:
+  BindingWatcher(const ctl::ConnectionOptions& connection, std::string ns, int64_t from, int expected)
+      : connection_(connection), ns_(std::move(ns)), revision_(from), expected_(expected) {}
+
+  void Start() {
+    thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+  }
+  // Waits until every expected pod is bound or the deadline passes.
+  bool Wait(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return static_cast<int>(bound_.size()) >= expected_;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  }
+  absl::flat_hash_map<std::string, Clock::time_point> bound() {
+    absl::MutexLock lock(&mu_);
+    return bound_;
+  }
+  size_t count() {
+    absl::MutexLock lock(&mu_);
+    return bound_.size();
+  }
+  void Stop() {
+    thread_.request_stop();
+    stopped_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      auto client = ctl::ApiClient::Connect(connection_);
+      if (!client.ok()) return;
+      std::string path = absl::StrCat("/api/v1/namespaces/", ns_, "/pods?watch=true&timeoutSeconds=3600",
+                                      "&resourceVersion=", revision_);
+      (void)(*client)->Stream(path, "application/json", [&](const std::string& line) {
+        auto event = nlohmann::json::parse(line, nullptr, false);
+        if (!event.is_object() || !event.contains("object")) return !stopped_;
+        const auto& object = event["object"];
+        const auto& meta = object["metadata"];
+        revision_ = std::stoll(meta.value("resourceVersion", "0"));
+        if (object.contains("spec") && !object["spec"].value("nodeName", "").empty()) {
+          absl::MutexLock lock(&mu_);
+          bound_.try_emplace(meta.value("name", ""), Clock::now());
+        }
+        return !stopped_ && count() < static_cast<size_t>(expected_);
+      });
+      if (count() >= static_cast<size_t>(expected_)) return;
+    }
+  }
+
+  const ctl::ConnectionOptions connection_;
+  const std::string ns_;
+  int64_t revision_;
+  const int expected_;
+  std::atomic<bool> stopped_{false};
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Clock::time_point> bound_ ABSL_GUARDED_BY(mu_);
+  std::jthread thread_;
+};
+
+int Fail(const std::string& what, const absl::Status& status) {
+  fprintf(stderr, "error: %s: %s\n", what.c_str(), std::string(status.message()).c_str());
+  return 1;
+}
+
+}  // namespace
+
+void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& o) {
+  CLI::App* cmd = bench.add_subcommand(
+      "scheduling", "End-to-end pods/s: create pods through the API, wait until the scheduler has bound them all");
+  cmd->add_option("--kubeconfig", o.connection.kubeconfig, "kubeconfig of the server to measure");
+  cmd->add_option("--server", o.connection.server, "API server URL, overriding the kubeconfig");
+  cmd->add_option("--token", o.connection.token, "bearer token, overriding the kubeconfig");
+  cmd->add_option("--nodes", o.nodes, "Hollow nodes to register as API objects")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--node-cpu", o.node_cpu, "Cores per node (4 GiB of memory per core, 110 pods)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--pods", o.pods, "Pods to create (100m cpu, 64Mi each)")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  cmd->add_option("--clients", o.clients, "Concurrent creating clients")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--timeout", o.timeout_seconds, "Give up after this many seconds of waiting for bindings")
+      ->capture_default_str();
+  cmd->add_flag("--keep", o.keep, "Keep the bench namespace and nodes afterwards");
+}
+
+int RunSchedulingBench(const SchedulingBenchOptions& o) {
+  auto admin = ctl::ApiClient::Connect(o.connection);
+  if (!admin.ok()) return Fail("connect", admin.status());
+  std::string run = absl::StrCat(absl::ToUnixSeconds(absl::Now()));
+  std::string ns = absl::StrCat("bench-", run);
+  nlohmann::json namespace_object = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
+  if (auto s = (*admin)->Call("POST", "/api/v1/namespaces", &namespace_object); !s.ok()) {
+    return Fail("creating namespace " + ns, s.status());
+  }
+
+  auto node_name = [&](int i) { return absl::StrCat("bench-", run, "-node-", i); };
+  auto t_nodes = Clock::now();
+  absl::Status nodes = Parallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
+    nlohmann::json node = BenchNode(node_name(i), o.node_cpu);
+    return c.Call("POST", "/api/v1/nodes", &node).status();
+  });
+  if (!nodes.ok()) return Fail("registering nodes", nodes);
+  double node_seconds = std::chrono::duration<double>(Clock::now() - t_nodes).count();
+  fprintf(stderr, "registered %d nodes in %.1f s\n", o.nodes, node_seconds);
+
+  auto list = (*admin)->Call("GET", absl::StrCat("/api/v1/namespaces/", ns, "/pods"));
+  if (!list.ok()) return Fail("listing pods", list.status());
+  int64_t from = std::stoll((*list)["metadata"].value("resourceVersion", "0"));
+  BindingWatcher watcher(o.connection, ns, from, o.pods);
+  watcher.Start();
+
+  std::vector<Clock::time_point> created(static_cast<size_t>(o.pods));
+  std::string collection = absl::StrCat("/api/v1/namespaces/", ns, "/pods");
+  auto first_create = Clock::now();
+  absl::Status pods = Parallel(o.connection, o.clients, o.pods, [&](ctl::ApiClient& c, int i) {
+    nlohmann::json pod = BenchPod(absl::StrCat("pod-", i));
+    auto s = c.Call("POST", collection, &pod).status();
+    created[static_cast<size_t>(i)] = Clock::now();
+    return s;
+  });
+  if (!pods.ok()) return Fail("creating pods", pods);
+  auto last_create = Clock::now();
+  double create_seconds = std::chrono::duration<double>(last_create - first_create).count();
+  fprintf(stderr, "created %d pods in %.1f s (%.0f/s); %zu bound so far\n", o.pods, create_seconds,
+          o.pods / create_seconds, watcher.count());
+
+  bool all = watcher.Wait(absl::Seconds(o.timeout_seconds));
+  watcher.Stop();
+  auto bound = watcher.bound();
+  Clock::time_point last_bind = first_create;
+  std::vector<double> latency_ms;
+  latency_ms.reserve(bound.size());
+  for (const auto& [name, at] : bound) {
+    last_bind = std::max(last_bind, at);
+    int index = std::stoi(name.substr(4));
+    latency_ms.push_back(std::chrono::duration<double, std::milli>(at - created[static_cast<size_t>(index)]).count());
+  }
+  double seconds = std::chrono::duration<double>(last_bind - first_create).count();
+  printf("%s", absl::StrFormat("scheduling: %d nodes, %d pods, %d clients: %zu bound in %.2f s from first create "
+                               "to last bind = %.0f pods/s (creates alone: %.0f/s); create->bound p50 %.1f ms, "
+                               "p99 %.1f ms\n",
+                               o.nodes, o.pods, o.clients, bound.size(), seconds, bound.size() / seconds,
+                               o.pods / create_seconds, Percentile(latency_ms, 0.5), Percentile(latency_ms, 0.99))
+                   .c_str());
+  if (!all) fprintf(stderr, "error: only %zu of %d pods were bound within %d s\n", bound.size(), o.pods, o.timeout_seconds);
+
+  if (!o.keep) {
+    (void)(*admin)->Call("DELETE", absl::StrCat("/api/v1/namespaces/", ns));
+    (void)Parallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
+      (void)c.Call("DELETE", absl::StrCat("/api/v1/nodes/", node_name(i)));
+      return absl::OkStatus();
+    });
+  }
+  return all ? 0 : 1;
+}
+
+}  // namespace gantry::bench

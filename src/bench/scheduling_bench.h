@@ -1,0 +1,30 @@
+// `gantry bench scheduling`: end-to-end scheduling throughput of a running
+// server. Registers hollow nodes as API objects, creates pods through the
+// HTTPS API from N clients, follows a watch until every pod is bound, and
+// reports pods/s from the first create to the last bind, plus create->bound
+// latency percentiles. Uses a fresh namespace and removes it (and the
+// nodes) afterwards unless --keep.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "ctl/api_client.h"
+
+namespace gantry::bench {
+
+struct SchedulingBenchOptions {
+  ctl::ConnectionOptions connection;
+  int nodes = 1000;
+  int node_cpu = 32;
+  int pods = 20000;
+  int clients = 8;
+  bool keep = false;
+  int timeout_seconds = 600;
+};
+
+void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& options);
+int RunSchedulingBench(const SchedulingBenchOptions& options);
+
+}  // namespace gantry::bench
