@@ -66,8 +66,10 @@ class FilterPlugin {
   // labels, taints and schedulability, so it may be cached per
   // equivalence class until those change.
   virtual bool node_static() const { return false; }
-  // Runs once per attempt before Filter; may store state in `pod`.
-  virtual void PreFilter(const PodInfo& /*pod*/, const cluster::NodeTable& /*nodes*/) const {}
+  // Runs once per attempt before Filter; may store state in `pod`. Returns
+  // false when Filter would pass every node for this pod, so the node loop
+  // skips the plugin (kube-scheduler's PreFilter "Skip").
+  virtual bool PreFilter(const PodInfo& /*pod*/, const cluster::NodeTable& /*nodes*/) const { return true; }
   virtual FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const = 0;
   // kubectl-style reason, e.g. "Insufficient cpu" or
   // "node(s) had untolerated taint {dedicated: gpu}".
@@ -79,8 +81,10 @@ class ScorePlugin {
  public:
   virtual ~ScorePlugin() = default;
   virtual absl::string_view name() const = 0;
-  // Runs once per attempt before Score; may store state in `pod`.
-  virtual void PreScore(const PodInfo& /*pod*/, const cluster::NodeTable& /*nodes*/) const {}
+  // Runs once per attempt before Score; may store state in `pod`. Returns
+  // false when Score would be equal on every node: a constant cannot change
+  // the choice, so the plugin is skipped.
+  virtual bool PreScore(const PodInfo& /*pod*/, const cluster::NodeTable& /*nodes*/) const { return true; }
   // Higher is better.
   virtual int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const = 0;
   // Maps the raw scores of the candidate nodes to 0..100 in place. The

@@ -22,12 +22,28 @@ struct Failure {
   uint32_t node;
 };
 
-// The first filter that rejects `node`, or nullptr when all pass.
-const FilterPlugin* FirstFailing(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
-                                 uint32_t node, bool skip_node_static, PluginTimes* times, FilterVerdict* verdict) {
+// Bit i set: filter i runs in this attempt (its PreFilter did not skip it).
+using ActiveFilters = uint64_t;
+
+// Runs every filter's PreFilter; returns the filters that must run.
+ActiveFilters PreFilter(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
+                        bool skip_node_static) {
+  pod.cycle_state.clear();
+  ActiveFilters active = 0;
   for (size_t i = 0; i < profile.filters.size(); ++i) {
     const FilterPlugin& f = *profile.filters[i];
     if (skip_node_static && f.node_static()) continue;
+    if (f.PreFilter(pod, nodes)) active |= ActiveFilters{1} << i;
+  }
+  return active;
+}
+
+// The first active filter that rejects `node`, or nullptr when all pass.
+const FilterPlugin* FirstFailing(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
+                                 uint32_t node, ActiveFilters active, PluginTimes* times, FilterVerdict* verdict) {
+  for (size_t i = 0; i < profile.filters.size(); ++i) {
+    if ((active & (ActiveFilters{1} << i)) == 0) continue;
+    const FilterPlugin& f = *profile.filters[i];
     if (times != nullptr) {
       auto t0 = Clock::now();
       *verdict = f.Filter(pod, nodes, node);
@@ -83,9 +99,7 @@ Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeT
     times->filters.assign(profile.filters.size(), 0);
     times->scores.assign(profile.scores.size(), 0);
   }
-  pod.cycle_state.clear();
-  for (const auto& f : profile.filters) f->PreFilter(pod, nodes);
-
+  const ActiveFilters active = PreFilter(profile, pod, nodes, options.skip_node_static);
   const uint32_t want = FeasibleNodesToFind(nodes.size(), profile.percentage_of_nodes_to_score);
   std::vector<uint32_t> feasible;
   feasible.reserve(std::min<size_t>(want, options.primary.size() + options.secondary.size()));
@@ -96,8 +110,7 @@ Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeT
       uint32_t node = order[(start + k) % n];
       ++out.evaluated;
       FilterVerdict verdict;
-      const FilterPlugin* failed =
-          FirstFailing(profile, pod, nodes, node, options.skip_node_static, times, &verdict);
+      const FilterPlugin* failed = FirstFailing(profile, pod, nodes, node, active, times, &verdict);
       if (failed != nullptr) {
         failures.push_back({failed, verdict, node});
       } else {
@@ -121,7 +134,7 @@ Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeT
   for (size_t p = 0; p < profile.scores.size(); ++p) {
     const WeightedScore& s = profile.scores[p];
     auto t0 = times != nullptr ? Clock::now() : Clock::time_point{};
-    s.plugin->PreScore(pod, nodes);
+    if (!s.plugin->PreScore(pod, nodes)) continue;
     for (size_t i = 0; i < feasible.size(); ++i) scores[i] = s.plugin->Score(pod, nodes, feasible[i]);
     s.plugin->Normalize(scores);
     if (times != nullptr) times->scores[p] += SecondsSince(t0);
@@ -141,7 +154,7 @@ std::vector<uint32_t> NodeStaticFeasible(const Profile& profile, const PodInfo& 
                                          absl::Span<const uint32_t> order) {
   std::vector<const FilterPlugin*> statics;
   for (const auto& f : profile.filters) {
-    if (f->node_static()) statics.push_back(f.get());
+    if (f->node_static() && f->PreFilter(pod, nodes)) statics.push_back(f.get());
   }
   std::vector<uint32_t> out;
   out.reserve(order.size());
@@ -154,10 +167,9 @@ std::vector<uint32_t> NodeStaticFeasible(const Profile& profile, const PodInfo& 
 }
 
 absl::Status CheckNode(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) {
-  pod.cycle_state.clear();
-  for (const auto& f : profile.filters) f->PreFilter(pod, nodes);
+  const ActiveFilters active = PreFilter(profile, pod, nodes, false);
   FilterVerdict verdict;
-  const FilterPlugin* failed = FirstFailing(profile, pod, nodes, node, false, nullptr, &verdict);
+  const FilterPlugin* failed = FirstFailing(profile, pod, nodes, node, active, nullptr, &verdict);
   if (failed == nullptr) return absl::OkStatus();
   return absl::FailedPreconditionError(failed->Explain(verdict, pod, nodes, node));
 }

@@ -69,8 +69,8 @@ Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeT
 Placement Place(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
                 const std::vector<uint32_t>& order);
 
-// The nodes of `order` that pass every node-static filter (no PreFilter:
-// node-static filters do not use one).
+// The nodes of `order` that pass every node-static filter (their PreFilter
+// only decides whether they apply; they keep no state).
 std::vector<uint32_t> NodeStaticFeasible(const Profile& profile, const PodInfo& pod, const cluster::NodeTable& nodes,
                                          absl::Span<const uint32_t> order);
 

@@ -99,12 +99,13 @@ class InterPodAffinityFilter final : public FilterPlugin {
  public:
   absl::string_view name() const override { return "InterPodAffinity"; }
 
-  void PreFilter(const PodInfo& pod, const cluster::NodeTable& nodes) const override {
+  bool PreFilter(const PodInfo& pod, const cluster::NodeTable& nodes) const override {
     const auto& affinity = pod.spec().affinity();
     bool has_terms = !affinity.pod_affinity().required_during_scheduling_ignored_during_execution().empty() ||
                      !affinity.pod_anti_affinity().required_during_scheduling_ignored_during_execution().empty();
-    if (!has_terms && nodes.anti_affinity_pods().empty()) return;
+    if (!has_terms && nodes.anti_affinity_pods().empty()) return false;
     pod.SetState(this, ComputeRequired(pod, nodes));
+    return true;
   }
 
   FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
@@ -159,11 +160,11 @@ class InterPodAffinityScore final : public ScorePlugin {
  public:
   absl::string_view name() const override { return "InterPodAffinity"; }
 
-  void PreScore(const PodInfo& pod, const cluster::NodeTable& nodes) const override {
+  bool PreScore(const PodInfo& pod, const cluster::NodeTable& nodes) const override {
     const auto& affinity = pod.spec().affinity();
     auto preferred = PreferredTerms(affinity.pod_affinity(), *pod.pod);
     auto avoided = PreferredTerms(affinity.pod_anti_affinity(), *pod.pod);
-    if (!preferred.ok() || !avoided.ok() || (preferred->empty() && avoided->empty())) return;
+    if (!preferred.ok() || !avoided.ok() || (preferred->empty() && avoided->empty())) return false;
     auto state = std::make_unique<PreferredState>();
     for (auto& m : *preferred) state->terms.push_back({std::move(m), 1, {}});
     for (auto& m : *avoided) state->terms.push_back({std::move(m), -1, {}});
@@ -174,6 +175,7 @@ class InterPodAffinityScore final : public ScorePlugin {
       }
     });
     pod.SetState(this, std::move(state));
+    return true;
   }
 
   int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {

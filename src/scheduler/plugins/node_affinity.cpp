@@ -11,6 +11,11 @@ class NodeAffinityFilter final : public FilterPlugin {
   absl::string_view name() const override { return "NodeAffinity"; }
   bool node_static() const override { return true; }
 
+  bool PreFilter(const PodInfo& pod, const cluster::NodeTable&) const override {
+    return !pod.spec().node_selector().empty() ||
+           pod.spec().affinity().node_affinity().has_required_during_scheduling_ignored_during_execution();
+  }
+
   FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
     const api::Node& n = nodes.node(node);
     const auto& labels = n.metadata().labels();
@@ -34,6 +39,10 @@ class NodeAffinityFilter final : public FilterPlugin {
 class NodeAffinityScore final : public ScorePlugin {
  public:
   absl::string_view name() const override { return "NodeAffinity"; }
+
+  bool PreScore(const PodInfo& pod, const cluster::NodeTable&) const override {
+    return !pod.spec().affinity().node_affinity().preferred_during_scheduling_ignored_during_execution().empty();
+  }
 
   int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
     int64_t sum = 0;

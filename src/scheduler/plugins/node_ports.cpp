@@ -8,6 +8,8 @@ class NodePorts final : public FilterPlugin {
  public:
   absl::string_view name() const override { return "NodePorts"; }
 
+  bool PreFilter(const PodInfo& pod, const cluster::NodeTable&) const override { return !pod.host_ports.empty(); }
+
   FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
     if (pod.host_ports.empty()) return {};
     for (const cluster::HostPort& want : pod.host_ports) {
