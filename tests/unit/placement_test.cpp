@@ -2,6 +2,7 @@
 
 #include <numeric>
 
+#include "scheduler/equivalence_cache.h"
 #include "scheduler/placement.h"
 #include "scheduler/plugins/registry.h"
 #include "scheduler/profile_file.h"
@@ -140,4 +141,52 @@ TEST_CASE("profiles load from YAML; mistakes name the key or plugin") {
     CAPTURE(shipped);
     CHECK(LoadProfile(std::string(GANTRY_SOURCE_DIR "/configs/scheduler-profiles/") + shipped).ok());
   }
+}
+
+TEST_CASE("equivalence classes: equal node-static inputs share a class, anything else splits it") {
+  auto spec = [](const std::string& extra) {
+    return FromYaml<api::Pod>("metadata: {name: p, namespace: default}\nspec:\n"
+                              "  containers: [{name: c, image: i, resources: {requests: {cpu: '1'}}}]\n" + extra)
+        ->spec();
+  };
+  std::string selector_ab = EquivalenceCache::ClassOf(spec("  nodeSelector: {a: '1', b: '2'}\n"));
+  // Map order and resource requests do not matter: only what node-static filters read.
+  CHECK(EquivalenceCache::ClassOf(spec("  nodeSelector: {b: '2', a: '1'}\n")) == selector_ab);
+  CHECK(EquivalenceCache::ClassOf(spec("  nodeSelector: {a: '1', b: '2'}\n"
+                                       "  containers: [{name: c, image: i, resources: {requests: {cpu: '3'}}}]\n")) ==
+        selector_ab);
+  CHECK(EquivalenceCache::ClassOf(spec("  nodeSelector: {a: '1'}\n")) != selector_ab);
+  CHECK(EquivalenceCache::ClassOf(spec("  nodeSelector: {a: '1', b: '2'}\n"
+                                       "  tolerations: [{key: dedicated, operator: Exists}]\n")) != selector_ab);
+
+  EquivalenceCache cache;
+  cache.Validate(7);
+  CHECK(cache.Find(selector_ab) == nullptr);
+  cache.Insert(selector_ab, {{1, 2}, {3}});
+  REQUIRE(cache.Find(selector_ab) != nullptr);
+  CHECK(cache.Find(selector_ab)->own == std::vector<uint32_t>{1, 2});
+  cache.Validate(7);
+  CHECK(cache.Find(selector_ab) != nullptr);
+  cache.Validate(8);  // a node's labels, taints or partition changed
+  CHECK(cache.Find(selector_ab) == nullptr);
+}
+
+TEST_CASE("own partition first: other partitions only when none of its own fits") {
+  cluster::NodeTable nodes;
+  for (const char* yaml : {"metadata: {name: own-full}\nstatus: {allocatable: {cpu: 500m, memory: 8Gi, pods: 10}}",
+                           "metadata: {name: own-ok}\nstatus: {allocatable: {cpu: 2, memory: 8Gi, pods: 10}}",
+                           "metadata: {name: other-big}\nstatus: {allocatable: {cpu: 64, memory: 256Gi, pods: 10}}"}) {
+    REQUIRE(nodes.Upsert(FromYaml<api::Node>(yaml)).ok());
+  }
+  Profile profile = DefaultProfile();
+  std::vector<uint32_t> own = {0, 1};
+  std::vector<uint32_t> others = {2};
+  // LeastAllocated would prefer the big node, but the own partition has a fit.
+  Placement p = Place(profile, Pod(), nodes, PlaceOptions{.primary = own, .secondary = others});
+  REQUIRE(p.node);
+  CHECK(nodes.name(*p.node) == "own-ok");
+  std::vector<uint32_t> own_full = {0};
+  p = Place(profile, Pod(), nodes, PlaceOptions{.primary = own_full, .secondary = others});
+  REQUIRE(p.node);
+  CHECK(nodes.name(*p.node) == "other-big");
 }
