@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   server->add_option("--port", server_options.port, "HTTPS port; 0 lets the kernel choose")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  server->add_option("--agent-port", server_options.agent_port,
+                     "gRPC port agents join on (TLS, same CA); 0 lets the kernel choose")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   server->add_option("--http-threads", server_options.http_threads,
                      "Request threads; each open watch holds one")
       ->capture_default_str()

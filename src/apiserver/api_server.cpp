@@ -1,3 +1,4 @@
+#include "common/join_token.h"
 #include "apiserver/api_server.h"
 
 #include <absl/strings/match.h>
@@ -52,7 +53,8 @@ std::string Verb(const httplib::Request& req, const ResourcePath* path) {
 }
 
 bool IsPublicPath(const std::string& path) {
-  return path == "/healthz" || path == "/readyz" || path == "/livez" || path == "/version";
+  return path == "/healthz" || path == "/readyz" || path == "/livez" || path == "/version" || path == "/cacerts" ||
+         path == "/agent/v1/endpoint";
 }
 
 }  // namespace
@@ -69,7 +71,7 @@ bool ApiServer::Authenticated(const std::string& authorization) const {
   if (!absl::StartsWith(authorization, kBearer)) return false;
   absl::string_view token = absl::string_view(authorization).substr(kBearer.size());
   for (const std::string& t : options_.tokens) {
-    if (t.size() == token.size() && CRYPTO_memcmp(t.data(), token.data(), t.size()) == 0) return true;
+    if (SecretsEqual(t, token)) return true;
   }
   return false;
 }
@@ -112,6 +114,10 @@ absl::StatusOr<int> ApiServer::Start() {
     if (req.method == "GET" && (p == "/healthz" || p == "/readyz" || p == "/livez")) {
       res.set_content(stopping_ ? "shutting down" : "ok", "text/plain");
       res.status = stopping_ ? 503 : 200;
+    } else if (req.method == "GET" && p == "/cacerts") {
+      res.set_content(options_.ca_pem, "text/plain");
+    } else if (req.method == "GET" && p == "/agent/v1/endpoint") {
+      WriteJson(res, 200, nlohmann::json{{"grpcPort", options_.agent_port}});
     } else if (req.method == "GET" && p == "/version") {
       WriteJson(res, 200, VersionInfo());
     } else if (req.method == "GET" && p == "/metrics") {

@@ -29,6 +29,10 @@ class ApiServer {
     std::string key_path;
     std::vector<std::string> tokens;  // accepted bearer tokens
     int threads = 128;                // each open watch holds one
+    // Served without authentication to joining agents: the CA (which they
+    // check against their token's hash) and the gRPC port.
+    std::string ca_pem;
+    int agent_port = 0;
   };
 
   ApiServer(Options options, store::Store& store);

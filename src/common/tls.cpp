@@ -126,6 +126,17 @@ bool CoversHosts(X509* cert, const std::vector<std::string>& hosts) {
 
 }  // namespace
 
+X509_STORE* CertStoreFromPem(const std::string& pem) {
+  X509_STORE* store = X509_STORE_new();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, cert);
+    X509_free(cert);
+  }
+  BIO_free(bio);
+  return store;
+}
+
 absl::StatusOr<std::string> RandomToken() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) return OpenSslError("random bytes");

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+struct x509_store_st;
+
 namespace gantry::tls {
 
 struct ServerTls {
@@ -27,5 +29,9 @@ absl::StatusOr<std::string> RandomToken();
 // Hosts a server certificate should name: localhost, loopback, the host name
 // and the machine's IPv4 addresses.
 std::vector<std::string> LocalHostNames();
+
+// An OpenSSL certificate store holding the PEM's certificates (for
+// httplib's set_ca_cert_store, which takes ownership).
+x509_store_st* CertStoreFromPem(const std::string& pem);
 
 }  // namespace gantry::tls

@@ -8,20 +8,10 @@
 #include <cstdlib>
 
 #include "common/kubeconfig.h"
+#include "common/tls.h"
 
 namespace gantry::ctl {
 namespace {
-
-X509_STORE* StoreFromPem(const std::string& pem) {
-  X509_STORE* store = X509_STORE_new();
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store, cert);
-    X509_free(cert);
-  }
-  BIO_free(bio);
-  return store;
-}
 
 absl::Status ServerError(int code, const std::string& body) {
   nlohmann::json status = nlohmann::json::parse(body, nullptr, false);
@@ -84,7 +74,7 @@ absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ConnectionOp
 
   auto client = std::make_unique<httplib::Client>(config.server);
   if (!client->is_valid()) return absl::InvalidArgumentError(absl::StrCat("error: bad server URL ", config.server));
-  if (!config.ca_pem.empty()) client->set_ca_cert_store(StoreFromPem(config.ca_pem));
+  if (!config.ca_pem.empty()) client->set_ca_cert_store(tls::CertStoreFromPem(config.ca_pem));
   client->enable_server_certificate_verification(!config.insecure_skip_tls_verify);
   if (!config.token.empty()) client->set_bearer_token_auth(config.token);
   client->set_connection_timeout(10);

@@ -8,7 +8,13 @@
 
 #include "api/kinds.h"
 #include "api/object_meta.h"
+#include <grpcpp/grpcpp.h>
+
+#include "apiserver/agent_service.h"
 #include "apiserver/api_server.h"
+#include "apiserver/node_credentials.h"
+#include "apiserver/node_lifecycle.h"
+#include "common/join_token.h"
 #include "common/files.h"
 #include "common/kubeconfig.h"
 #include "common/log_format.h"
@@ -45,6 +51,26 @@ absl::Status EnsureNamespaces(store::Store& store) {
     if (!created.ok() && created.status().code() != absl::StatusCode::kAlreadyExists) return created.status();
   }
   return absl::OkStatus();
+}
+
+// <data-dir>/token holds the join token. Its secret is made once; the CA
+// hash is refreshed should the CA ever be replaced.
+absl::StatusOr<std::string> EnsureJoinSecret(const std::string& path, const std::string& ca_pem) {
+  std::string secret;
+  if (auto existing = ReadFile(path); existing.ok()) {
+    auto parsed = ParseJoinToken(*existing);
+    if (!parsed.ok()) return absl::DataLossError(absl::StrCat(path, ": ", parsed.status().message()));
+    secret = parsed->secret;
+  } else {
+    auto fresh = tls::RandomToken();
+    if (!fresh.ok()) return fresh.status();
+    secret = *fresh;
+  }
+  std::string token = FormatJoinToken(ca_pem, secret) + "\n";
+  if (auto current = ReadFile(path); !current.ok() || *current != token) {
+    if (auto s = WriteFileAtomic(path, token, 0600); !s.ok()) return s;
+  }
+  return secret;
 }
 
 std::string ClientHost(const std::string& bind_address) {
@@ -94,6 +120,39 @@ int RunServer(const ServerOptions& options) {
     return 1;
   }
 
+  auto join_secret = EnsureJoinSecret(options.data_dir + "/token", certs->ca_pem);
+  if (!join_secret.ok()) {
+    spdlog::critical("join token: {}", join_secret.status());
+    return 1;
+  }
+  auto credentials = apiserver::NodeCredentials::Open(options.data_dir + "/tls/node-tokens");
+  if (!credentials.ok()) {
+    spdlog::critical("node credentials: {}", credentials.status());
+    return 1;
+  }
+  apiserver::AgentService agents(**store, **credentials, *join_secret, absl::Seconds(10));
+  auto cert_pem = ReadFile(certs->cert_path);
+  auto key_pem = ReadFile(certs->key_path);
+  if (!cert_pem.ok() || !key_pem.ok()) {
+    spdlog::critical("reading the server certificate for the agent endpoint failed");
+    return 1;
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key_pem, *cert_pem});
+  int agent_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(options.bind_address == "::" ? "[::]" : options.bind_address, ":",
+                                        options.agent_port),
+                           grpc::SslServerCredentials(ssl), &agent_port);
+  builder.RegisterService(&agents);
+  std::unique_ptr<grpc::Server> agent_server = builder.BuildAndStart();
+  if (agent_server == nullptr || agent_port == 0) {
+    spdlog::critical("cannot listen for agents on {}:{}", options.bind_address, options.agent_port);
+    return 1;
+  }
+  apiserver::NodeLifecycle lifecycle(**store, agents, {});
+  lifecycle.Start();
+
   auto scheduling = SchedulingPipeline::Create(options.scheduling, **store);
   if (!scheduling.ok()) {
     spdlog::critical("scheduler: {}", scheduling.status());
@@ -109,7 +168,9 @@ int RunServer(const ServerOptions& options) {
                             .cert_path = certs->cert_path,
                             .key_path = certs->key_path,
                             .tokens = {*token},
-                            .threads = options.http_threads},
+                            .threads = options.http_threads,
+                            .ca_pem = certs->ca_pem,
+                            .agent_port = agent_port},
                            **store);
   auto port = api.Start();
   if (!port.ok()) {
@@ -122,13 +183,17 @@ int RunServer(const ServerOptions& options) {
     spdlog::critical("writing {}: {}", kubeconfig, s);
     return 1;
   }
-  spdlog::info("gantry server listening on {} (revision {}); kubeconfig: {}", url,
-               (*store)->CurrentRevision(), kubeconfig);
+  spdlog::info("gantry server listening on {} (revision {}); kubeconfig: {}; agents join on port {} with the "
+               "token in {}/token",
+               url, (*store)->CurrentRevision(), kubeconfig, agent_port, options.data_dir);
 
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
   api.Stop();
+  agents.Shutdown();
+  agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  lifecycle.Stop();
   (*scheduling)->Stop();
   (*store)->Shutdown();
   spdlog::info("stopped cleanly at revision {}", (*store)->CurrentRevision());

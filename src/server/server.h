@@ -12,6 +12,7 @@ struct ServerOptions {
   std::string bind_address = "0.0.0.0";
   int port = 6443;
   int http_threads = 128;
+  int agent_port = 6444;  // gRPC for agents; 0: the kernel chooses
   SchedulingOptions scheduling;
 };
 

@@ -57,7 +57,7 @@ start_server() {
   shift
   mkdir -p "$data"
   rm -f "$data/kubeconfig.yaml"
-  "$GANTRY" server --data-dir "$data" --bind-address 127.0.0.1 --port 0 --log-level warn "$@" \
+  "$GANTRY" server --data-dir "$data" --bind-address 127.0.0.1 --port 0 --agent-port 0 --log-level warn "$@" \
     >>"$data/server.log" 2>&1 &
   SERVER_PID=$!
   KUBECONFIG_FILE="$data/kubeconfig.yaml"

@@ -1,7 +1,7 @@
 // Filter: a cordoned node (spec.unschedulable) takes only pods that tolerate
 // node.kubernetes.io/unschedulable:NoSchedule.
 #include "scheduler/plugins/registry.h"
-#include "scheduler/tolerations.h"
+#include "api/tolerations.h"
 
 namespace gantry::scheduler::plugins {
 namespace {
@@ -16,7 +16,7 @@ class NodeUnschedulable final : public FilterPlugin {
   bool node_static() const override { return true; }
 
   FilterVerdict Filter(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
-    if (!nodes.unschedulable(node) || ToleratesAny(pod.spec().tolerations(), taint_)) return {};
+    if (!nodes.unschedulable(node) || api::ToleratesAny(pod.spec().tolerations(), taint_)) return {};
     return {1, 0};
   }
 

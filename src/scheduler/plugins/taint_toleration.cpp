@@ -3,7 +3,7 @@
 #include <absl/strings/str_cat.h>
 
 #include "scheduler/plugins/registry.h"
-#include "scheduler/tolerations.h"
+#include "api/tolerations.h"
 
 namespace gantry::scheduler::plugins {
 namespace {
@@ -18,7 +18,7 @@ class TaintTolerationFilter final : public FilterPlugin {
     for (int i = 0; i < taints.size(); ++i) {
       const api::Taint& t = taints[i];
       if (t.effect() != "NoSchedule" && t.effect() != "NoExecute") continue;
-      if (!ToleratesAny(pod.spec().tolerations(), t)) return {1, static_cast<uint32_t>(i)};
+      if (!api::ToleratesAny(pod.spec().tolerations(), t)) return {1, static_cast<uint32_t>(i)};
     }
     return {};
   }
@@ -42,7 +42,7 @@ class TaintTolerationScore final : public ScorePlugin {
       if (t.effect() != "PreferNoSchedule") continue;
       bool tolerated = false;
       for (const auto& tol : pod.spec().tolerations()) {
-        if ((tol.effect().empty() || tol.effect() == "PreferNoSchedule") && Tolerates(tol, t)) tolerated = true;
+        if ((tol.effect().empty() || tol.effect() == "PreferNoSchedule") && api::Tolerates(tol, t)) tolerated = true;
       }
       if (!tolerated) ++untolerated;
     }

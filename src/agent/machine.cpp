@@ -1,0 +1,154 @@
+#include "agent/machine.h"
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/match.h>
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
+#include <sched.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "common/files.h"
+#include "common/tls.h"
+
+namespace gantry::agent {
+namespace {
+
+int64_t MemTotalBytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit) {
+    if (key == "MemTotal:") return kib * 1024;
+  }
+  return 0;
+}
+
+int CpuCount() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+// GPUs as nvidia-smi lists them ("GPU 0: ..." per line); 0 without the tool.
+int GpuCount() {
+  FILE* p = popen("nvidia-smi -L 2>/dev/null", "r");
+  if (p == nullptr) return 0;
+  int count = 0;
+  char line[512];
+  while (fgets(line, sizeof(line), p) != nullptr) {
+    if (absl::StartsWith(line, "GPU ")) ++count;
+  }
+  pclose(p);
+  return count;
+}
+
+std::string OsImage() {
+  auto text = ReadFile("/etc/os-release");
+  if (!text.ok()) return "Linux";
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    if (!absl::ConsumePrefix(&line, "PRETTY_NAME=")) continue;
+    absl::ConsumePrefix(&line, "\"");
+    absl::ConsumeSuffix(&line, "\"");
+    return std::string(line);
+  }
+  return "Linux";
+}
+
+std::string GoArch(const std::string& machine) {
+  if (machine == "x86_64") return "amd64";
+  if (machine == "aarch64") return "arm64";
+  return machine;
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<std::string, std::string>> ParseLabels(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (kv.size() != 2 || kv[0].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--node-labels: \"", item, "\" is not key=value"));
+    }
+    out[kv[0]] = kv[1];
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<api::Taint>> ParseTaints(const std::string& text) {
+  std::vector<api::Taint> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    size_t colon = item.rfind(':');
+    if (colon == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("--node-taints: \"", item, "\" is not key[=value]:Effect"));
+    }
+    api::Taint t;
+    std::string effect(item.substr(colon + 1));
+    if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute") {
+      return absl::InvalidArgumentError(absl::StrCat("--node-taints: effect \"", effect,
+                                                     "\" is not NoSchedule, PreferNoSchedule or NoExecute"));
+    }
+    std::vector<std::string> kv = absl::StrSplit(item.substr(0, colon), absl::MaxSplits('=', 1));
+    if (kv[0].empty()) return absl::InvalidArgumentError(absl::StrCat("--node-taints: \"", item, "\" has no key"));
+    t.set_key(kv[0]);
+    if (kv.size() == 2) t.set_value(kv[1]);
+    t.set_effect(effect);
+    out.push_back(t);
+  }
+  return out;
+}
+
+absl::StatusOr<api::Node> DescribeMachine(const NodeSettings& settings) {
+  utsname uts{};
+  uname(&uts);
+  api::Node node;
+  std::string name = settings.name.empty() ? absl::AsciiStrToLower(uts.nodename) : settings.name;
+  node.mutable_metadata()->set_name(name);
+  auto& labels = *node.mutable_metadata()->mutable_labels();
+  labels["kubernetes.io/hostname"] = name;
+  labels["kubernetes.io/os"] = "linux";
+  labels["kubernetes.io/arch"] = GoArch(uts.machine);
+  for (const auto& [k, v] : settings.labels) labels[k] = v;
+  for (const auto& t : settings.taints) *node.mutable_spec()->add_taints() = t;
+
+  struct statvfs fs {};
+  if (statvfs(settings.data_dir.c_str(), &fs) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot stat --data-dir ", settings.data_dir));
+  }
+  auto& capacity = *node.mutable_status()->mutable_capacity();
+  capacity["cpu"] = std::to_string(CpuCount());
+  capacity["memory"] = absl::StrCat(MemTotalBytes() / 1024, "Ki");
+  capacity["ephemeral-storage"] = absl::StrCat(static_cast<int64_t>(fs.f_blocks) * fs.f_frsize / 1024, "Ki");
+  capacity["pods"] = std::to_string(settings.max_pods);
+  if (int gpus = GpuCount(); gpus > 0) capacity["nvidia.com/gpu"] = std::to_string(gpus);
+  *node.mutable_status()->mutable_allocatable() = capacity;
+
+  auto* info = node.mutable_status()->mutable_node_info();
+  info->set_kernel_version(uts.release);
+  info->set_os_image(OsImage());
+  info->set_operating_system("linux");
+  info->set_architecture(GoArch(uts.machine));
+  info->set_container_runtime_version("gantry-process://" GANTRY_VERSION);
+  info->set_kubelet_version("v1.32.0-gantry");
+  if (auto id = ReadFile("/etc/machine-id"); id.ok()) info->set_machine_id(std::string(absl::StripAsciiWhitespace(*id)));
+  for (const std::string& host : tls::LocalHostNames()) {
+    if (host != "127.0.0.1" && host != "localhost" && host != "::1" && absl::ascii_isdigit(host[0])) {
+      auto* address = node.mutable_status()->add_addresses();
+      address->set_type("InternalIP");
+      address->set_address(host);
+      break;
+    }
+  }
+  auto* hostname = node.mutable_status()->add_addresses();
+  hostname->set_type("Hostname");
+  hostname->set_address(name);
+  return node;
+}
+
+}  // namespace gantry::agent

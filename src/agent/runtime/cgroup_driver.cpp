@@ -1,0 +1,49 @@
+#include "agent/runtime/cgroup_driver.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/strings/match.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/files.h"
+
+namespace gantry::agent {
+
+int64_t CpuShares(int64_t request_milli) { return std::max<int64_t>(2, request_milli * 1024 / 1000); }
+
+int64_t CpuWeight(int64_t shares) { return 1 + ((std::clamp<int64_t>(shares, 2, 262144) - 2) * 9999) / 262142; }
+
+absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name) {
+  // /proc/self/cgroup: "ID:controllers:path" per hierarchy; v2 is "0::path".
+  // Groups go where the agent itself lives in each hierarchy.
+  absl::flat_hash_map<std::string, std::string> own;
+  if (auto self = ReadFile("/proc/self/cgroup"); self.ok()) {
+    for (absl::string_view line : absl::StrSplit(*self, '\n', absl::SkipEmpty())) {
+      std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits(':', 2));
+      if (parts.size() != 3) continue;
+      std::string path = parts[2] == "/" ? "" : parts[2];
+      if (parts[0] == "0") own["unified"] = path;
+      for (absl::string_view c : absl::StrSplit(parts[1], ',')) own[std::string(c)] = path;
+    }
+  }
+  auto below = [&](const char* hierarchy) { return absl::StrCat(own[hierarchy], "/", name); };
+  for (const std::string& unified : {root, root + "/unified"}) {
+    auto controllers = ReadFile(unified + "/cgroup.controllers");
+    if (!controllers.ok()) continue;
+    std::vector<std::string> names = absl::StrSplit(*controllers, absl::ByAnyChar(" \n"), absl::SkipEmpty());
+    auto has = [&](const char* c) { return std::find(names.begin(), names.end(), c) != names.end(); };
+    // v2 forbids enabling controllers for the children of a group that holds
+    // processes (the agent's own), so gantry's group hangs off the root.
+    if (has("cpu") && has("memory")) return NewCgroupV2(unified, absl::StrCat("/", name));
+  }
+  if (!std::filesystem::exists(root + "/memory/cgroup.procs") || !std::filesystem::exists(root + "/cpu/cgroup.procs")) {
+    return absl::FailedPreconditionError(absl::StrCat("no usable cgroup hierarchy under ", root,
+                                                      ": neither cgroup v2 with cpu and memory nor v1 cpu and memory"));
+  }
+  return NewCgroupV1(root, {below("cpu"), below("cpuacct"), below("memory"), below("cpuset")});
+}
+
+}  // namespace gantry::agent

@@ -1,0 +1,21 @@
+// Reading and writing cgroupfs control files (both versions).
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/strings/string_view.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gantry::agent {
+
+absl::Status WriteCgroupFile(const std::string& path, const std::string& value);
+// 0 when missing or unreadable.
+int64_t ReadCgroupInt(const std::string& path);
+// The value of `key` in "key value" lines (memory.oom_control, cpu.stat, memory.events); 0 when absent.
+int64_t ReadCgroupKey(const std::string& path, absl::string_view key);
+std::vector<pid_t> ReadCgroupPids(const std::string& path);
+
+}  // namespace gantry::agent

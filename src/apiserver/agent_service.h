@@ -1,0 +1,63 @@
+// The server side of the agent wire (src/api/proto/agent.proto): joins,
+// heartbeats, the per-node pod stream and pod status reports, each checked
+// against the calling node's own credential. It also remembers when each
+// node last spoke, for the node lifecycle controller.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
+
+#include <atomic>
+#include <string>
+
+#include "agent.grpc.pb.h"
+#include "apiserver/node_credentials.h"
+#include "store/store.h"
+
+namespace gantry::apiserver {
+
+// Marks a Node as managed by a gantry agent (so the lifecycle controller
+// watches its heartbeats; nodes created as plain API objects are left alone).
+inline constexpr char kAgentAnnotation[] = "gantry.io/agent";
+
+class AgentService final : public api::NodeAgent::Service {
+ public:
+  AgentService(store::Store& store, NodeCredentials& credentials, std::string join_secret,
+               absl::Duration heartbeat_interval);
+
+  grpc::Status Register(grpc::ServerContext* context, const api::RegisterRequest* request,
+                        api::RegisterResponse* response) override;
+  grpc::Status Heartbeat(grpc::ServerContext* context, const api::HeartbeatRequest* request,
+                         api::HeartbeatResponse* response) override;
+  grpc::Status WatchPods(grpc::ServerContext* context, const api::WatchPodsRequest* request,
+                         grpc::ServerWriter<api::PodEvent>* writer) override;
+  grpc::Status UpdatePodStatus(grpc::ServerContext* context, const api::PodStatusUpdate* request,
+                               api::Ack* response) override;
+  grpc::Status ConfirmPodDeletion(grpc::ServerContext* context, const api::PodRef* request,
+                                  api::Ack* response) override;
+
+  // When `node` last registered or sent a heartbeat through this server;
+  // nullopt if never since the server started.
+  std::optional<absl::Time> LastHeard(const std::string& node) const;
+  // Latest usage reported by each node's heartbeat.
+  absl::flat_hash_map<std::string, api::HeartbeatRequest> Usage() const;
+
+  // Ends open pod streams (server shutdown).
+  void Shutdown() { stopping_ = true; }
+
+ private:
+  grpc::Status Authorize(grpc::ServerContext* context, const std::string& node) const;
+  void Heard(const std::string& node, const api::HeartbeatRequest* usage);
+
+  store::Store& store_;
+  NodeCredentials& credentials_;
+  const std::string join_secret_;
+  const absl::Duration heartbeat_interval_;
+  std::atomic<bool> stopping_{false};
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> last_heard_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, api::HeartbeatRequest> usage_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gantry::apiserver
