@@ -2,8 +2,11 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
+#include "agent/agent.h"
+#include "agent/runtime/container_shim.h"
 #include "bench/api_bench.h"
 #include "bench/placement_bench.h"
 #include "bench/scheduling_bench.h"
@@ -57,6 +60,37 @@ int main(int argc, char** argv) {
   server->add_option("--config", server_config,
                      "YAML file whose keys are these flags' long names (data-dir: /srv/gantry); flags win");
 
+  gantry::agent::AgentOptions agent_options;
+  agent_options.node.data_dir = "/var/lib/gantry-agent";
+  std::string node_labels, node_taints, agent_config;
+  int heartbeat_seconds = 10;
+  CLI::App* agent = app.add_subcommand(
+      "agent",
+      "Run the node agent: join a server and run the pods bound to this node as cgroup-isolated host processes "
+      "(the image field is recorded, not pulled: containers run host binaries)");
+  agent->add_option("--server", agent_options.server_url, "API server URL, https://host:port")->required();
+  agent->add_option("--token", agent_options.token,
+                    "Join token from the server's <data-dir>/token (K10<CA hash>::server:<secret>)")
+      ->required();
+  agent->add_option("--node-name", agent_options.node.name, "Node name (default: the host name)");
+  agent->add_option("--node-labels", node_labels, "Extra node labels, k=v,k2=v2");
+  agent->add_option("--node-taints", node_taints, "Node taints, k=v:Effect,k2:Effect");
+  agent->add_option("--data-dir", agent_options.node.data_dir, "Pod state, logs and the node credential")
+      ->capture_default_str();
+  agent->add_option("--max-pods", agent_options.node.max_pods, "Pods this node accepts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  agent->add_option("--heartbeat-interval", heartbeat_seconds, "Seconds between heartbeats")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  agent->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")->capture_default_str();
+  agent->add_option("--config", agent_config, "YAML file whose keys are these flags' long names; flags win");
+
+  std::string shim_spec;
+  CLI::App* shim = app.add_subcommand("shim", "Container shim started by the agent (internal)");
+  shim->group("");
+  shim->add_option("--spec", shim_spec, "Container spec file")->required();
+
   gantry::ctl::CtlOptions ctl_options;
   CLI::App* ctl = app.add_subcommand("ctl", "Manage the cluster like kubectl");
   gantry::ctl::AddCtlCommands(*ctl, ctl_options);
@@ -76,11 +110,32 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (agent->parsed() && !agent_config.empty()) {
+    if (auto s = gantry::ApplyConfigFile(*agent, agent_config); !s.ok()) {
+      fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
+  if (shim->parsed()) return gantry::agent::RunShim(shim_spec);
   if (auto s = gantry::SetupLogging(log_level); !s.ok()) {
     fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
     return 2;
   }
   if (server->parsed()) return gantry::server::RunServer(server_options);
+  if (agent->parsed()) {
+    auto labels = gantry::agent::ParseLabels(node_labels);
+    auto taints = gantry::agent::ParseTaints(node_taints);
+    if (!labels.ok() || !taints.ok()) {
+      fprintf(stderr, "error: %s\n", std::string((labels.ok() ? taints.status() : labels.status()).message()).c_str());
+      return 2;
+    }
+    agent_options.node.labels = *labels;
+    agent_options.node.taints = *taints;
+    agent_options.heartbeat = absl::Seconds(heartbeat_seconds);
+    std::error_code ec;
+    agent_options.shim_binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    return gantry::agent::RunAgent(agent_options);
+  }
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);
   if (bench->got_subcommand("scheduling")) return gantry::bench::RunSchedulingBench(scheduling_bench_options);
   if (bench->got_subcommand("placement")) return gantry::bench::RunPlacementBench(placement_options);

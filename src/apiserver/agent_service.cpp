@@ -190,7 +190,26 @@ grpc::Status AgentService::WatchPods(grpc::ServerContext* context, const api::Wa
   auto fields = api::FieldSelector::Parse(absl::StrCat("spec.nodeName=", request->node_name()));
   if (!fields.ok()) return ToGrpc(fields.status());
   options.fields = *std::move(fields);
-  auto stream = store_.Watch(PodsKind(), std::move(options), request->resource_version());
+  int64_t from = request->resource_version();
+  if (from == 0) {
+    // The current pods, then SYNCED, then changes: the agent can tell which
+    // of the pods it runs no longer exist.
+    auto list = store_.List(PodsKind(), options);
+    if (!list.ok()) return ToGrpc(list.status());
+    api::PodEvent out;
+    for (const auto& item : list->items) {
+      out.set_type(api::PodEvent::ADDED);
+      *out.mutable_pod() = static_cast<const api::Pod&>(*item);
+      out.set_resource_version(list->revision);
+      if (!writer->Write(out)) return grpc::Status::OK;
+    }
+    out.Clear();
+    out.set_type(api::PodEvent::SYNCED);
+    out.set_resource_version(list->revision);
+    if (!writer->Write(out)) return grpc::Status::OK;
+    from = list->revision;
+  }
+  auto stream = store_.Watch(PodsKind(), std::move(options), from);
   if (!stream.ok()) {
     // Too old: the agent starts over from the current state.
     if (api::DetailsOf(stream.status()).code == 410) {

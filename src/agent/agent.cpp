@@ -1,0 +1,269 @@
+#include "agent/agent.h"
+
+#include <absl/strings/str_cat.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "agent.grpc.pb.h"
+#include "agent/join.h"
+#include "agent/runtime/process_runtime.h"
+#include "common/files.h"
+#include "common/log_format.h"
+
+namespace gantry::agent {
+namespace {
+
+// Status reports and deletion confirmations travel on their own thread so
+// the runtime never waits on the network; the latest status per pod wins.
+class Reporter final : public PodStatusSink {
+ public:
+  Reporter(api::NodeAgent::Stub& stub, std::string node, std::string token)
+      : stub_(stub), node_(std::move(node)), token_(std::move(token)) {}
+
+  void Start() {
+    thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+  }
+  void Stop() {
+    thread_.request_stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void StatusChanged(const api::Pod& pod, const api::PodStatus& status) override {
+    Enqueue(pod, [&](Item& item) { item.status = status; });
+  }
+  void Stopped(const api::Pod& pod) override {
+    Enqueue(pod, [&](Item& item) { item.stopped = true; });
+  }
+
+ private:
+  struct Item {
+    api::PodRef ref;
+    std::optional<api::PodStatus> status;
+    bool stopped = false;
+  };
+
+  template <typename Fn>
+  void Enqueue(const api::Pod& pod, Fn fill) {
+    {
+      std::lock_guard lock(mu_);
+      auto& item = pending_[pod.metadata().uid()];
+      item.ref.set_node_name(node_);
+      item.ref.set_namespace_(pod.metadata().namespace_());
+      item.ref.set_name(pod.metadata().name());
+      item.ref.set_uid(pod.metadata().uid());
+      fill(item);
+    }
+    ready_.notify_one();
+  }
+
+  void Run(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      absl::flat_hash_map<std::string, Item> batch;
+      {
+        std::unique_lock lock(mu_);
+        if (!ready_.wait(lock, stop, [this] { return !pending_.empty(); })) return;
+        batch.swap(pending_);
+      }
+      for (auto& [uid, item] : batch) {
+        if (!Send(item)) {
+          std::lock_guard lock(mu_);
+          pending_.try_emplace(uid, std::move(item));  // a newer report wins over the retry
+        }
+      }
+      std::unique_lock lock(mu_);
+      if (!pending_.empty()) ready_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+    }
+  }
+
+  bool Send(const Item& item) {
+    api::Ack ack;
+    if (item.status) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + token_);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      api::PodStatusUpdate update;
+      *update.mutable_pod() = item.ref;
+      *update.mutable_status() = *item.status;
+      grpc::Status s = stub_.UpdatePodStatus(&ctx, update, &ack);
+      if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) {
+        spdlog::warn("agent: status of {} not sent: {}", item.ref.name(), s.error_message());
+        return false;
+      }
+    }
+    if (item.stopped) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + token_);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      grpc::Status s = stub_.ConfirmPodDeletion(&ctx, item.ref, &ack);
+      if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
+        spdlog::warn("agent: deletion of {} not confirmed: {}", item.ref.name(), s.error_message());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  api::NodeAgent::Stub& stub_;
+  const std::string node_;
+  const std::string token_;
+  std::mutex mu_;
+  std::condition_variable_any ready_;
+  absl::flat_hash_map<std::string, Item> pending_;
+  std::jthread thread_;
+};
+
+void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::string& node, const std::string& token,
+                absl::Duration every) {
+  std::mutex mu;
+  std::condition_variable_any never;
+  std::unique_lock lock(mu);
+  while (!stop.stop_requested()) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    api::HeartbeatRequest request;
+    request.set_node_name(node);
+    api::HeartbeatResponse response;
+    if (grpc::Status s = stub.Heartbeat(&ctx, request, &response); !s.ok()) {
+      spdlog::warn("agent: heartbeat failed: {}", s.error_message());
+    }
+    never.wait_for(lock, stop, absl::ToChronoMilliseconds(every), [] { return false; });
+  }
+}
+
+// Follows the node's pods, resuming from the last revision after a break.
+void FollowPods(std::stop_token stop, api::NodeAgent::Stub& stub, const std::string& node, const std::string& token,
+                PodRuntime& runtime) {
+  int64_t revision = 0;
+  std::mutex mu;
+  std::condition_variable_any never;
+  while (!stop.stop_requested()) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
+    api::WatchPodsRequest request;
+    request.set_node_name(node);
+    request.set_resource_version(revision);
+    auto reader = stub.WatchPods(&ctx, request);
+    api::PodEvent event;
+    std::vector<std::string> listed;
+    while (reader->Read(&event)) {
+      revision = event.resource_version();
+      switch (event.type()) {
+        case api::PodEvent::SYNCED:
+          runtime.Retain(listed);
+          break;
+        case api::PodEvent::DELETED:
+          runtime.Remove(event.pod().metadata().uid());
+          break;
+        default:
+          if (event.type() == api::PodEvent::ADDED) listed.push_back(event.pod().metadata().uid());
+          runtime.Apply(event.pod());
+      }
+    }
+    grpc::Status s = reader->Finish();
+    if (stop.stop_requested()) return;
+    if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE) revision = 0;  // history gone: resync
+    spdlog::warn("agent: pod stream ended ({}); reconnecting from revision {}", s.error_message(), revision);
+    std::unique_lock lock(mu);
+    never.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+  }
+}
+
+}  // namespace
+
+int RunAgent(const AgentOptions& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.node.data_dir + "/pods", ec);
+  if (ec) {
+    spdlog::critical("cannot create --data-dir {}: {}", options.node.data_dir, ec.message());
+    return 1;
+  }
+  auto joined = Join(options.server_url, options.token);
+  if (!joined.ok()) {
+    spdlog::critical("joining {} failed: {}", options.server_url, joined.status());
+    return joined.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  auto node = DescribeMachine(options.node);
+  if (!node.ok()) {
+    spdlog::critical("{}", node.status());
+    return 1;
+  }
+  const std::string name = node->metadata().name();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = joined->ca_pem;
+  auto channel = grpc::CreateChannel(joined->grpc_target, grpc::SslCredentials(ssl));
+  auto stub = api::NodeAgent::NewStub(channel);
+
+  // A saved node token rejoins; the join secret is sent only when there is
+  // none (or the server no longer knows it).
+  std::string token_path = options.node.data_dir + "/node.token";
+  std::string saved = ReadFile(token_path).value_or("");
+  api::RegisterResponse registered;
+  grpc::Status s;
+  for (bool with_secret : {saved.empty(), true}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    api::RegisterRequest request;
+    *request.mutable_node() = *node;
+    if (with_secret) {
+      request.set_join_secret(joined->token.secret);
+    } else {
+      ctx.AddMetadata("authorization", "Bearer " + saved);
+    }
+    s = stub->Register(&ctx, request, &registered);
+    if (s.ok() || with_secret) break;
+  }
+  if (!s.ok()) {
+    spdlog::critical("registering node {} with {} failed: {}", name, options.server_url, s.error_message());
+    return 1;
+  }
+  if (auto w = WriteFileAtomic(token_path, registered.node_token(), 0600); !w.ok()) {
+    spdlog::critical("saving the node credential: {}", w);
+    return 1;
+  }
+  const std::string token = registered.node_token();
+
+  auto cgroups = DetectCgroupDriver("/sys/fs/cgroup", "gantry");
+  if (!cgroups.ok()) {
+    spdlog::critical("{}", cgroups.status());
+    return 1;
+  }
+  spdlog::info("agent: node {} registered with {} (cgroup {}); pods run as host processes: images are recorded, "
+               "not pulled",
+               name, options.server_url, (*cgroups)->name());
+  Reporter reporter(*stub, name, token);
+  ProcessRuntime runtime({.data_dir = options.node.data_dir, .shim_binary = options.shim_binary},
+                         *std::move(cgroups), reporter);
+  reporter.Start();
+  runtime.Start();
+  std::jthread heartbeats([&](std::stop_token stop) { Heartbeats(stop, *stub, name, token, options.heartbeat); });
+  std::jthread pods([&](std::stop_token stop) { FollowPods(stop, *stub, name, token, runtime); });
+
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("agent: received {}, stopping (containers keep running)", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  pods.request_stop();
+  heartbeats.request_stop();
+  pods.join();
+  heartbeats.join();
+  runtime.Stop();
+  reporter.Stop();
+  return 0;
+}
+
+}  // namespace gantry::agent

@@ -1,0 +1,28 @@
+// The node agent: joins a server with its token (pinning the server's CA),
+// registers this machine as a Node, heartbeats, follows the pods bound to
+// it over one resumable stream, runs them with the process runtime, and
+// reports their status. Runs until SIGTERM or SIGINT; running containers
+// are left running and adopted by the next start.
+#pragma once
+
+#include <absl/time/time.h>
+
+#include <string>
+
+#include "agent/machine.h"
+
+namespace gantry::agent {
+
+struct AgentOptions {
+  std::string server_url;
+  std::string token;
+  NodeSettings node;
+  absl::Duration heartbeat = absl::Seconds(10);
+  std::string shim_binary;  // this executable
+};
+
+// Returns the process exit code: 1 when joining is refused (wrong secret,
+// CA mismatch), 2 for bad options.
+int RunAgent(const AgentOptions& options);
+
+}  // namespace gantry::agent

@@ -1,0 +1,465 @@
+#include "agent/runtime/process_runtime.h"
+
+#include <absl/container/flat_hash_set.h>
+#include <absl/strings/str_cat.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agent/runtime/container_shim.h"
+#include "cluster/resource_vector.h"
+#include "common/files.h"
+#include "common/log_format.h"
+#include "common/time_format.h"
+
+namespace gantry::agent {
+namespace {
+
+int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+// Requests and limits summed over the pod's containers, for its cgroup.
+CgroupLimits LimitsOf(const api::PodSpec& spec) {
+  CgroupLimits limits;
+  auto requests = cluster::PodRequests(spec);
+  if (requests.ok()) limits.cpu_request_milli = (*requests)[cluster::kCpu];
+  int64_t cpu = 0;
+  int64_t memory = 0;
+  bool all_cpu = true;
+  bool all_memory = true;
+  for (const auto& c : spec.containers()) {
+    // A container's limits read as requests give the same quantity parsing.
+    api::PodSpec as_requests;
+    *as_requests.add_containers()->mutable_resources()->mutable_requests() = c.resources().limits();
+    auto v = cluster::PodRequests(as_requests);
+    all_cpu &= c.resources().limits().contains("cpu");
+    all_memory &= c.resources().limits().contains("memory");
+    if (!v.ok()) continue;
+    cpu += (*v)[cluster::kCpu];
+    memory += (*v)[cluster::kMemory];
+  }
+  if (all_cpu && cpu > 0) limits.cpu_limit_milli = cpu;
+  if (all_memory && memory > 0) limits.memory_limit_bytes = memory;
+  return limits;
+}
+
+std::string ReadText(const std::string& path) { return ReadFile(path).value_or(""); }
+
+}  // namespace
+
+struct ProcessRuntime::Container {
+  api::Container spec;
+  int restart_count = 0;
+  pid_t shim_pid = 0;
+  pid_t pid = 0;
+  int pidfd = -1;
+  bool running = false;
+  bool finished = false;  // ended for good under its restart policy
+  std::string started_at;
+  std::string waiting_reason = "ContainerCreating";
+  std::string waiting_message;
+  std::optional<api::ContainerStateTerminated> last;
+  absl::Time next_start = absl::InfinitePast();
+  int64_t oom_kills_before = 0;
+};
+
+struct ProcessRuntime::Pod {
+  api::Pod pod;
+  std::string uid;
+  std::vector<Container> containers;
+  bool deleting = false;
+  bool killed = false;
+  absl::Time kill_at = absl::InfiniteFuture();
+  std::string start_time;
+  std::string last_reported;
+};
+
+ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, std::unique_ptr<CgroupDriver> cgroups,
+                               PodStatusSink& sink)
+    : options_(std::move(options)), cgroups_(std::move(cgroups)), sink_(sink) {
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+ProcessRuntime::~ProcessRuntime() {
+  Stop();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+std::string ProcessRuntime::PodDir(const std::string& uid) const { return absl::StrCat(options_.data_dir, "/pods/", uid); }
+
+std::string ProcessRuntime::LogPath(const std::string& uid, const std::string& container) const {
+  return absl::StrCat(PodDir(uid), "/", container, ".log");
+}
+
+void ProcessRuntime::Start() {
+  Adopt();
+  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+}
+
+void ProcessRuntime::Stop() {
+  thread_.request_stop();
+  uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof(one));
+  if (thread_.joinable()) thread_.join();
+}
+
+void ProcessRuntime::Apply(const api::Pod& pod) {
+  {
+    std::lock_guard lock(mu_);
+    applied_.push_back(pod);
+  }
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+void ProcessRuntime::Remove(const std::string& uid) {
+  {
+    std::lock_guard lock(mu_);
+    removed_.push_back(uid);
+  }
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+void ProcessRuntime::Retain(const std::vector<std::string>& uids) {
+  {
+    std::lock_guard lock(mu_);
+    retained_ = uids;
+  }
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+void ProcessRuntime::Adopt() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.data_dir + "/pods", ec)) {
+    auto bytes = ReadFile((entry.path() / "pod.pb").string());
+    api::Pod pod;
+    if (!bytes.ok() || !pod.ParseFromString(*bytes)) continue;
+    auto p = std::make_unique<Pod>();
+    p->pod = pod;
+    p->uid = pod.metadata().uid();
+    p->start_time = pod.status().start_time();
+    for (const auto& spec : pod.spec().containers()) {
+      Container c;
+      c.spec = spec;
+      std::string base = absl::StrCat(PodDir(p->uid), "/", spec.name());
+      (void)absl::SimpleAtoi(ReadText(base + ".restarts"), &c.restart_count);
+      auto state = ReadShimState(base + ".state");
+      if (state.ok() && state->shim_start != 0 && ProcessStartTime(state->shim_pid) == state->shim_start) {
+        c.shim_pid = state->shim_pid;
+        c.pid = state->pid;
+        c.pidfd = PidfdOpen(state->shim_pid);
+        c.running = c.pidfd >= 0;
+        c.started_at = state->started_at;
+        c.waiting_reason.clear();
+        spdlog::info("runtime: adopted {}/{} container {} (pid {})", pod.metadata().namespace_(),
+                     pod.metadata().name(), spec.name(), c.pid);
+      } else if (state.ok() && std::filesystem::exists(base + ".exit")) {
+        // Ended while no agent was watching: handled as an exit below.
+        c.running = true;
+        c.started_at = state->started_at;
+      }
+      p->containers.push_back(std::move(c));
+    }
+    pods_[p->uid] = std::move(p);
+  }
+  for (auto& [uid, pod] : pods_) {
+    for (auto& c : pod->containers) {
+      if (c.running && c.pidfd < 0) Exited(*pod, c);
+    }
+  }
+}
+
+void ProcessRuntime::Run(std::stop_token stop) {
+  absl::Time next_rotation = absl::Now() + absl::Seconds(10);
+  while (!stop.stop_requested()) {
+    std::vector<api::Pod> applied;
+    std::vector<std::string> removed;
+    std::optional<std::vector<std::string>> retained;
+    {
+      std::lock_guard lock(mu_);
+      applied.swap(applied_);
+      removed.swap(removed_);
+      retained.swap(retained_);
+    }
+    if (retained) {
+      absl::flat_hash_set<std::string> keep(retained->begin(), retained->end());
+      for (const auto& [uid, pod] : pods_) {
+        if (!keep.contains(uid)) removed.push_back(uid);
+      }
+    }
+    absl::Time now = absl::Now();
+    for (const api::Pod& pod : applied) {
+      const std::string& uid = pod.metadata().uid();
+      auto& slot = pods_[uid];
+      if (!slot) {
+        slot = std::make_unique<Pod>();
+        slot->uid = uid;
+        std::error_code ec;
+        std::filesystem::create_directories(PodDir(uid), ec);
+        for (const auto& spec : pod.spec().containers()) {
+          Container c;
+          c.spec = spec;
+          slot->containers.push_back(std::move(c));
+        }
+        if (auto s = cgroups_->Create(uid, LimitsOf(pod.spec())); !s.ok()) {
+          spdlog::error("runtime: pod {}: {}", pod.metadata().name(), s);
+        }
+      }
+      slot->pod = pod;
+      (void)WriteFileAtomic(PodDir(uid) + "/pod.pb", pod.SerializeAsString(), 0600);
+      if (!pod.metadata().deletion_timestamp().empty() && !slot->deleting) {
+        slot->deleting = true;
+        int64_t grace = pod.metadata().has_deletion_grace_period_seconds() ? pod.metadata().deletion_grace_period_seconds()
+                                                                          : pod.spec().termination_grace_period_seconds();
+        slot->kill_at = now + absl::Seconds(grace);
+        Signal(*slot, SIGTERM);
+      }
+    }
+    for (const std::string& uid : removed) {
+      auto it = pods_.find(uid);
+      if (it == pods_.end()) continue;
+      it->second->deleting = true;
+      it->second->kill_at = now;
+    }
+
+    absl::Time deadline = next_rotation;
+    for (auto it = pods_.begin(); it != pods_.end();) {
+      Pod& pod = *it->second;
+      Reconcile(pod, now);
+      if (pod.deleting && AllStopped(pod)) {
+        if (auto s = cgroups_->Remove(pod.uid); !s.ok()) spdlog::warn("runtime: {}", s);
+        sink_.Stopped(pod.pod);
+        std::error_code ec;
+        std::filesystem::remove_all(PodDir(pod.uid), ec);
+        pods_.erase(it++);
+        continue;
+      }
+      if (pod.deleting && !pod.killed) deadline = std::min(deadline, pod.kill_at);
+      for (const auto& c : pod.containers) {
+        if (!pod.deleting && !c.running && !c.finished) deadline = std::min(deadline, c.next_start);
+      }
+      ++it;
+    }
+    if (now >= next_rotation) {
+      for (auto& [uid, pod] : pods_) RotateLogs(*pod);
+      next_rotation = now + absl::Seconds(10);
+    }
+
+    std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
+    std::vector<std::pair<Pod*, Container*>> owners{{nullptr, nullptr}};
+    for (auto& [uid, pod] : pods_) {
+      for (auto& c : pod->containers) {
+        if (c.pidfd < 0) continue;
+        fds.push_back({c.pidfd, POLLIN, 0});
+        owners.emplace_back(pod.get(), &c);
+      }
+    }
+    int timeout = static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(deadline - absl::Now()), 0, 10000));
+    if (poll(fds.data(), fds.size(), timeout) <= 0) continue;
+    if (fds[0].revents != 0) {
+      uint64_t drained;
+      (void)!read(wake_fd_, &drained, sizeof(drained));
+    }
+    for (size_t i = 1; i < fds.size(); ++i) {
+      if (fds[i].revents != 0) Exited(*owners[i].first, *owners[i].second);
+    }
+  }
+}
+
+void ProcessRuntime::Reconcile(Pod& pod, absl::Time now) {
+  if (pod.deleting) {
+    if (!pod.killed && now >= pod.kill_at) {
+      Signal(pod, SIGKILL);
+      pod.killed = true;
+    }
+    for (auto& c : pod.containers) {
+      if (!c.running) c.finished = true;
+    }
+  } else {
+    for (auto& c : pod.containers) {
+      if (!c.running && !c.finished && now >= c.next_start) StartContainer(pod, c, now);
+    }
+  }
+  Report(pod);
+}
+
+void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
+  const api::Container& spec = c.spec;
+  std::string base = absl::StrCat(PodDir(pod.uid), "/", spec.name());
+  ShimSpec shim;
+  shim.argv.assign(spec.command().begin(), spec.command().end());
+  shim.argv.insert(shim.argv.end(), spec.args().begin(), spec.args().end());
+  if (shim.argv.empty()) {
+    // Images are recorded, not pulled: there is no image entrypoint to fall back on.
+    c.finished = true;
+    c.waiting_reason = "CreateContainerConfigError";
+    c.waiting_message = "gantry runs host binaries: the container needs a command";
+    return;
+  }
+  shim.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  shim.env.push_back(absl::StrCat("HOSTNAME=", pod.pod.metadata().name()));
+  for (const auto& e : spec.env()) shim.env.push_back(absl::StrCat(e.name(), "=", e.value()));
+  shim.working_dir = spec.working_dir();
+  shim.log_path = base + ".log";
+  shim.cgroup_procs = cgroups_->ProcsFiles(pod.uid);
+  shim.new_namespaces = !pod.pod.spec().host_pid();
+  shim.hostname = pod.pod.metadata().name();
+  shim.state_path = base + ".state";
+  shim.exit_path = base + ".exit";
+  std::error_code ec;
+  std::filesystem::remove(shim.exit_path, ec);
+  std::filesystem::remove(shim.state_path, ec);
+  if (auto s = WriteShimSpec(base + ".spec", shim); !s.ok()) {
+    spdlog::error("runtime: {}", s);
+    return;
+  }
+  std::string spec_path = base + ".spec";
+  const char* argv[] = {options_.shim_binary.c_str(), "shim", "--spec", spec_path.c_str(), nullptr};
+  pid_t shim_pid = 0;
+  if (int err = posix_spawn(&shim_pid, options_.shim_binary.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ);
+      err != 0) {
+    spdlog::error("runtime: starting the shim for {}: {}", spec.name(), strerror(err));
+    c.next_start = now + options_.initial_backoff;
+    return;
+  }
+  auto usage = cgroups_->Usage(pod.uid);
+  c.oom_kills_before = usage.ok() ? usage->oom_kills : 0;
+  c.shim_pid = shim_pid;
+  c.pidfd = PidfdOpen(shim_pid);
+  c.running = true;
+  c.started_at = Rfc3339(now);
+  c.waiting_reason.clear();
+  c.waiting_message.clear();
+  if (pod.start_time.empty()) pod.start_time = c.started_at;
+  spdlog::info("runtime: started {}/{} container {} (restart {})", pod.pod.metadata().namespace_(),
+               pod.pod.metadata().name(), spec.name(), c.restart_count);
+}
+
+void ProcessRuntime::Exited(Pod& pod, Container& c) {
+  if (c.pidfd >= 0) close(c.pidfd);
+  c.pidfd = -1;
+  (void)waitpid(c.shim_pid, nullptr, WNOHANG);  // ours unless adopted
+  std::string base = absl::StrCat(PodDir(pod.uid), "/", c.spec.name());
+  auto exit = ReadShimExit(base + ".exit");
+  auto usage = cgroups_->Usage(pod.uid);
+  bool oom = usage.ok() && usage->oom_kills > c.oom_kills_before;
+  api::ContainerStateTerminated t;
+  t.set_exit_code(exit.ok() ? exit->exit_code : 255);
+  t.set_signal(exit.ok() ? exit->signal : 0);
+  t.set_reason(oom ? "OOMKilled" : (t.exit_code() == 0 ? "Completed" : "Error"));
+  if (!exit.ok()) t.set_message("the container's shim ended without recording an exit");
+  t.set_started_at(c.started_at);
+  t.set_finished_at(exit.ok() ? exit->finished_at : NowRfc3339());
+  c.last = t;
+  c.running = false;
+  c.pid = 0;
+  const std::string& policy = pod.pod.spec().restart_policy();
+  bool restart = !pod.deleting && (policy.empty() || policy == "Always" || (policy == "OnFailure" && t.exit_code() != 0));
+  if (!restart) {
+    c.finished = true;
+    return;
+  }
+  ++c.restart_count;
+  (void)WriteFileAtomic(base + ".restarts", std::to_string(c.restart_count), 0600);
+  absl::Duration delay = options_.initial_backoff * (int64_t{1} << std::min(c.restart_count - 1, 5));
+  c.next_start = absl::Now() + std::min(delay, options_.max_backoff);
+  c.waiting_reason = "CrashLoopBackOff";
+  c.waiting_message = absl::StrCat("back-off ", absl::FormatDuration(std::min(delay, options_.max_backoff)),
+                                   " restarting failed container=", c.spec.name());
+}
+
+void ProcessRuntime::Signal(Pod& pod, int signal) {
+  for (auto& c : pod.containers) {
+    if (c.running && c.pid > 0) kill(c.pid, signal);
+  }
+  // Anything else left in the pod's cgroup (children that escaped the
+  // namespace's init) goes with SIGKILL too.
+  if (signal == SIGKILL) {
+    for (pid_t pid : cgroups_->Processes(pod.uid)) kill(pid, SIGKILL);
+  }
+}
+
+bool ProcessRuntime::AllStopped(const Pod& pod) const {
+  for (const auto& c : pod.containers) {
+    if (c.running) return false;
+  }
+  return cgroups_->Processes(pod.uid).empty();
+}
+
+void ProcessRuntime::Report(Pod& pod) {
+  api::PodStatus status;
+  bool all_finished = true;
+  bool all_succeeded = true;
+  bool any_running = false;
+  bool all_running = true;
+  for (const auto& c : pod.containers) {
+    auto* cs = status.add_container_statuses();
+    cs->set_name(c.spec.name());
+    cs->set_image(c.spec.image());
+    cs->set_restart_count(c.restart_count);
+    cs->set_ready(c.running);
+    cs->set_started(c.running);
+    cs->set_container_id(absl::StrCat("gantry://", pod.uid, "/", c.spec.name(), "/", c.restart_count));
+    if (c.running) {
+      cs->mutable_state()->mutable_running()->set_started_at(c.started_at);
+      if (c.last) *cs->mutable_last_state()->mutable_terminated() = *c.last;
+    } else if (c.finished && c.last) {
+      *cs->mutable_state()->mutable_terminated() = *c.last;
+    } else {
+      cs->mutable_state()->mutable_waiting()->set_reason(c.waiting_reason);
+      cs->mutable_state()->mutable_waiting()->set_message(c.waiting_message);
+      if (c.last) *cs->mutable_last_state()->mutable_terminated() = *c.last;
+    }
+    all_finished &= c.finished;
+    all_succeeded &= c.finished && c.last && c.last->exit_code() == 0;
+    any_running |= c.running;
+    all_running &= c.running;
+  }
+  if (all_finished && !pod.containers.empty()) {
+    status.set_phase(all_succeeded ? "Succeeded" : "Failed");
+  } else if (any_running || std::any_of(pod.containers.begin(), pod.containers.end(),
+                                        [](const Container& c) { return c.last.has_value(); })) {
+    status.set_phase("Running");
+  } else {
+    status.set_phase("Pending");
+  }
+  status.set_start_time(pod.start_time);
+  status.set_qos_class(pod.pod.status().qos_class());
+  std::string now = NowRfc3339();
+  for (const auto& [type, ok] : {std::pair<const char*, bool>{"Initialized", true},
+                                 {"ContainersReady", all_running},
+                                 {"Ready", all_running}}) {
+    auto* cond = status.add_conditions();
+    cond->set_type(type);
+    cond->set_status(ok ? "True" : "False");
+  }
+  std::string key = status.SerializeAsString();
+  if (key == pod.last_reported) return;
+  pod.last_reported = key;
+  for (auto& cond : *status.mutable_conditions()) cond.set_last_transition_time(now);
+  sink_.StatusChanged(pod.pod, status);
+}
+
+void ProcessRuntime::RotateLogs(Pod& pod) {
+  // copytruncate: the container keeps appending to the same open file.
+  for (const auto& c : pod.containers) {
+    std::string log = LogPath(pod.uid, c.spec.name());
+    std::error_code ec;
+    auto size = std::filesystem::file_size(log, ec);
+    if (ec || static_cast<int64_t>(size) <= options_.max_log_bytes) continue;
+    std::filesystem::copy_file(log, log + ".1", std::filesystem::copy_options::overwrite_existing, ec);
+    if (!ec) truncate(log.c_str(), 0);
+  }
+}
+
+}  // namespace gantry::agent

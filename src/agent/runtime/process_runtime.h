@@ -1,0 +1,80 @@
+// The process runtime: every container is a host process started through a
+// shim (container_shim.h) in its pod's cgroup, with the pod's own PID, mount,
+// UTS and IPC namespaces unless hostPID is set. One thread drives all pods:
+// it starts containers, learns of exits through pidfds (no polling),
+// restarts per restartPolicy with backoff (10 s doubling to 5 min), runs
+// graceful deletion (SIGTERM, grace period, SIGKILL), rotates logs by size,
+// and reports status changes to the sink. Per-pod state lives under
+// <data-dir>/pods/<uid>/ so a restarted agent adopts running containers
+// instead of starting them twice.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/time/time.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/runtime/cgroup_driver.h"
+#include "agent/runtime/pod_runtime.h"
+
+namespace gantry::agent {
+
+struct ProcessRuntimeOptions {
+  std::string data_dir;          // pods/<uid>/ below it
+  std::string shim_binary;       // this executable (runs `shim`)
+  int64_t max_log_bytes = 10 << 20;
+  absl::Duration initial_backoff = absl::Seconds(10);
+  absl::Duration max_backoff = absl::Minutes(5);
+};
+
+class ProcessRuntime final : public PodRuntime {
+ public:
+  ProcessRuntime(ProcessRuntimeOptions options, std::unique_ptr<CgroupDriver> cgroups, PodStatusSink& sink);
+  ~ProcessRuntime() override;
+
+  // Adopts what a previous agent left running, then starts the thread.
+  void Start();
+  void Stop();
+
+  void Apply(const api::Pod& pod) override;
+  void Remove(const std::string& uid) override;
+  void Retain(const std::vector<std::string>& uids) override;
+
+  // The log file of a container, for `ctl logs`.
+  std::string LogPath(const std::string& uid, const std::string& container) const;
+
+ private:
+  struct Container;
+  struct Pod;
+
+  void Run(std::stop_token stop);
+  void Reconcile(Pod& pod, absl::Time now);
+  void StartContainer(Pod& pod, Container& c, absl::Time now);
+  void Exited(Pod& pod, Container& c);
+  void Signal(Pod& pod, int signal);
+  bool AllStopped(const Pod& pod) const;
+  void Report(Pod& pod);
+  void RotateLogs(Pod& pod);
+  void Adopt();
+  std::string PodDir(const std::string& uid) const;
+
+  const ProcessRuntimeOptions options_;
+  std::unique_ptr<CgroupDriver> cgroups_;
+  PodStatusSink& sink_;
+
+  std::mutex mu_;
+  std::condition_variable_any wake_;
+  std::vector<api::Pod> applied_;        // handed over by Apply, taken by the thread
+  std::vector<std::string> removed_;     // handed over by Remove
+  std::optional<std::vector<std::string>> retained_;  // handed over by Retain
+  int wake_fd_ = -1;                     // eventfd: interrupts the thread's poll
+  absl::flat_hash_map<std::string, std::unique_ptr<Pod>> pods_;  // the thread's own
+  std::jthread thread_;
+};
+
+}  // namespace gantry::agent
