@@ -13,6 +13,7 @@
 
 #include "agent.grpc.pb.h"
 #include "agent/join.h"
+#include "agent/log_server.h"
 #include "agent/runtime/process_runtime.h"
 #include "common/files.h"
 #include "common/log_format.h"
@@ -249,8 +250,11 @@ int RunAgent(const AgentOptions& options) {
   Reporter reporter(*stub, name, token);
   ProcessRuntime runtime({.data_dir = options.node.data_dir, .shim_binary = options.shim_binary},
                          *std::move(cgroups), reporter);
+  LogServer logs(*stub, name, token,
+                 [&runtime](const std::string& uid, const std::string& c) { return runtime.LogPath(uid, c); });
   reporter.Start();
   runtime.Start();
+  logs.Start();
   std::jthread heartbeats([&](std::stop_token stop) { Heartbeats(stop, *stub, name, token, options.heartbeat); });
   std::jthread pods([&](std::stop_token stop) { FollowPods(stop, *stub, name, token, runtime); });
 
@@ -261,6 +265,7 @@ int RunAgent(const AgentOptions& options) {
   heartbeats.request_stop();
   pods.join();
   heartbeats.join();
+  logs.Stop();
   runtime.Stop();
   reporter.Stop();
   return 0;

@@ -277,4 +277,13 @@ grpc::Status AgentService::ConfirmPodDeletion(grpc::ServerContext* context, cons
   return grpc::Status::OK;
 }
 
+grpc::Status AgentService::Logs(grpc::ServerContext* context,
+                                grpc::ServerReaderWriter<api::LogRequest, api::LogChunk>* stream) {
+  api::LogChunk hello;
+  if (!stream->Read(&hello)) return grpc::Status::OK;
+  if (auto s = Authorize(context, hello.node_name()); !s.ok()) return s;
+  logs_.Serve(hello.node_name(), stream);
+  return grpc::Status::OK;
+}
+
 }  // namespace gantry::apiserver

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "agent.grpc.pb.h"
+#include "apiserver/log_relay.h"
 #include "apiserver/node_credentials.h"
 #include "store/store.h"
 
@@ -36,6 +37,10 @@ class AgentService final : public api::NodeAgent::Service {
                                api::Ack* response) override;
   grpc::Status ConfirmPodDeletion(grpc::ServerContext* context, const api::PodRef* request,
                                   api::Ack* response) override;
+  grpc::Status Logs(grpc::ServerContext* context,
+                    grpc::ServerReaderWriter<api::LogRequest, api::LogChunk>* stream) override;
+
+  LogRelay& logs() { return logs_; }
 
   // When `node` last registered or sent a heartbeat through this server;
   // nullopt if never since the server started.
@@ -58,6 +63,7 @@ class AgentService final : public api::NodeAgent::Service {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, absl::Time> last_heard_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, api::HeartbeatRequest> usage_ ABSL_GUARDED_BY(mu_);
+  LogRelay logs_;
 };
 
 }  // namespace gantry::apiserver

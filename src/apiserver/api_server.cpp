@@ -62,7 +62,7 @@ bool IsPublicPath(const std::string& path) {
 ApiServer::ApiServer(Options options, store::Store& store)
     : options_(std::move(options)),
       store_(store),
-      handlers_(std::make_unique<ResourceHandlers>(store, stopping_)) {}
+      handlers_(std::make_unique<ResourceHandlers>(store, stopping_, options_.logs)) {}
 
 ApiServer::~ApiServer() { Stop(); }
 

@@ -19,6 +19,7 @@ class SSLServer;
 namespace gantry::apiserver {
 
 class ResourceHandlers;
+class LogRelay;
 
 class ApiServer {
  public:
@@ -33,6 +34,7 @@ class ApiServer {
     // check against their token's hash) and the gRPC port.
     std::string ca_pem;
     int agent_port = 0;
+    LogRelay* logs = nullptr;  // pods/log, from the agents
   };
 
   ApiServer(Options options, store::Store& store);

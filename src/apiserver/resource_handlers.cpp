@@ -1,3 +1,4 @@
+#include "apiserver/log_relay.h"
 #include "apiserver/resource_handlers.h"
 
 #include <absl/strings/match.h>
@@ -165,8 +166,8 @@ json EncodeList(const api::KindInfo& kind, const store::ListResult& list) {
 
 }  // namespace
 
-ResourceHandlers::ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping)
-    : store_(store), admission_(store), stopping_(stopping) {}
+ResourceHandlers::ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs)
+    : store_(store), admission_(store), stopping_(stopping), logs_(logs) {}
 
 void ResourceHandlers::Handle(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
   const std::string& m = req.method;
@@ -178,6 +179,8 @@ void ResourceHandlers::Handle(const httplib::Request& req, httplib::Response& re
     if (m == "PUT" && !path.name.empty()) return Update(req, res, path);
     if (m == "PATCH" && !path.name.empty()) return Patch(req, res, path);
     if (m == "DELETE" && !path.name.empty() && sub.empty()) return Delete(req, res, path);
+  } else if (path.kind->kind == "Pod" && !path.name.empty() && m == "GET" && sub == "log") {
+    return Log(req, res, path);
   } else if (path.kind->kind == "Pod" && !path.name.empty() && m == "POST") {
     if (sub == "binding") return Bind(req, res, path);
     if (sub == "eviction") return Evict(req, res, path);
@@ -548,6 +551,60 @@ void ResourceHandlers::Bind(const httplib::Request& req, httplib::Response& res,
     if (api::DetailsOf(updated.status()).reason != "Conflict") return WriteError(res, updated.status());
   }
   WriteError(res, api::ConflictError("pods", path.name, "too many concurrent changes"));
+}
+
+void ResourceHandlers::Log(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+  auto current = store_.Get(*path.kind, path.namespace_, path.name);
+  if (!current.ok()) return WriteError(res, current.status());
+  const auto& pod = static_cast<const api::Pod&>(**current);
+  std::string container = Param(req, "container");
+  std::vector<std::string> names;
+  for (const auto& c : pod.spec().containers()) names.push_back(c.name());
+  if (container.empty() && names.size() == 1) container = names[0];
+  if (container.empty()) {
+    return WriteError(res, api::BadRequestError(absl::StrCat("a container name must be specified for pod ", path.name,
+                                                             ", choose one of: [", absl::StrJoin(names, " "), "]")));
+  }
+  if (std::find(names.begin(), names.end(), container) == names.end()) {
+    return WriteError(res, api::BadRequestError(absl::StrCat("container ", container, " is not valid for pod ", path.name)));
+  }
+  if (pod.spec().node_name().empty()) {
+    return WriteError(res, api::BadRequestError(absl::StrCat("container \"", container, "\" in pod \"", path.name,
+                                                             "\" is waiting to start: the pod is not scheduled")));
+  }
+  if (logs_ == nullptr) return WriteError(res, absl::UnavailableError("this server relays no logs"));
+  api::LogRequest request;
+  request.mutable_pod()->set_node_name(pod.spec().node_name());
+  request.mutable_pod()->set_namespace_(path.namespace_);
+  request.mutable_pod()->set_name(path.name);
+  request.mutable_pod()->set_uid(pod.metadata().uid());
+  request.set_container(container);
+  int64_t tail = -1;
+  if (std::string t = Param(req, "tailLines"); !t.empty() && !absl::SimpleAtoi(t, &tail)) {
+    return WriteError(res, api::BadRequestError("tailLines must be an integer"));
+  }
+  request.set_tail_lines(tail);
+  request.set_follow(Param(req, "follow") == "true" || Param(req, "follow") == "1");
+  auto reader = logs_->Open(pod.spec().node_name(), request);
+  if (!reader.ok()) return WriteError(res, reader.status());
+  std::shared_ptr<LogRelay::Reader> shared(std::move(*reader));
+  res.set_chunked_content_provider("text/plain", [this, shared](size_t, httplib::DataSink& sink) {
+    std::string data;
+    while (!stopping_.load()) {
+      if (shared->Next(&data, absl::Seconds(1))) {
+        if (!sink.write(data.data(), data.size())) return false;
+        continue;
+      }
+      if (!shared->ended()) continue;
+      if (!shared->status().ok()) {
+        std::string message = absl::StrCat(shared->status().message(), "\n");
+        sink.write(message.data(), message.size());
+      }
+      break;
+    }
+    sink.done();
+    return true;
+  });
 }
 
 void ResourceHandlers::Evict(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {

@@ -12,10 +12,13 @@
 
 namespace gantry::apiserver {
 
+class LogRelay;
+
 class ResourceHandlers {
  public:
   // `stopping` ends open watch streams when the server shuts down.
-  ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping);
+  // `logs` (may be null) serves pods/log from the agents.
+  ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs);
 
   void Handle(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
 
@@ -29,6 +32,7 @@ class ResourceHandlers {
   void Delete(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
   void Bind(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
   void Evict(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Log(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
 
   // Shared by create and server-side apply of an absent object.
   absl::StatusOr<store::ObjectPtr> CreateObject(const ResourcePath& path,
@@ -46,6 +50,7 @@ class ResourceHandlers {
   store::Store& store_;
   Admission admission_;
   const std::atomic<bool>& stopping_;
+  LogRelay* const logs_;
 };
 
 }  // namespace gantry::apiserver

@@ -115,8 +115,22 @@ absl::StatusOr<nlohmann::json> ApiClient::Call(const std::string& method, const 
 
 absl::Status ApiClient::Stream(const std::string& path, const std::string& accept,
                                const std::function<bool(const std::string&)>& on_line) {
-  client_->set_read_timeout(3600);
   std::string pending;
+  return StreamRaw(path, accept, [&](absl::string_view data) {
+    pending.append(data.data(), data.size());
+    size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      if (!line.empty() && !on_line(line)) return false;
+    }
+    return true;
+  });
+}
+
+absl::Status ApiClient::StreamRaw(const std::string& path, const std::string& accept,
+                                  const std::function<bool(absl::string_view)>& on_data) {
+  client_->set_read_timeout(3600);
   int status = 0;
   std::string error_body;
   auto result = client_->Get(
@@ -130,14 +144,7 @@ absl::Status ApiClient::Stream(const std::string& path, const std::string& accep
           error_body.append(data, length);
           return true;
         }
-        pending.append(data, length);
-        size_t newline;
-        while ((newline = pending.find('\n')) != std::string::npos) {
-          std::string line = pending.substr(0, newline);
-          pending.erase(0, newline + 1);
-          if (!line.empty() && !on_line(line)) return false;
-        }
-        return true;
+        return on_data(absl::string_view(data, length));
       });
   if (status != 0 && (status < 200 || status >= 300)) return ServerError(status, error_body);
   if (!result && result.error() != httplib::Error::Canceled) return TransportError(server_, result.error());

@@ -45,6 +45,9 @@ class ApiClient {
   // returns false to stop.
   absl::Status Stream(const std::string& path, const std::string& accept,
                       const std::function<bool(const std::string&)>& on_line);
+  // The body as it arrives, chunk by chunk (logs); `on_data` returns false to stop.
+  absl::Status StreamRaw(const std::string& path, const std::string& accept,
+                         const std::function<bool(absl::string_view)>& on_data);
 
   const std::string& server() const { return server_; }
 

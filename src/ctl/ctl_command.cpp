@@ -20,6 +20,7 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddApply(ctl, options);
   AddCreate(ctl, options);
   AddDelete(ctl, options);
+  AddLogs(ctl, options);
   AddVersion(ctl, options);
 }
 
@@ -33,6 +34,7 @@ int RunCtl(const CLI::App& ctl, const CtlOptions& options) {
   if (name == "apply") return RunApply(options, **client);
   if (name == "create") return RunCreate(options, **client);
   if (name == "delete") return RunDelete(options, **client);
+  if (name == "logs") return RunLogs(options, **client);
   if (name == "version") return RunVersion(options, **client);
   return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
 }

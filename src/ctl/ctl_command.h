@@ -24,6 +24,10 @@ struct CtlOptions {
   std::vector<std::string> files;  // -f
   std::optional<int64_t> grace_period;
   bool wait = true;
+  // logs
+  std::string container;
+  bool follow = false;
+  int64_t tail = -1;
 };
 
 void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
@@ -40,6 +44,8 @@ void AddCreate(CLI::App& ctl, CtlOptions& options);
 int RunCreate(const CtlOptions& options, ApiClient& client);
 void AddDelete(CLI::App& ctl, CtlOptions& options);
 int RunDelete(const CtlOptions& options, ApiClient& client);
+void AddLogs(CLI::App& ctl, CtlOptions& options);
+int RunLogs(const CtlOptions& options, ApiClient& client);
 void AddVersion(CLI::App& ctl, CtlOptions& options);
 int RunVersion(const CtlOptions& options, ApiClient& client);
 

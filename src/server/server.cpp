@@ -170,7 +170,8 @@ int RunServer(const ServerOptions& options) {
                             .tokens = {*token},
                             .threads = options.http_threads,
                             .ca_pem = certs->ca_pem,
-                            .agent_port = agent_port},
+                            .agent_port = agent_port,
+                            .logs = &agents.logs()},
                            **store);
   auto port = api.Start();
   if (!port.ok()) {

@@ -80,6 +80,9 @@ uid=$(pod_field hello 'o["metadata"]["uid"]')
 log=$(cat "$WORK/agent/pods/$uid/main.log" 2>/dev/null)
 expect_contains "its output is in the container's log file" "$log" "hello"
 expect_contains "it ran as PID 1 of its own PID namespace" "$log" "pid 1"
+expect_contains "gantry ctl logs shows hello (relayed from the agent)" "$(ctl logs hello 2>&1)" "hello"
+expect_eq "ctl logs --tail 1 shows the last line" "$(ctl logs hello --tail 1 2>&1)" "pid 1"
+expect_contains "kubectl logs works too" "$(kubectl --kubeconfig "$KUBECONFIG_FILE" logs hello 2>&1)" "hello"
 
 # A memory hog limited to 32Mi is OOM-killed and restarted (OnFailure).
 apply 'apiVersion: v1
