@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
                      "gRPC port agents join on (TLS, same CA); 0 lets the kernel choose")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  server->add_flag("--disable-agent", server_options.disable_agent,
+                   "Do not run the embedded node agent (this machine then runs no pods)");
+  server->add_option("--node-name", server_options.node_name, "The embedded agent's node name (default: host name)");
   server->add_option("--http-threads", server_options.http_threads,
                      "Request threads; each open watch holds one")
       ->capture_default_str()

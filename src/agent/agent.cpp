@@ -180,35 +180,46 @@ void FollowPods(std::stop_token stop, api::NodeAgent::Stub& stub, const std::str
 
 }  // namespace
 
-int RunAgent(const AgentOptions& options) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+struct Agent::Parts {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<api::NodeAgent::Stub> stub;
+  std::unique_ptr<Reporter> reporter;
+  std::unique_ptr<ProcessRuntime> runtime;
+  std::unique_ptr<LogServer> logs;
+  std::jthread heartbeats;
+  std::jthread pods;
+};
 
+Agent::Agent(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Agent::~Agent() { Stop(); }
+
+void Agent::Stop() {
+  if (!parts_) return;
+  parts_->pods.request_stop();
+  parts_->heartbeats.request_stop();
+  if (parts_->pods.joinable()) parts_->pods.join();
+  if (parts_->heartbeats.joinable()) parts_->heartbeats.join();
+  parts_->logs->Stop();
+  parts_->runtime->Stop();
+  parts_->reporter->Stop();
+  parts_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.node.data_dir + "/pods", ec);
-  if (ec) {
-    spdlog::critical("cannot create --data-dir {}: {}", options.node.data_dir, ec.message());
-    return 1;
-  }
+  if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot create --data-dir ", options.node.data_dir, ": ", ec.message()));
   auto joined = Join(options.server_url, options.token);
-  if (!joined.ok()) {
-    spdlog::critical("joining {} failed: {}", options.server_url, joined.status());
-    return joined.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-  }
+  if (!joined.ok()) return joined.status();
   auto node = DescribeMachine(options.node);
-  if (!node.ok()) {
-    spdlog::critical("{}", node.status());
-    return 1;
-  }
+  if (!node.ok()) return node.status();
   const std::string name = node->metadata().name();
+  auto parts = std::make_unique<Parts>();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = joined->ca_pem;
-  auto channel = grpc::CreateChannel(joined->grpc_target, grpc::SslCredentials(ssl));
-  auto stub = api::NodeAgent::NewStub(channel);
+  parts->channel = grpc::CreateChannel(joined->grpc_target, grpc::SslCredentials(ssl));
+  parts->stub = api::NodeAgent::NewStub(parts->channel);
 
   // A saved node token rejoins; the join secret is sent only when there is
   // none (or the server no longer knows it).
@@ -226,48 +237,54 @@ int RunAgent(const AgentOptions& options) {
     } else {
       ctx.AddMetadata("authorization", "Bearer " + saved);
     }
-    s = stub->Register(&ctx, request, &registered);
+    s = parts->stub->Register(&ctx, request, &registered);
     if (s.ok() || with_secret) break;
   }
   if (!s.ok()) {
-    spdlog::critical("registering node {} with {} failed: {}", name, options.server_url, s.error_message());
-    return 1;
+    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                        absl::StrCat("registering node ", name, " with ", options.server_url, ": ", s.error_message()));
   }
-  if (auto w = WriteFileAtomic(token_path, registered.node_token(), 0600); !w.ok()) {
-    spdlog::critical("saving the node credential: {}", w);
-    return 1;
-  }
+  if (auto w = WriteFileAtomic(token_path, registered.node_token(), 0600); !w.ok()) return w;
   const std::string token = registered.node_token();
 
   auto cgroups = DetectCgroupDriver("/sys/fs/cgroup", "gantry");
-  if (!cgroups.ok()) {
-    spdlog::critical("{}", cgroups.status());
-    return 1;
-  }
+  if (!cgroups.ok()) return cgroups.status();
   spdlog::info("agent: node {} registered with {} (cgroup {}); pods run as host processes: images are recorded, "
                "not pulled",
                name, options.server_url, (*cgroups)->name());
-  Reporter reporter(*stub, name, token);
-  ProcessRuntime runtime({.data_dir = options.node.data_dir, .shim_binary = options.shim_binary},
-                         *std::move(cgroups), reporter);
-  LogServer logs(*stub, name, token,
-                 [&runtime](const std::string& uid, const std::string& c) { return runtime.LogPath(uid, c); });
-  reporter.Start();
-  runtime.Start();
-  logs.Start();
-  std::jthread heartbeats([&](std::stop_token stop) { Heartbeats(stop, *stub, name, token, options.heartbeat); });
-  std::jthread pods([&](std::stop_token stop) { FollowPods(stop, *stub, name, token, runtime); });
+  parts->reporter = std::make_unique<Reporter>(*parts->stub, name, token);
+  parts->runtime = std::make_unique<ProcessRuntime>(
+      ProcessRuntimeOptions{.data_dir = options.node.data_dir, .shim_binary = options.shim_binary},
+      *std::move(cgroups), *parts->reporter);
+  ProcessRuntime* runtime = parts->runtime.get();
+  parts->logs = std::make_unique<LogServer>(
+      *parts->stub, name, token, [runtime](const std::string& uid, const std::string& c) { return runtime->LogPath(uid, c); });
+  parts->reporter->Start();
+  parts->runtime->Start();
+  parts->logs->Start();
+  api::NodeAgent::Stub* stub = parts->stub.get();
+  absl::Duration every = options.heartbeat;
+  parts->heartbeats = std::jthread([=](std::stop_token stop) { Heartbeats(stop, *stub, name, token, every); });
+  parts->pods = std::jthread([=](std::stop_token stop) { FollowPods(stop, *stub, name, token, *runtime); });
+  return std::unique_ptr<Agent>(new Agent(std::move(parts)));
+}
 
+int RunAgent(const AgentOptions& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  auto agent = Agent::Start(options);
+  if (!agent.ok()) {
+    spdlog::critical("agent: {}", agent.status());
+    return agent.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("agent: received {}, stopping (containers keep running)", received == SIGTERM ? "SIGTERM" : "SIGINT");
-  pods.request_stop();
-  heartbeats.request_stop();
-  pods.join();
-  heartbeats.join();
-  logs.Stop();
-  runtime.Stop();
-  reporter.Stop();
+  (*agent)->Stop();
   return 0;
 }
 

@@ -7,6 +7,9 @@
 
 #include <absl/time/time.h>
 
+#include <absl/status/statusor.h>
+
+#include <memory>
 #include <string>
 
 #include "agent/machine.h"
@@ -21,8 +24,24 @@ struct AgentOptions {
   std::string shim_binary;  // this executable
 };
 
-// Returns the process exit code: 1 when joining is refused (wrong secret,
-// CA mismatch), 2 for bad options.
+class Agent {
+ public:
+  // Joins, registers and starts the agent's threads. PermissionDenied or
+  // Unauthenticated when the server refuses the join.
+  static absl::StatusOr<std::unique_ptr<Agent>> Start(const AgentOptions& options);
+  ~Agent();
+  // Stops following and reporting; containers keep running for the next start.
+  void Stop();
+
+ private:
+  struct Parts;
+  explicit Agent(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// `gantry agent`: Start, then wait for SIGTERM or SIGINT. Returns the
+// process exit code: 1 when joining is refused (wrong secret, CA mismatch)
+// or fails, 2 for bad options.
 int RunAgent(const AgentOptions& options);
 
 }  // namespace gantry::agent

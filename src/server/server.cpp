@@ -10,6 +10,7 @@
 #include "api/object_meta.h"
 #include <grpcpp/grpcpp.h>
 
+#include "agent/agent.h"
 #include "apiserver/agent_service.h"
 #include "apiserver/api_server.h"
 #include "apiserver/node_credentials.h"
@@ -188,9 +189,30 @@ int RunServer(const ServerOptions& options) {
                "token in {}/token",
                url, (*store)->CurrentRevision(), kubeconfig, agent_port, options.data_dir);
 
+  // The embedded agent joins like any other, through the same endpoint.
+  std::unique_ptr<agent::Agent> local_agent;
+  if (!options.disable_agent) {
+    agent::AgentOptions local;
+    local.server_url = url;
+    local.token = FormatJoinToken(certs->ca_pem, *join_secret);
+    local.node.name = options.node_name;
+    local.node.data_dir = options.data_dir + "/agent";
+    std::error_code link_error;
+    local.shim_binary = std::filesystem::read_symlink("/proc/self/exe", link_error).string();
+    auto started = agent::Agent::Start(local);
+    if (started.ok()) {
+      local_agent = *std::move(started);
+    } else {
+      spdlog::error("the embedded agent did not start, so this machine runs no pods: {} "
+                    "(--disable-agent runs the server without it)",
+                    started.status());
+    }
+  }
+
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (local_agent) local_agent->Stop();
   api.Stop();
   agents.Shutdown();
   agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

@@ -13,6 +13,8 @@ struct ServerOptions {
   int port = 6443;
   int http_threads = 128;
   int agent_port = 6444;  // gRPC for agents; 0: the kernel chooses
+  bool disable_agent = false;  // no embedded agent for this machine
+  std::string node_name;       // the embedded agent's node (default: host name)
   SchedulingOptions scheduling;
 };
 

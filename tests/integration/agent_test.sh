@@ -172,4 +172,22 @@ echo "# NotReady after $(($(date +%s) - start)) s"
 expect_contains "... and is tainted unreachable" "$(api GET /api/v1/nodes/it-node)" "node.kubernetes.io/unreachable"
 
 stop_server TERM
+expect_eq "the server stops cleanly with an agent joined" "$STOP_RC" 0
+
+# gantry server runs an agent for its own machine unless --disable-agent.
+EMBEDDED_AGENT=1 start_server "$WORK/embedded"
+embedded_ready() { ctl get node "embedded-$$" 2>/dev/null | grep -q " Ready "; }
+check "the embedded agent registers the server's own node" wait_for 15 embedded_ready
+apply 'apiVersion: v1
+kind: Pod
+metadata: {name: local}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: main, image: busybox, command: [sh, -c, "echo ran on the server machine"]}'
+local_done() { [[ $(pod_field local 'o["status"].get("phase")') == Succeeded ]]; }
+check "... and runs pods there" wait_for 30 local_done
+expect_contains "... with logs" "$(ctl logs local 2>&1)" "ran on the server machine"
+stop_server TERM
+expect_eq "a server with its embedded agent stops cleanly" "$STOP_RC" 0
 finish

@@ -57,7 +57,11 @@ start_server() {
   shift
   mkdir -p "$data"
   rm -f "$data/kubeconfig.yaml"
-  "$GANTRY" server --data-dir "$data" --bind-address 127.0.0.1 --port 0 --agent-port 0 --log-level warn "$@" \
+  # Tests run without the embedded agent (it would run their pods on this
+  # machine) unless EMBEDDED_AGENT=1.
+  local agent=(--disable-agent)
+  if [[ -n "${EMBEDDED_AGENT:-}" ]]; then agent=(--node-name "embedded-$$"); fi
+  "$GANTRY" server --data-dir "$data" --bind-address 127.0.0.1 --port 0 --agent-port 0 "${agent[@]}" --log-level warn "$@" \
     >>"$data/server.log" 2>&1 &
   SERVER_PID=$!
   KUBECONFIG_FILE="$data/kubeconfig.yaml"
