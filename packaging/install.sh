@@ -1,8 +1,32 @@
 #!/usr/bin/env bash
 # Installs gantry on this machine: build dependencies (apt-get), build,
-# /usr/local/bin/gantry, /etc/gantry/server.yaml, the systemd unit, and
-# starts the server. Without systemd as PID 1 the server runs in the foreground.
+# /usr/local/bin/gantry, the config and systemd unit of the role, and starts it.
+# Without systemd as PID 1 the role runs in the foreground.
+#
+#   packaging/install.sh                                   a server (with its embedded agent)
+#   packaging/install.sh agent --server URL --token TOKEN  an agent joining that server
 set -euo pipefail
+ROLE=server
+SERVER_URL=""
+JOIN_TOKEN=""
+if [[ "${1:-}" == "agent" ]]; then
+  ROLE=agent
+  shift
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --server) SERVER_URL=$2; shift 2 ;;
+      --token) JOIN_TOKEN=$2; shift 2 ;;
+      *) echo "error: unknown option $1 (usage: install.sh agent --server URL --token TOKEN)" >&2; exit 2 ;;
+    esac
+  done
+  if [[ -z "$SERVER_URL" || -z "$JOIN_TOKEN" ]]; then
+    echo "error: install.sh agent needs --server URL and --token TOKEN (the server's /var/lib/gantry/token)" >&2
+    exit 2
+  fi
+elif [[ $# -gt 0 ]]; then
+  echo "error: unknown role $1 (usage: install.sh [agent --server URL --token TOKEN])" >&2
+  exit 2
+fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=${PREFIX:-/usr/local}
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-install}
@@ -22,6 +46,22 @@ ninja -C "$BUILD_DIR" -j"$(nproc)" src/gantry
 meson install -C "$BUILD_DIR" --no-rebuild --quiet
 
 install -d -m 0755 /etc/gantry
+if [[ $ROLE == agent ]]; then
+  install -d -m 0700 /var/lib/gantry-agent
+  umask 077
+  printf 'server: %s\ntoken: %s\ndata-dir: /var/lib/gantry-agent\n' "$SERVER_URL" "$JOIN_TOKEN" >/etc/gantry/agent.yaml
+  echo "wrote /etc/gantry/agent.yaml"
+  install -m 0644 "$ROOT/packaging/gantry-agent.service" /etc/systemd/system/gantry-agent.service 2>/dev/null || true
+  if [[ "$(ps -p 1 -o comm= 2>/dev/null)" == "systemd" ]]; then
+    systemctl daemon-reload
+    systemctl enable --now gantry-agent.service
+    echo "gantry agent is running (systemctl status gantry-agent)."
+  else
+    echo "systemd is not PID 1 here: running gantry agent in the foreground (Ctrl-C stops it)."
+    exec "$PREFIX/bin/gantry" agent --config /etc/gantry/agent.yaml
+  fi
+  exit 0
+fi
 install -d -m 0700 /var/lib/gantry
 if [[ ! -f /etc/gantry/server.yaml ]]; then
   install -m 0644 "$ROOT/configs/server.yaml" /etc/gantry/server.yaml
@@ -40,6 +80,7 @@ if [[ "$(ps -p 1 -o comm= 2>/dev/null)" == "systemd" ]]; then
     sleep 0.1
   done
   echo "gantry server is running (systemctl status gantry-server)."
+  echo "join other machines: packaging/install.sh agent --server https://$(hostname):6443 --token \$(cat /var/lib/gantry/token)"
   echo "try: gantry ctl apply -f $ROOT/configs/examples/pod.yaml && gantry ctl get pods"
 else
   echo "systemd is not PID 1 here: running gantry server in the foreground (Ctrl-C stops it)."

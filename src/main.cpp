@@ -71,10 +71,9 @@ int main(int argc, char** argv) {
       "agent",
       "Run the node agent: join a server and run the pods bound to this node as cgroup-isolated host processes "
       "(the image field is recorded, not pulled: containers run host binaries)");
-  agent->add_option("--server", agent_options.server_url, "API server URL, https://host:port")->required();
+  agent->add_option("--server", agent_options.server_url, "API server URL, https://host:port (required)");
   agent->add_option("--token", agent_options.token,
-                    "Join token from the server's <data-dir>/token (K10<CA hash>::server:<secret>)")
-      ->required();
+                    "Join token from the server's <data-dir>/token, K10<CA hash>::server:<secret> (required)");
   agent->add_option("--node-name", agent_options.node.name, "Node name (default: the host name)");
   agent->add_option("--node-labels", node_labels, "Extra node labels, k=v,k2=v2");
   agent->add_option("--node-taints", node_taints, "Node taints, k=v:Effect,k2:Effect");
@@ -126,6 +125,14 @@ int main(int argc, char** argv) {
   }
   if (server->parsed()) return gantry::server::RunServer(server_options);
   if (agent->parsed()) {
+    // Checked here, not by CLI11: --config may supply them.
+    for (const auto& [flag, value] : {std::pair<const char*, const std::string*>{"--server", &agent_options.server_url},
+                                      {"--token", &agent_options.token}}) {
+      if (value->empty()) {
+        fprintf(stderr, "error: %s is required (on the command line or in --config)\n", flag);
+        return 2;
+      }
+    }
     auto labels = gantry::agent::ParseLabels(node_labels);
     auto taints = gantry::agent::ParseTaints(node_taints);
     if (!labels.ok() || !taints.ok()) {
