@@ -21,6 +21,7 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddCreate(ctl, options);
   AddDelete(ctl, options);
   AddLogs(ctl, options);
+  AddNodeCommands(ctl, options);
   AddVersion(ctl, options);
 }
 
@@ -35,6 +36,8 @@ int RunCtl(const CLI::App& ctl, const CtlOptions& options) {
   if (name == "create") return RunCreate(options, **client);
   if (name == "delete") return RunDelete(options, **client);
   if (name == "logs") return RunLogs(options, **client);
+  if (name == "cordon" || name == "uncordon") return RunCordon(options, **client, name == "cordon");
+  if (name == "drain") return RunDrain(options, **client);
   if (name == "version") return RunVersion(options, **client);
   return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
 }

@@ -28,6 +28,7 @@ struct CtlOptions {
   std::string container;
   bool follow = false;
   int64_t tail = -1;
+  int timeout_seconds = 300;  // drain
 };
 
 void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
@@ -44,6 +45,9 @@ void AddCreate(CLI::App& ctl, CtlOptions& options);
 int RunCreate(const CtlOptions& options, ApiClient& client);
 void AddDelete(CLI::App& ctl, CtlOptions& options);
 int RunDelete(const CtlOptions& options, ApiClient& client);
+void AddNodeCommands(CLI::App& ctl, CtlOptions& options);
+int RunCordon(const CtlOptions& options, ApiClient& client, bool cordon);
+int RunDrain(const CtlOptions& options, ApiClient& client);
 void AddLogs(CLI::App& ctl, CtlOptions& options);
 int RunLogs(const CtlOptions& options, ApiClient& client);
 void AddVersion(CLI::App& ctl, CtlOptions& options);

@@ -163,6 +163,16 @@ expect_eq "... and the pod is still Running without a restart" \
 grep -q "adopted default/survivor" "$WORK/agent.log" && ok "the agent says it adopted the container" ||
   not_ok "the agent says it adopted the container" "$(tail -5 "$WORK/agent.log")"
 
+# Node maintenance.
+expect_eq "ctl cordon" "$(ctl cordon it-node 2>&1)" "node/it-node cordoned"
+expect_contains "... the node shows SchedulingDisabled" "$(ctl get node it-node 2>&1)" "SchedulingDisabled"
+out=$(ctl drain it-node --grace-period 2 --timeout 60 2>&1)
+expect_contains "ctl drain reports each eviction" "$out" "evicting pod default/survivor"
+expect_contains "... waits until each pod is gone" "$out" "pod/survivor evicted"
+expect_contains "... and says the node is drained" "$out" "node/it-node drained"
+expect_eq "the drained pod's process is gone" "$(pgrep -fc "^sleep 1002$")" 0
+expect_eq "ctl uncordon" "$(ctl uncordon it-node 2>&1)" "node/it-node uncordoned"
+
 # A stopped agent's node turns NotReady within 60 s.
 stop_agent TERM
 not_ready() { ctl get node it-node 2>/dev/null | grep -q "NotReady"; }
