@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -120,8 +121,41 @@ class Reporter final : public PodStatusSink {
   std::jthread thread_;
 };
 
+// The machine's cpu (busy jiffies between calls) and memory in use.
+class MachineUsage {
+ public:
+  void Fill(api::HeartbeatRequest& request) {
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    uint64_t v[8] = {};
+    stat >> cpu >> v[0] >> v[1] >> v[2] >> v[3] >> v[4] >> v[5] >> v[6] >> v[7];
+    uint64_t idle = v[3] + v[4];
+    uint64_t total = 0;
+    for (uint64_t x : v) total += x;
+    if (last_total_ > 0 && total > last_total_) {
+      double busy = 1.0 - static_cast<double>(idle - last_idle_) / static_cast<double>(total - last_total_);
+      request.set_cpu_millicores(static_cast<int64_t>(busy * 1000.0 * static_cast<double>(std::thread::hardware_concurrency())));
+    }
+    last_total_ = total;
+    last_idle_ = idle;
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key, unit;
+    int64_t kib = 0, mem_total = 0, mem_available = 0;
+    while (meminfo >> key >> kib >> unit) {
+      if (key == "MemTotal:") mem_total = kib;
+      if (key == "MemAvailable:") mem_available = kib;
+    }
+    request.set_memory_bytes((mem_total - mem_available) * 1024);
+  }
+
+ private:
+  uint64_t last_total_ = 0;
+  uint64_t last_idle_ = 0;
+};
+
 void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::string& node, const std::string& token,
-                absl::Duration every) {
+                absl::Duration every, ProcessRuntime& runtime) {
+  MachineUsage machine;
   std::mutex mu;
   std::condition_variable_any never;
   std::unique_lock lock(mu);
@@ -131,6 +165,8 @@ void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::str
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     api::HeartbeatRequest request;
     request.set_node_name(node);
+    machine.Fill(request);
+    for (auto& pod : runtime.SampleUsage()) *request.add_pods() = std::move(pod);
     api::HeartbeatResponse response;
     if (grpc::Status s = stub.Heartbeat(&ctx, request, &response); !s.ok()) {
       spdlog::warn("agent: heartbeat failed: {}", s.error_message());
@@ -264,7 +300,8 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options)
   parts->logs->Start();
   api::NodeAgent::Stub* stub = parts->stub.get();
   absl::Duration every = options.heartbeat;
-  parts->heartbeats = std::jthread([=](std::stop_token stop) { Heartbeats(stop, *stub, name, token, every); });
+  parts->heartbeats =
+      std::jthread([=](std::stop_token stop) { Heartbeats(stop, *stub, name, token, every, *runtime); });
   parts->pods = std::jthread([=](std::stop_token stop) { FollowPods(stop, *stub, name, token, *runtime); });
   return std::unique_ptr<Agent>(new Agent(std::move(parts)));
 }

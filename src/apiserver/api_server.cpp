@@ -1,4 +1,5 @@
 #include "common/join_token.h"
+#include "apiserver/resource_metrics.h"
 #include "apiserver/api_server.h"
 
 #include <absl/strings/match.h>
@@ -133,6 +134,12 @@ absl::StatusOr<int> ApiServer::Start() {
         WriteJson(res, 404, StatusObject(api::NotFoundError("path", p)));
       } else {
         res.set_content("", "application/octet-stream");
+      }
+    } else if (req.method == "GET" && absl::StartsWith(p, kResourceMetricsPrefix) && options_.agents != nullptr) {
+      if (auto metrics = ResourceMetrics(*options_.agents, p)) {
+        WriteJson(res, 200, *metrics);
+      } else {
+        WriteJson(res, 404, StatusObject(api::NotFoundError("path", p)));
       }
     } else if (auto path = ParseResourcePath(p); path.ok()) {
       verb = Verb(req, &*path);

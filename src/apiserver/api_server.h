@@ -20,6 +20,7 @@ namespace gantry::apiserver {
 
 class ResourceHandlers;
 class LogRelay;
+class AgentService;
 
 class ApiServer {
  public:
@@ -34,7 +35,8 @@ class ApiServer {
     // check against their token's hash) and the gRPC port.
     std::string ca_pem;
     int agent_port = 0;
-    LogRelay* logs = nullptr;  // pods/log, from the agents
+    LogRelay* logs = nullptr;              // pods/log, from the agents
+    const AgentService* agents = nullptr;  // resource metrics, from their heartbeats
   };
 
   ApiServer(Options options, store::Store& store);

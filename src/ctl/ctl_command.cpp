@@ -22,6 +22,7 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddDelete(ctl, options);
   AddLogs(ctl, options);
   AddNodeCommands(ctl, options);
+  AddTop(ctl, options);
   AddVersion(ctl, options);
 }
 
@@ -38,6 +39,7 @@ int RunCtl(const CLI::App& ctl, const CtlOptions& options) {
   if (name == "logs") return RunLogs(options, **client);
   if (name == "cordon" || name == "uncordon") return RunCordon(options, **client, name == "cordon");
   if (name == "drain") return RunDrain(options, **client);
+  if (name == "top") return RunTop(options, **client);
   if (name == "version") return RunVersion(options, **client);
   return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
 }

@@ -48,6 +48,8 @@ int RunDelete(const CtlOptions& options, ApiClient& client);
 void AddNodeCommands(CLI::App& ctl, CtlOptions& options);
 int RunCordon(const CtlOptions& options, ApiClient& client, bool cordon);
 int RunDrain(const CtlOptions& options, ApiClient& client);
+void AddTop(CLI::App& ctl, CtlOptions& options);
+int RunTop(const CtlOptions& options, ApiClient& client);
 void AddLogs(CLI::App& ctl, CtlOptions& options);
 int RunLogs(const CtlOptions& options, ApiClient& client);
 void AddVersion(CLI::App& ctl, CtlOptions& options);

@@ -172,7 +172,8 @@ int RunServer(const ServerOptions& options) {
                             .threads = options.http_threads,
                             .ca_pem = certs->ca_pem,
                             .agent_port = agent_port,
-                            .logs = &agents.logs()},
+                            .logs = &agents.logs(),
+                            .agents = &agents},
                            **store);
   auto port = api.Start();
   if (!port.ok()) {

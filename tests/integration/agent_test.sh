@@ -126,6 +126,12 @@ echo "# busy loop under a 200m limit used $cores cores (cgroup v1 cpuacct.usage 
 expect_eq "... measured from its cgroup: at most about a quarter of a core" \
   "$(python3 -c "print(0.05 < $cores <= 0.26)")" True
 
+spinner_cpu() {
+  ctl top pods 2>/dev/null | awk '$1 == "spinner" { sub("m", "", $2); exit !($2 >= 100 && $2 <= 260) }'
+}
+check "ctl top pods shows the busy loop near its 200m limit (from the agent's reports)" wait_for 15 spinner_cpu
+expect_contains "ctl top nodes shows the node" "$(ctl top nodes 2>&1)" "it-node"
+
 # Deleting a pod stops its processes within the grace period.
 apply 'apiVersion: v1
 kind: Pod

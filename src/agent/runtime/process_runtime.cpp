@@ -138,6 +138,33 @@ void ProcessRuntime::Retain(const std::vector<std::string>& uids) {
   (void)!write(wake_fd_, &one, sizeof(one));
 }
 
+std::vector<api::PodUsage> ProcessRuntime::SampleUsage() {
+  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> known;
+  {
+    std::lock_guard lock(known_mu_);
+    known = known_;
+  }
+  std::vector<api::PodUsage> out;
+  absl::Time now = absl::Now();
+  absl::flat_hash_map<std::string, Sample> samples;
+  for (const auto& [uid, ref] : known) {
+    auto usage = cgroups_->Usage(uid);
+    if (!usage.ok()) continue;
+    samples[uid] = {usage->cpu_usage_ns, now};
+    api::PodUsage u;
+    u.set_namespace_(ref.first);
+    u.set_pod(ref.second);
+    u.set_memory_bytes(usage->memory_bytes);
+    if (auto it = last_sample_.find(uid); it != last_sample_.end() && now > it->second.at) {
+      double seconds = absl::ToDoubleSeconds(now - it->second.at);
+      u.set_cpu_millicores(static_cast<int64_t>(static_cast<double>(usage->cpu_usage_ns - it->second.cpu_ns) / 1e6 / seconds));
+    }
+    out.push_back(u);
+  }
+  last_sample_ = std::move(samples);
+  return out;
+}
+
 void ProcessRuntime::Adopt() {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(options_.data_dir + "/pods", ec)) {
@@ -169,6 +196,10 @@ void ProcessRuntime::Adopt() {
         c.started_at = state->started_at;
       }
       p->containers.push_back(std::move(c));
+    }
+    {
+      std::lock_guard lock(known_mu_);
+      known_[p->uid] = {pod.metadata().namespace_(), pod.metadata().name()};
     }
     pods_[p->uid] = std::move(p);
   }
@@ -216,6 +247,10 @@ void ProcessRuntime::Run(std::stop_token stop) {
         }
       }
       slot->pod = pod;
+      {
+        std::lock_guard lock(known_mu_);
+        known_[uid] = {pod.metadata().namespace_(), pod.metadata().name()};
+      }
       (void)WriteFileAtomic(PodDir(uid) + "/pod.pb", pod.SerializeAsString(), 0600);
       if (!pod.metadata().deletion_timestamp().empty() && !slot->deleting) {
         slot->deleting = true;
@@ -241,6 +276,10 @@ void ProcessRuntime::Run(std::stop_token stop) {
         sink_.Stopped(pod.pod);
         std::error_code ec;
         std::filesystem::remove_all(PodDir(pod.uid), ec);
+        {
+          std::lock_guard lock(known_mu_);
+          known_.erase(pod.uid);
+        }
         pods_.erase(it++);
         continue;
       }

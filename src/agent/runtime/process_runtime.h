@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "agent/runtime/cgroup_driver.h"
+#include "agent.pb.h"
 #include "agent/runtime/pod_runtime.h"
 
 namespace gantry::agent {
@@ -44,6 +45,10 @@ class ProcessRuntime final : public PodRuntime {
   void Apply(const api::Pod& pod) override;
   void Remove(const std::string& uid) override;
   void Retain(const std::vector<std::string>& uids) override;
+
+  // Each running pod's cpu (average since the previous call) and memory,
+  // read from its cgroup; for heartbeats.
+  std::vector<api::PodUsage> SampleUsage();
 
   // The log file of a container, for `ctl logs`.
   std::string LogPath(const std::string& uid, const std::string& container) const;
@@ -74,6 +79,14 @@ class ProcessRuntime final : public PodRuntime {
   std::optional<std::vector<std::string>> retained_;  // handed over by Retain
   int wake_fd_ = -1;                     // eventfd: interrupts the thread's poll
   absl::flat_hash_map<std::string, std::unique_ptr<Pod>> pods_;  // the thread's own
+  // uid -> (namespace, name), kept by the thread for SampleUsage.
+  std::mutex known_mu_;
+  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> known_;
+  struct Sample {
+    uint64_t cpu_ns = 0;
+    absl::Time at;
+  };
+  absl::flat_hash_map<std::string, Sample> last_sample_;  // SampleUsage's own
   std::jthread thread_;
 };
 
