@@ -9,6 +9,7 @@
 #include "agent/runtime/container_shim.h"
 #include "bench/api_bench.h"
 #include "bench/placement_bench.h"
+#include "bench/pod_start_bench.h"
 #include "bench/scheduling_bench.h"
 #include "common/config_file.h"
 #include "common/logging.h"
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
   gantry::bench::AddPlacementBench(*bench, placement_options);
   gantry::bench::SchedulingBenchOptions scheduling_bench_options;
   gantry::bench::AddSchedulingBench(*bench, scheduling_bench_options);
+  gantry::bench::PodStartBenchOptions pod_start_options;
+  gantry::bench::AddPodStartBench(*bench, pod_start_options);
 
   CLI11_PARSE(app, argc, argv);
   if (server->parsed() && !server_config.empty()) {
@@ -147,6 +150,7 @@ int main(int argc, char** argv) {
     return gantry::agent::RunAgent(agent_options);
   }
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);
+  if (bench->got_subcommand("pod-start")) return gantry::bench::RunPodStartBench(pod_start_options);
   if (bench->got_subcommand("scheduling")) return gantry::bench::RunSchedulingBench(scheduling_bench_options);
   if (bench->got_subcommand("placement")) return gantry::bench::RunPlacementBench(placement_options);
   if (bench->parsed()) return gantry::bench::RunBench(*bench, bench_options);

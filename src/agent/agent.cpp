@@ -73,14 +73,17 @@ class Reporter final : public PodStatusSink {
         if (!ready_.wait(lock, stop, [this] { return !pending_.empty(); })) return;
         batch.swap(pending_);
       }
+      bool failed = false;
       for (auto& [uid, item] : batch) {
         if (!Send(item)) {
+          failed = true;
           std::lock_guard lock(mu_);
           pending_.try_emplace(uid, std::move(item));  // a newer report wins over the retry
         }
       }
+      // Only a failure pauses (the server may be restarting); new reports go at once.
       std::unique_lock lock(mu_);
-      if (!pending_.empty()) ready_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+      if (failed) ready_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
     }
   }
 

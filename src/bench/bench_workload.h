@@ -1,10 +1,17 @@
 // What the benches create and how they summarise latencies.
 #pragma once
 
+#include <absl/status/status.h>
+#include <absl/synchronization/mutex.h>
+
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include <string>
 #include <vector>
+
+#include "ctl/api_client.h"
 
 namespace gantry::bench {
 
@@ -12,6 +19,31 @@ namespace gantry::bench {
 nlohmann::json BenchPod(const std::string& name);
 // A node of `cpu` cores, 4 GiB of memory per core and room for 110 pods.
 nlohmann::json BenchNode(const std::string& name, int cpu);
+// Runs `count` calls of `op(client, i)` spread over `clients` connections,
+// each with its own; stops at and returns the first error.
+template <typename Op>
+absl::Status ForEachParallel(const ctl::ConnectionOptions& connection, int clients, int count, Op op) {
+  absl::Mutex mu;
+  absl::Status first = absl::OkStatus();
+  std::atomic<int> next{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&] {
+        auto client = ctl::ApiClient::Connect(connection);
+        absl::Status status = client.status();
+        for (int i = next++; status.ok() && i < count; i = next++) status = op(**client, i);
+        if (!status.ok()) {
+          absl::MutexLock lock(&mu);
+          if (first.ok()) first = status;
+          next = count;
+        }
+      });
+    }
+  }
+  return first;
+}
+
 // The p-quantile (0..1) of `v`, reordering it.
 double Percentile(std::vector<double>& v, double p);
 

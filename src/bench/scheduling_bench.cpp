@@ -13,100 +13,12 @@
 #include <vector>
 
 #include "bench/bench_workload.h"
+#include "bench/pod_watcher.h"
 
 namespace gantry::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Runs `count` calls of `op(client, i)` spread over `clients` connections;
-// returns the first error.
-template <typename Op>
-absl::Status Parallel(const ctl::ConnectionOptions& connection, int clients, int count, Op op) {
-  absl::Mutex mu;
-  absl::Status first = absl::OkStatus();
-  std::atomic<int> next{0};
-  {
-    std::vector<std::jthread> threads;
-    for (int c = 0; c < clients; ++c) {
-      threads.emplace_back([&] {
-        auto client = ctl::ApiClient::Connect(connection);
-        absl::Status status = client.status();
-        for (int i = next++; status.ok() && i < count; i = next++) status = op(**client, i);
-        if (!status.ok()) {
-          absl::MutexLock lock(&mu);
-          if (first.ok()) first = status;
-          next = count;
-        }
-      });
-    }
-  }
-  return first;
-}
-
-// Follows pod events in `ns` and records when each pod is first seen bound.
-class BindingWatcher {
- public:
-  BindingWatcher(const ctl::ConnectionOptions& connection, std::string ns, int64_t from, int expected)
-      : connection_(connection), ns_(std::move(ns)), revision_(from), expected_(expected) {}
-
-  void Start() {
-    thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
-  }
-  // Waits until every expected pod is bound or the deadline passes.
-  bool Wait(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return static_cast<int>(bound_.size()) >= expected_;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
-  }
-  absl::flat_hash_map<std::string, Clock::time_point> bound() {
-    absl::MutexLock lock(&mu_);
-    return bound_;
-  }
-  size_t count() {
-    absl::MutexLock lock(&mu_);
-    return bound_.size();
-  }
-  void Stop() {
-    thread_.request_stop();
-    stopped_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void Run(std::stop_token stop) {
-    while (!stop.stop_requested()) {
-      auto client = ctl::ApiClient::Connect(connection_);
-      if (!client.ok()) return;
-      std::string path = absl::StrCat("/api/v1/namespaces/", ns_, "/pods?watch=true&timeoutSeconds=3600",
-                                      "&resourceVersion=", revision_);
-      (void)(*client)->Stream(path, "application/json", [&](const std::string& line) {
-        auto event = nlohmann::json::parse(line, nullptr, false);
-        if (!event.is_object() || !event.contains("object")) return !stopped_;
-        const auto& object = event["object"];
-        const auto& meta = object["metadata"];
-        revision_ = std::stoll(meta.value("resourceVersion", "0"));
-        if (object.contains("spec") && !object["spec"].value("nodeName", "").empty()) {
-          absl::MutexLock lock(&mu_);
-          bound_.try_emplace(meta.value("name", ""), Clock::now());
-        }
-        return !stopped_ && count() < static_cast<size_t>(expected_);
-      });
-      if (count() >= static_cast<size_t>(expected_)) return;
-    }
-  }
-
-  const ctl::ConnectionOptions connection_;
-  const std::string ns_;
-  int64_t revision_;
-  const int expected_;
-  std::atomic<bool> stopped_{false};
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Clock::time_point> bound_ ABSL_GUARDED_BY(mu_);
-  std::jthread thread_;
-};
 
 int Fail(const std::string& what, const absl::Status& status) {
   fprintf(stderr, "error: %s: %s\n", what.c_str(), std::string(status.message()).c_str());
@@ -148,7 +60,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
 
   auto node_name = [&](int i) { return absl::StrCat("bench-", run, "-node-", i); };
   auto t_nodes = Clock::now();
-  absl::Status nodes = Parallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
+  absl::Status nodes = ForEachParallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
     nlohmann::json node = BenchNode(node_name(i), o.node_cpu);
     return c.Call("POST", "/api/v1/nodes", &node).status();
   });
@@ -159,13 +71,13 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   auto list = (*admin)->Call("GET", absl::StrCat("/api/v1/namespaces/", ns, "/pods"));
   if (!list.ok()) return Fail("listing pods", list.status());
   int64_t from = std::stoll((*list)["metadata"].value("resourceVersion", "0"));
-  BindingWatcher watcher(o.connection, ns, from, o.pods);
+  PodWatcher watcher(o.connection, ns, from, o.pods, PodWatcher::Until::kBound);
   watcher.Start();
 
   std::vector<Clock::time_point> created(static_cast<size_t>(o.pods));
   std::string collection = absl::StrCat("/api/v1/namespaces/", ns, "/pods");
   auto first_create = Clock::now();
-  absl::Status pods = Parallel(o.connection, o.clients, o.pods, [&](ctl::ApiClient& c, int i) {
+  absl::Status pods = ForEachParallel(o.connection, o.clients, o.pods, [&](ctl::ApiClient& c, int i) {
     nlohmann::json pod = BenchPod(absl::StrCat("pod-", i));
     auto s = c.Call("POST", collection, &pod).status();
     created[static_cast<size_t>(i)] = Clock::now();
@@ -199,7 +111,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
 
   if (!o.keep) {
     (void)(*admin)->Call("DELETE", absl::StrCat("/api/v1/namespaces/", ns));
-    (void)Parallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
+    (void)ForEachParallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
       (void)c.Call("DELETE", absl::StrCat("/api/v1/nodes/", node_name(i)));
       return absl::OkStatus();
     });

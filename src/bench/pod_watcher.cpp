@@ -1,0 +1,69 @@
+#include "bench/pod_watcher.h"
+
+#include <absl/strings/str_cat.h>
+
+namespace gantry::bench {
+
+PodWatcher::PodWatcher(ctl::ConnectionOptions connection, std::string ns, int64_t from, int expected, Until until)
+    : connection_(std::move(connection)), ns_(std::move(ns)), revision_(from), expected_(expected), until_(until) {}
+
+PodWatcher::~PodWatcher() { Stop(); }
+
+void PodWatcher::Start() {
+  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+}
+
+size_t PodWatcher::Reached() const { return until_ == Until::kBound ? bound_.size() : running_.size(); }
+
+bool PodWatcher::Wait(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return static_cast<int>(Reached()) >= expected_; };
+  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+}
+
+void PodWatcher::Stop() {
+  thread_.request_stop();
+  stopped_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::flat_hash_map<std::string, PodWatcher::Clock::time_point> PodWatcher::bound() {
+  absl::MutexLock lock(&mu_);
+  return bound_;
+}
+
+absl::flat_hash_map<std::string, PodWatcher::Clock::time_point> PodWatcher::running() {
+  absl::MutexLock lock(&mu_);
+  return running_;
+}
+
+size_t PodWatcher::count() {
+  absl::MutexLock lock(&mu_);
+  return Reached();
+}
+
+void PodWatcher::Run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    auto client = ctl::ApiClient::Connect(connection_);
+    if (!client.ok()) return;
+    std::string path = absl::StrCat("/api/v1/namespaces/", ns_, "/pods?watch=true&timeoutSeconds=3600",
+                                    "&resourceVersion=", revision_);
+    (void)(*client)->Stream(path, "application/json", [&](const std::string& line) {
+      auto event = nlohmann::json::parse(line, nullptr, false);
+      if (!event.is_object() || !event.contains("object")) return !stopped_;
+      const auto& object = event["object"];
+      const auto& meta = object["metadata"];
+      revision_ = std::stoll(meta.value("resourceVersion", "0"));
+      std::string name = meta.value("name", "");
+      auto now = Clock::now();
+      absl::MutexLock lock(&mu_);
+      if (object.contains("spec") && !object["spec"].value("nodeName", "").empty()) bound_.try_emplace(name, now);
+      if (object.contains("status") && object["status"].value("phase", "") == "Running") running_.try_emplace(name, now);
+      return !stopped_ && static_cast<int>(Reached()) < expected_;
+    });
+    absl::MutexLock lock(&mu_);
+    if (static_cast<int>(Reached()) >= expected_) return;
+  }
+}
+
+}  // namespace gantry::bench
