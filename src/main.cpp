@@ -2,11 +2,9 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <thread>
 
 #include "agent/agent.h"
-#include "agent/runtime/container_shim.h"
 #include "bench/api_bench.h"
 #include "bench/placement_bench.h"
 #include "bench/pod_start_bench.h"
@@ -89,11 +87,6 @@ int main(int argc, char** argv) {
   agent->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")->capture_default_str();
   agent->add_option("--config", agent_config, "YAML file whose keys are these flags' long names; flags win");
 
-  std::string shim_spec;
-  CLI::App* shim = app.add_subcommand("shim", "Container shim started by the agent (internal)");
-  shim->group("");
-  shim->add_option("--spec", shim_spec, "Container spec file")->required();
-
   gantry::ctl::CtlOptions ctl_options;
   CLI::App* ctl = app.add_subcommand("ctl", "Manage the cluster like kubectl");
   gantry::ctl::AddCtlCommands(*ctl, ctl_options);
@@ -121,7 +114,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (shim->parsed()) return gantry::agent::RunShim(shim_spec);
   if (auto s = gantry::SetupLogging(log_level); !s.ok()) {
     fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
     return 2;
@@ -145,8 +137,6 @@ int main(int argc, char** argv) {
     agent_options.node.labels = *labels;
     agent_options.node.taints = *taints;
     agent_options.heartbeat = absl::Seconds(heartbeat_seconds);
-    std::error_code ec;
-    agent_options.shim_binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     return gantry::agent::RunAgent(agent_options);
   }
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);

@@ -26,6 +26,8 @@ namespace {
 // the runtime never waits on the network; the latest status per pod wins.
 class Reporter final : public PodStatusSink {
  public:
+  static constexpr size_t kParallelSends = 8;
+
   Reporter(api::NodeAgent::Stub& stub, std::string node, std::string token)
       : stub_(stub), node_(std::move(node)), token_(std::move(token)) {}
 
@@ -73,12 +75,24 @@ class Reporter final : public PodStatusSink {
         if (!ready_.wait(lock, stop, [this] { return !pending_.empty(); })) return;
         batch.swap(pending_);
       }
-      bool failed = false;
-      for (auto& [uid, item] : batch) {
-        if (!Send(item)) {
-          failed = true;
-          std::lock_guard lock(mu_);
-          pending_.try_emplace(uid, std::move(item));  // a newer report wins over the retry
+      // Reports of different pods are independent: send them on a few
+      // connections' worth of threads rather than one round trip at a time.
+      std::vector<std::pair<std::string, Item>> items(std::make_move_iterator(batch.begin()),
+                                                      std::make_move_iterator(batch.end()));
+      std::atomic<size_t> next{0};
+      std::atomic<bool> failed{false};
+      {
+        std::vector<std::jthread> senders;
+        size_t parallel = std::min<size_t>(kParallelSends, items.size());
+        for (size_t t = 0; t < parallel; ++t) {
+          senders.emplace_back([&] {
+            for (size_t i = next++; i < items.size(); i = next++) {
+              if (Send(items[i].second)) continue;
+              failed = true;
+              std::lock_guard lock(mu_);
+              pending_.try_emplace(items[i].first, std::move(items[i].second));  // a newer report wins
+            }
+          });
         }
       }
       // Only a failure pauses (the server may be restarting); new reports go at once.
@@ -245,7 +259,7 @@ void Agent::Stop() {
   parts_.reset();
 }
 
-absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options) {
+absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options, ShimSpawner& spawner) {
   std::error_code ec;
   std::filesystem::create_directories(options.node.data_dir + "/pods", ec);
   if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot create --data-dir ", options.node.data_dir, ": ", ec.message()));
@@ -293,8 +307,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options)
                name, options.server_url, (*cgroups)->name());
   parts->reporter = std::make_unique<Reporter>(*parts->stub, name, token);
   parts->runtime = std::make_unique<ProcessRuntime>(
-      ProcessRuntimeOptions{.data_dir = options.node.data_dir, .shim_binary = options.shim_binary},
-      *std::move(cgroups), *parts->reporter);
+      ProcessRuntimeOptions{.data_dir = options.node.data_dir}, *std::move(cgroups), spawner, *parts->reporter);
   ProcessRuntime* runtime = parts->runtime.get();
   parts->logs = std::make_unique<LogServer>(
       *parts->stub, name, token, [runtime](const std::string& uid, const std::string& c) { return runtime->LogPath(uid, c); });
@@ -310,13 +323,18 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options)
 }
 
 int RunAgent(const AgentOptions& options) {
+  auto spawner = ShimSpawner::Fork();
+  if (!spawner.ok()) {
+    spdlog::critical("agent: {}", spawner.status());
+    return 1;
+  }
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  auto agent = Agent::Start(options);
+  auto agent = Agent::Start(options, **spawner);
   if (!agent.ok()) {
     spdlog::critical("agent: {}", agent.status());
     return agent.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "agent/machine.h"
+#include "agent/runtime/shim_spawner.h"
 
 namespace gantry::agent {
 
@@ -21,14 +22,14 @@ struct AgentOptions {
   std::string token;
   NodeSettings node;
   absl::Duration heartbeat = absl::Seconds(10);
-  std::string shim_binary;  // this executable
 };
 
 class Agent {
  public:
   // Joins, registers and starts the agent's threads. PermissionDenied or
   // Unauthenticated when the server refuses the join.
-  static absl::StatusOr<std::unique_ptr<Agent>> Start(const AgentOptions& options);
+  // `spawner` (forked early, see shim_spawner.h) must outlive the agent.
+  static absl::StatusOr<std::unique_ptr<Agent>> Start(const AgentOptions& options, ShimSpawner& spawner);
   ~Agent();
   // Stops following and reporting; containers keep running for the next start.
   void Stop();
@@ -39,7 +40,8 @@ class Agent {
   std::unique_ptr<Parts> parts_;
 };
 
-// `gantry agent`: Start, then wait for SIGTERM or SIGINT. Returns the
+// `gantry agent`: forks the shim zygote, Start, then waits for SIGTERM or
+// SIGINT. Call while the process is single-threaded. Returns the
 // process exit code: 1 when joining is refused (wrong secret, CA mismatch)
 // or fails, 2 for bad options.
 int RunAgent(const AgentOptions& options);

@@ -20,7 +20,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-absl::Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t mode) {
+absl::Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t mode, Durability durability) {
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return absl::PermissionDeniedError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
@@ -35,7 +35,7 @@ absl::Status WriteFileAtomic(const std::string& path, const std::string& data, m
     done += static_cast<size_t>(n);
   }
   fchmod(fd, mode);
-  fsync(fd);
+  if (durability == Durability::kSynced) fsync(fd);
   close(fd);
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", std::strerror(errno)));

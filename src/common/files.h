@@ -8,7 +8,13 @@
 namespace gantry {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
-// Writes to a temporary file, fsyncs and renames: readers never see half a file.
-absl::Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t mode);
+enum class Durability {
+  kSynced,       // fsync before the rename: survives a power loss
+  kProcessOnly,  // survives the writer's crash (kill -9), not a power loss
+};
+
+// Writes to a temporary file and renames it: readers never see half a file.
+absl::Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t mode,
+                             Durability durability = Durability::kSynced);
 
 }  // namespace gantry

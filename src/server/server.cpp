@@ -84,6 +84,17 @@ std::string ClientHost(const std::string& bind_address) {
 }  // namespace
 
 int RunServer(const ServerOptions& options) {
+  // The embedded agent's shim zygote must be forked while this process is
+  // still single-threaded.
+  std::unique_ptr<agent::ShimSpawner> spawner;
+  if (!options.disable_agent) {
+    auto forked = agent::ShimSpawner::Fork();
+    if (!forked.ok()) {
+      spdlog::critical("{}", forked.status());
+      return 1;
+    }
+    spawner = *std::move(forked);
+  }
   // Signals are taken synchronously by this thread; every thread started
   // below inherits the blocked mask.
   sigset_t signals;
@@ -198,9 +209,7 @@ int RunServer(const ServerOptions& options) {
     local.token = FormatJoinToken(certs->ca_pem, *join_secret);
     local.node.name = options.node_name;
     local.node.data_dir = options.data_dir + "/agent";
-    std::error_code link_error;
-    local.shim_binary = std::filesystem::read_symlink("/proc/self/exe", link_error).string();
-    auto started = agent::Agent::Start(local);
+    auto started = agent::Agent::Start(local, *spawner);
     if (started.ok()) {
       local_agent = *std::move(started);
     } else {

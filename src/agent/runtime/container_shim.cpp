@@ -3,12 +3,15 @@
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
+#include <absl/strings/strip.h>
+#include <absl/time/time.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,60 +24,153 @@
 namespace gantry::agent {
 namespace {
 
-using json = nlohmann::json;
+// Everything the child needs, as C strings built before the fork.
+struct Prepared {
+  std::vector<std::string> argv_storage;
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::vector<std::string> cgroup_procs;
+  std::string log_path, working_dir, hostname, pid_path, pid_tmp, exit_path, exit_tmp;
+  bool new_namespaces = true;
+};
 
-absl::StatusOr<json> ReadJson(const std::string& path) {
-  auto text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  json j = json::parse(*text, nullptr, false);
-  if (!j.is_object()) return absl::DataLossError(absl::StrCat(path, " is not a JSON object"));
-  return j;
+// Async-signal-safe helpers for the forked child.
+void Append(char* buf, size_t cap, size_t* len, const char* s) {
+  while (*s != '\0' && *len + 1 < cap) buf[(*len)++] = *s++;
+  buf[*len] = '\0';
 }
 
-// In the forked container process: never returns.
-[[noreturn]] void ExecContainer(const ShimSpec& spec) {
-  for (const std::string& procs : spec.cgroup_procs) {
+void AppendInt(char* buf, size_t cap, size_t* len, long long v) {
+  char digits[24];
+  int n = 0;
+  bool negative = v < 0;
+  unsigned long long u = negative ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (negative) Append(buf, cap, len, "-");
+  while (n > 0 && *len + 1 < cap) buf[(*len)++] = digits[--n];
+  buf[*len] = '\0';
+}
+
+void Say(const char* what) {
+  char buf[256];
+  size_t len = 0;
+  Append(buf, sizeof(buf), &len, "gantry shim: ");
+  Append(buf, sizeof(buf), &len, what);
+  Append(buf, sizeof(buf), &len, " failed, errno ");
+  AppendInt(buf, sizeof(buf), &len, errno);
+  Append(buf, sizeof(buf), &len, "\n");
+  (void)!write(2, buf, len);
+}
+
+// Writes `text` to tmp, then renames it over `path`.
+void WriteAtomic(const char* tmp, const char* path, const char* text, size_t len) {
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  (void)!write(fd, text, len);
+  close(fd);  // no fsync: the agent reading it shares this machine's page cache
+  rename(tmp, path);
+}
+
+[[noreturn]] void ExecContainer(const Prepared& p) {
+  for (const std::string& procs : p.cgroup_procs) {
     int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
     // "0" moves the writer itself, whatever its pid is in its own namespace.
     if (fd < 0 || write(fd, "0", 1) != 1) {
-      dprintf(2, "gantry shim: joining cgroup %s: %s\n", procs.c_str(), strerror(errno));
+      Say("joining the pod's cgroup");
       _exit(126);
     }
     close(fd);
   }
-  int log = open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  int log = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (log < 0 || null < 0) _exit(126);
   dup2(null, 0);
   dup2(log, 1);
   dup2(log, 2);
-  if (spec.new_namespaces) {
+  if (p.new_namespaces) {
     if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
-      dprintf(2, "gantry shim: unshare: %s\n", strerror(errno));
+      Say("unshare of mount, UTS and IPC namespaces");
       _exit(126);
     }
     // A private mount table with a /proc that shows only this pod's processes.
     mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
-    if (!spec.hostname.empty()) sethostname(spec.hostname.data(), spec.hostname.size());
+    if (!p.hostname.empty()) sethostname(p.hostname.data(), p.hostname.size());
   }
-  if (!spec.working_dir.empty() && chdir(spec.working_dir.c_str()) != 0) {
-    dprintf(2, "gantry shim: workingDir %s: %s\n", spec.working_dir.c_str(), strerror(errno));
+  if (!p.working_dir.empty() && chdir(p.working_dir.c_str()) != 0) {
+    Say("chdir to workingDir");
     _exit(126);
   }
-  std::vector<char*> argv;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  signal(SIGPIPE, SIG_DFL);
-  execvpe(argv[0], argv.data(), envp.data());
-  dprintf(2, "gantry shim: exec %s: %s\n", argv[0], strerror(errno));
+  execvpe(p.argv[0], p.argv.data(), p.envp.data());
+  Say("exec of the container command");
   _exit(127);
 }
 
+[[noreturn]] void ShimMain(const Prepared& p) {
+  // Not the agent's: its descriptors, its session, its blocked signals.
+  syscall(SYS_close_range, 3U, ~0U, 0U);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int s = 1; s < NSIG; ++s) signal(s, SIG_DFL);
+  setsid();
+  if (p.new_namespaces && unshare(CLONE_NEWPID) != 0) {
+    Say("unshare of the PID namespace");
+    _exit(1);
+  }
+  pid_t child = fork();
+  if (child < 0) _exit(1);
+  if (child == 0) ExecContainer(p);
+  char buf[128];
+  size_t len = 0;
+  AppendInt(buf, sizeof(buf), &len, child);
+  WriteAtomic(p.pid_tmp.c_str(), p.pid_path.c_str(), buf, len);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  len = 0;
+  Append(buf, sizeof(buf), &len, "{\"exitCode\":");
+  AppendInt(buf, sizeof(buf), &len, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  Append(buf, sizeof(buf), &len, ",\"signal\":");
+  AppendInt(buf, sizeof(buf), &len, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  Append(buf, sizeof(buf), &len, ",\"finishedAtNs\":");
+  AppendInt(buf, sizeof(buf), &len, static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+  Append(buf, sizeof(buf), &len, "}");
+  WriteAtomic(p.exit_tmp.c_str(), p.exit_path.c_str(), buf, len);
+  _exit(0);
+}
+
 }  // namespace
+
+absl::StatusOr<pid_t> SpawnShim(const ShimSpec& spec) {
+  if (spec.argv.empty()) return absl::InvalidArgumentError("the container has no command");
+  auto p = std::make_unique<Prepared>();
+  p->argv_storage = spec.argv;
+  p->env_storage = spec.env;
+  for (auto& a : p->argv_storage) p->argv.push_back(a.data());
+  p->argv.push_back(nullptr);
+  for (auto& e : p->env_storage) p->envp.push_back(e.data());
+  p->envp.push_back(nullptr);
+  p->cgroup_procs = spec.cgroup_procs;
+  p->log_path = spec.log_path;
+  p->working_dir = spec.working_dir;
+  p->hostname = spec.hostname;
+  p->pid_path = spec.pid_path;
+  p->pid_tmp = spec.pid_path + ".tmp";
+  p->exit_path = spec.exit_path;
+  p->exit_tmp = spec.exit_path + ".tmp";
+  p->new_namespaces = spec.new_namespaces;
+  pid_t shim = fork();
+  if (shim < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (shim == 0) ShimMain(*p);
+  return shim;
+}
 
 uint64_t ProcessStartTime(pid_t pid) {
   auto stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
@@ -88,71 +184,23 @@ uint64_t ProcessStartTime(pid_t pid) {
   return start;
 }
 
-absl::Status WriteShimSpec(const std::string& path, const ShimSpec& spec) {
-  json j = {{"argv", spec.argv},         {"env", spec.env},
-            {"workingDir", spec.working_dir}, {"logPath", spec.log_path},
-            {"cgroupProcs", spec.cgroup_procs}, {"newNamespaces", spec.new_namespaces},
-            {"hostname", spec.hostname},   {"statePath", spec.state_path},
-            {"exitPath", spec.exit_path}};
-  return WriteFileAtomic(path, j.dump(), 0600);
+absl::StatusOr<pid_t> ReadContainerPid(const std::string& pid_path) {
+  auto text = ReadFile(pid_path);
+  if (!text.ok()) return text.status();
+  int pid = 0;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &pid)) {
+    return absl::DataLossError(absl::StrCat(pid_path, " holds no pid"));
+  }
+  return pid;
 }
 
-absl::StatusOr<ShimState> ReadShimState(const std::string& path) {
-  auto j = ReadJson(path);
-  if (!j.ok()) return j.status();
-  return ShimState{j->value("shimPid", 0), j->value("shimStart", uint64_t{0}), j->value("pid", 0),
-                   j->value("startedAt", "")};
-}
-
-absl::StatusOr<ShimExit> ReadShimExit(const std::string& path) {
-  auto j = ReadJson(path);
-  if (!j.ok()) return j.status();
-  return ShimExit{j->value("exitCode", 0), j->value("signal", 0), j->value("finishedAt", "")};
-}
-
-int RunShim(const std::string& spec_path) {
-  auto j = ReadJson(spec_path);
-  if (!j.ok()) {
-    fprintf(stderr, "gantry shim: %s\n", std::string(j.status().message()).c_str());
-    return 2;
-  }
-  ShimSpec spec;
-  spec.argv = j->value("argv", std::vector<std::string>{});
-  spec.env = j->value("env", std::vector<std::string>{});
-  spec.working_dir = j->value("workingDir", "");
-  spec.log_path = j->value("logPath", "");
-  spec.cgroup_procs = j->value("cgroupProcs", std::vector<std::string>{});
-  spec.new_namespaces = j->value("newNamespaces", true);
-  spec.hostname = j->value("hostname", "");
-  spec.state_path = j->value("statePath", "");
-  spec.exit_path = j->value("exitPath", "");
-  if (spec.argv.empty()) {
-    fprintf(stderr, "gantry shim: %s has no argv\n", spec_path.c_str());
-    return 2;
-  }
-  setsid();  // outlive the agent: its session and its signals are not ours
-  if (spec.new_namespaces && unshare(CLONE_NEWPID) != 0) {
-    fprintf(stderr, "gantry shim: unshare(CLONE_NEWPID): %s\n", strerror(errno));
-    return 1;
-  }
-  std::string started_at = NowRfc3339();
-  pid_t child = fork();
-  if (child < 0) return 1;
-  if (child == 0) ExecContainer(spec);
-
-  json state = {{"shimPid", getpid()},
-                {"shimStart", ProcessStartTime(getpid())},
-                {"pid", child},
-                {"startedAt", started_at}};
-  (void)WriteFileAtomic(spec.state_path, state.dump(), 0600);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  json exit = {{"exitCode", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)},
-               {"signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0},
-               {"finishedAt", NowRfc3339()}};
-  (void)WriteFileAtomic(spec.exit_path, exit.dump(), 0600);
-  return 0;
+absl::StatusOr<ShimExit> ReadShimExit(const std::string& exit_path) {
+  auto text = ReadFile(exit_path);
+  if (!text.ok()) return text.status();
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return absl::DataLossError(absl::StrCat(exit_path, " is not a JSON object"));
+  int64_t ns = j.value("finishedAtNs", int64_t{0});
+  return ShimExit{j.value("exitCode", 0), j.value("signal", 0), Rfc3339(absl::FromUnixNanos(ns))};
 }
 
 }  // namespace gantry::agent

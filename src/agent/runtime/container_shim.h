@@ -1,10 +1,16 @@
-// The container shim: `gantry shim --spec FILE`, started by the process
-// runtime once per container start. It leaves the agent's session, enters
-// the pod's cgroup and new PID, mount, UTS and IPC namespaces (unless the pod
-// shares the host's), execs the container with its output appended to the
-// log file, waits for it and records how it ended. Because the shim, not the
-// agent, is the container's parent, an agent restart (even kill -9) leaves
-// containers running and their exit codes still known.
+// The container shim: one per container start, forked from the agent. It
+// leaves the agent's session, enters the pod's cgroup and new PID, mount,
+// UTS and IPC namespaces (unless the pod shares the host's), execs the
+// container with its output appended to the log file, waits for it and
+// records how it ended. Because the shim, not the agent, is the container's
+// parent, an agent restart (even kill -9) leaves containers running and
+// their exit codes still known.
+//
+// The shim is forked (by the single-threaded zygote, shim_spawner.h) and
+// never execs itself: a container start costs a fork and the container's
+// exec instead of loading this binary's ~65 shared libraries once more. The
+// shim makes only async-signal-safe system calls after the fork, so it
+// stays correct even when forked from a process with threads.
 #pragma once
 
 #include <absl/status/statusor.h>
@@ -24,30 +30,23 @@ struct ShimSpec {
   std::vector<std::string> cgroup_procs;  // files the container joins through
   bool new_namespaces = true;
   std::string hostname;
-  std::string state_path;  // written by the shim: {"shimPid","shimStart","pid","startedAt"}
-  std::string exit_path;   // written by the shim when the container ends: {"exitCode","signal","finishedAt"}
+  std::string pid_path;   // the shim writes the container's pid here
+  std::string exit_path;  // and, when it ends: {"exitCode","signal","finishedAtNs"}
 };
 
-struct ShimState {
-  pid_t shim_pid = 0;
-  uint64_t shim_start = 0;  // /proc/<pid>/stat start time, against pid reuse
-  pid_t pid = 0;            // the container's pid in the agent's namespace
-  std::string started_at;
-};
+// Forks the shim; returns its pid. Called in the zygote.
+absl::StatusOr<pid_t> SpawnShim(const ShimSpec& spec);
 
 struct ShimExit {
   int exit_code = 0;
   int signal = 0;
-  std::string finished_at;
+  std::string finished_at;  // RFC 3339
 };
 
-absl::Status WriteShimSpec(const std::string& path, const ShimSpec& spec);
-absl::StatusOr<ShimState> ReadShimState(const std::string& path);
-absl::StatusOr<ShimExit> ReadShimExit(const std::string& path);
+// The container's pid once the shim has recorded it.
+absl::StatusOr<pid_t> ReadContainerPid(const std::string& pid_path);
+absl::StatusOr<ShimExit> ReadShimExit(const std::string& exit_path);
 // The start time of `pid` (field 22 of /proc/<pid>/stat); 0 if it is gone.
 uint64_t ProcessStartTime(pid_t pid);
-
-// The shim's main; returns the process exit code.
-int RunShim(const std::string& spec_path);
 
 }  // namespace gantry::agent

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -14,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "agent/runtime/container_shim.h"
 #include "cluster/resource_vector.h"
@@ -75,6 +75,10 @@ struct ProcessRuntime::Pod {
   api::Pod pod;
   std::string uid;
   std::vector<Container> containers;
+  // Reconciled only when something happened to it or a timer of its is due,
+  // so a burst of new pods costs each pod once, not once per other pod.
+  bool dirty = true;
+  absl::Time due = absl::InfiniteFuture();
   bool deleting = false;
   bool killed = false;
   absl::Time kill_at = absl::InfiniteFuture();
@@ -83,8 +87,8 @@ struct ProcessRuntime::Pod {
 };
 
 ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, std::unique_ptr<CgroupDriver> cgroups,
-                               PodStatusSink& sink)
-    : options_(std::move(options)), cgroups_(std::move(cgroups)), sink_(sink) {
+                               ShimSpawner& spawner, PodStatusSink& sink)
+    : options_(std::move(options)), cgroups_(std::move(cgroups)), spawner_(spawner), sink_(sink) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
@@ -180,20 +184,23 @@ void ProcessRuntime::Adopt() {
       c.spec = spec;
       std::string base = absl::StrCat(PodDir(p->uid), "/", spec.name());
       (void)absl::SimpleAtoi(ReadText(base + ".restarts"), &c.restart_count);
-      auto state = ReadShimState(base + ".state");
-      if (state.ok() && state->shim_start != 0 && ProcessStartTime(state->shim_pid) == state->shim_start) {
-        c.shim_pid = state->shim_pid;
-        c.pid = state->pid;
-        c.pidfd = PidfdOpen(state->shim_pid);
+      // <name>.state: written by the agent when it forked the shim.
+      auto state = nlohmann::json::parse(ReadText(base + ".state"), nullptr, false);
+      pid_t shim_pid = state.is_object() ? state.value("shimPid", 0) : 0;
+      uint64_t shim_start = state.is_object() ? state.value("shimStart", uint64_t{0}) : 0;
+      if (shim_pid > 0 && shim_start != 0 && ProcessStartTime(shim_pid) == shim_start) {
+        c.shim_pid = shim_pid;
+        c.pid = ReadContainerPid(base + ".pid").value_or(0);
+        c.pidfd = PidfdOpen(shim_pid);
         c.running = c.pidfd >= 0;
-        c.started_at = state->started_at;
+        c.started_at = state.value("startedAt", "");
         c.waiting_reason.clear();
         spdlog::info("runtime: adopted {}/{} container {} (pid {})", pod.metadata().namespace_(),
                      pod.metadata().name(), spec.name(), c.pid);
-      } else if (state.ok() && std::filesystem::exists(base + ".exit")) {
+      } else if (shim_pid > 0 && std::filesystem::exists(base + ".exit")) {
         // Ended while no agent was watching: handled as an exit below.
         c.running = true;
-        c.started_at = state->started_at;
+        c.started_at = state.value("startedAt", "");
       }
       p->containers.push_back(std::move(c));
     }
@@ -247,11 +254,14 @@ void ProcessRuntime::Run(std::stop_token stop) {
         }
       }
       slot->pod = pod;
+      slot->dirty = true;
       {
         std::lock_guard lock(known_mu_);
         known_[uid] = {pod.metadata().namespace_(), pod.metadata().name()};
       }
-      (void)WriteFileAtomic(PodDir(uid) + "/pod.pb", pod.SerializeAsString(), 0600);
+      // Runtime state needs to outlive the agent process, not the machine: the
+      // containers do not survive a power loss either.
+      (void)WriteFileAtomic(PodDir(uid) + "/pod.pb", pod.SerializeAsString(), 0600, Durability::kProcessOnly);
       if (!pod.metadata().deletion_timestamp().empty() && !slot->deleting) {
         slot->deleting = true;
         int64_t grace = pod.metadata().has_deletion_grace_period_seconds() ? pod.metadata().deletion_grace_period_seconds()
@@ -265,11 +275,18 @@ void ProcessRuntime::Run(std::stop_token stop) {
       if (it == pods_.end()) continue;
       it->second->deleting = true;
       it->second->kill_at = now;
+      it->second->dirty = true;
     }
 
     absl::Time deadline = next_rotation;
     for (auto it = pods_.begin(); it != pods_.end();) {
       Pod& pod = *it->second;
+      if (!pod.dirty && pod.due > now) {
+        deadline = std::min(deadline, pod.due);
+        ++it;
+        continue;
+      }
+      pod.dirty = false;
       Reconcile(pod, now);
       if (pod.deleting && AllStopped(pod)) {
         if (auto s = cgroups_->Remove(pod.uid); !s.ok()) spdlog::warn("runtime: {}", s);
@@ -283,10 +300,15 @@ void ProcessRuntime::Run(std::stop_token stop) {
         pods_.erase(it++);
         continue;
       }
-      if (pod.deleting && !pod.killed) deadline = std::min(deadline, pod.kill_at);
-      for (const auto& c : pod.containers) {
-        if (!pod.deleting && !c.running && !c.finished) deadline = std::min(deadline, c.next_start);
+      pod.due = absl::InfiniteFuture();
+      if (pod.deleting) {
+        // Killed but not yet gone (pids still in the cgroup): look again soon.
+        pod.due = pod.killed ? now + absl::Milliseconds(100) : pod.kill_at;
       }
+      for (const auto& c : pod.containers) {
+        if (!pod.deleting && !c.running && !c.finished) pod.due = std::min(pod.due, c.next_start);
+      }
+      deadline = std::min(deadline, pod.due);
       ++it;
     }
     if (now >= next_rotation) {
@@ -310,7 +332,9 @@ void ProcessRuntime::Run(std::stop_token stop) {
       (void)!read(wake_fd_, &drained, sizeof(drained));
     }
     for (size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents != 0) Exited(*owners[i].first, *owners[i].second);
+      if (fds[i].revents == 0) continue;
+      Exited(*owners[i].first, *owners[i].second);
+      owners[i].first->dirty = true;
     }
   }
 }
@@ -353,30 +377,27 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   shim.cgroup_procs = cgroups_->ProcsFiles(pod.uid);
   shim.new_namespaces = !pod.pod.spec().host_pid();
   shim.hostname = pod.pod.metadata().name();
-  shim.state_path = base + ".state";
+  shim.pid_path = base + ".pid";
   shim.exit_path = base + ".exit";
   std::error_code ec;
   std::filesystem::remove(shim.exit_path, ec);
-  std::filesystem::remove(shim.state_path, ec);
-  if (auto s = WriteShimSpec(base + ".spec", shim); !s.ok()) {
-    spdlog::error("runtime: {}", s);
-    return;
-  }
-  std::string spec_path = base + ".spec";
-  const char* argv[] = {options_.shim_binary.c_str(), "shim", "--spec", spec_path.c_str(), nullptr};
-  pid_t shim_pid = 0;
-  if (int err = posix_spawn(&shim_pid, options_.shim_binary.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ);
-      err != 0) {
-    spdlog::error("runtime: starting the shim for {}: {}", spec.name(), strerror(err));
+  std::filesystem::remove(shim.pid_path, ec);
+  auto spawned = spawner_.Spawn(shim);
+  if (!spawned.ok()) {
+    spdlog::error("runtime: starting {}: {}", spec.name(), spawned.status());
     c.next_start = now + options_.initial_backoff;
     return;
   }
+  pid_t shim_pid = *spawned;
+  c.started_at = Rfc3339(now);
+  nlohmann::json state = {{"shimPid", shim_pid}, {"shimStart", ProcessStartTime(shim_pid)}, {"startedAt", c.started_at}};
+  (void)WriteFileAtomic(base + ".state", state.dump(), 0600, Durability::kProcessOnly);
   auto usage = cgroups_->Usage(pod.uid);
   c.oom_kills_before = usage.ok() ? usage->oom_kills : 0;
   c.shim_pid = shim_pid;
+  c.pid = 0;  // known once the shim has forked it (see Signal)
   c.pidfd = PidfdOpen(shim_pid);
   c.running = true;
-  c.started_at = Rfc3339(now);
   c.waiting_reason.clear();
   c.waiting_message.clear();
   if (pod.start_time.empty()) pod.start_time = c.started_at;
@@ -409,7 +430,7 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
     return;
   }
   ++c.restart_count;
-  (void)WriteFileAtomic(base + ".restarts", std::to_string(c.restart_count), 0600);
+  (void)WriteFileAtomic(base + ".restarts", std::to_string(c.restart_count), 0600, Durability::kProcessOnly);
   absl::Duration delay = options_.initial_backoff * (int64_t{1} << std::min(c.restart_count - 1, 5));
   c.next_start = absl::Now() + std::min(delay, options_.max_backoff);
   c.waiting_reason = "CrashLoopBackOff";
@@ -419,7 +440,9 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
 
 void ProcessRuntime::Signal(Pod& pod, int signal) {
   for (auto& c : pod.containers) {
-    if (c.running && c.pid > 0) kill(c.pid, signal);
+    if (!c.running) continue;
+    if (c.pid == 0) c.pid = ReadContainerPid(absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid")).value_or(0);
+    if (c.pid > 0) kill(c.pid, signal);
   }
   // Anything else left in the pod's cgroup (children that escaped the
   // namespace's init) goes with SIGKILL too.

@@ -1,5 +1,5 @@
 // The process runtime: every container is a host process started through a
-// shim (container_shim.h) in its pod's cgroup, with the pod's own PID, mount,
+// forked shim (container_shim.h) in its pod's cgroup, with the pod's own PID, mount,
 // UTS and IPC namespaces unless hostPID is set. One thread drives all pods:
 // it starts containers, learns of exits through pidfds (no polling),
 // restarts per restartPolicy with backoff (10 s doubling to 5 min), runs
@@ -22,12 +22,12 @@
 #include "agent/runtime/cgroup_driver.h"
 #include "agent.pb.h"
 #include "agent/runtime/pod_runtime.h"
+#include "agent/runtime/shim_spawner.h"
 
 namespace gantry::agent {
 
 struct ProcessRuntimeOptions {
   std::string data_dir;          // pods/<uid>/ below it
-  std::string shim_binary;       // this executable (runs `shim`)
   int64_t max_log_bytes = 10 << 20;
   absl::Duration initial_backoff = absl::Seconds(10);
   absl::Duration max_backoff = absl::Minutes(5);
@@ -35,7 +35,8 @@ struct ProcessRuntimeOptions {
 
 class ProcessRuntime final : public PodRuntime {
  public:
-  ProcessRuntime(ProcessRuntimeOptions options, std::unique_ptr<CgroupDriver> cgroups, PodStatusSink& sink);
+  ProcessRuntime(ProcessRuntimeOptions options, std::unique_ptr<CgroupDriver> cgroups, ShimSpawner& spawner,
+                 PodStatusSink& sink);
   ~ProcessRuntime() override;
 
   // Adopts what a previous agent left running, then starts the thread.
@@ -70,6 +71,7 @@ class ProcessRuntime final : public PodRuntime {
 
   const ProcessRuntimeOptions options_;
   std::unique_ptr<CgroupDriver> cgroups_;
+  ShimSpawner& spawner_;
   PodStatusSink& sink_;
 
   std::mutex mu_;
