@@ -179,13 +179,31 @@ expect_contains "... and says the node is drained" "$out" "node/it-node drained"
 expect_eq "the drained pod's process is gone" "$(pgrep -fc "^sleep 1002$")" 0
 expect_eq "ctl uncordon" "$(ctl uncordon it-node 2>&1)" "node/it-node uncordoned"
 
-# A stopped agent's node turns NotReady within 60 s.
+# A stopped agent's node turns NotReady within 60 s; pods that tolerate the
+# unreachable taint only briefly are evicted after their tolerationSeconds.
+apply 'apiVersion: v1
+kind: Pod
+metadata: {name: brief}
+spec:
+  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 5}]
+  containers:
+  - {name: main, image: busybox, command: [sh, -c, "sleep 1003", gantry-it-marker]}'
+apply 'apiVersion: v1
+kind: Pod
+metadata: {name: patient}
+spec:
+  containers:
+  - {name: main, image: busybox, command: [sh, -c, "sleep 1004", gantry-it-marker]}'
+check "two more pods run" wait_for 20 running patient
 stop_agent TERM
 not_ready() { ctl get node it-node 2>/dev/null | grep -q "NotReady"; }
 start=$(date +%s)
 check "a stopped agent's node turns NotReady within 60 s" wait_for 60 not_ready
 echo "# NotReady after $(($(date +%s) - start)) s"
 expect_contains "... and is tainted unreachable" "$(api GET /api/v1/nodes/it-node)" "node.kubernetes.io/unreachable"
+evicted() { [[ -n $(pod_field brief 'o["metadata"].get("deletionTimestamp", "")') ]]; }
+check "a pod tolerating the taint for 5 s is evicted after them" wait_for 20 evicted
+expect_eq "... while a pod with the default 300 s stays" "$(pod_field patient 'o["metadata"].get("deletionTimestamp", "")')" ""
 
 stop_server TERM
 expect_eq "the server stops cleanly with an agent joined" "$STOP_RC" 0
