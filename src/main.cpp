@@ -84,6 +84,13 @@ int main(int argc, char** argv) {
   agent->add_option("--heartbeat-interval", heartbeat_seconds, "Seconds between heartbeats")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  agent->add_option("--simulate", agent_options.simulate,
+                    "Register this many hollow nodes from --node-template instead of this machine; their pods are "
+                    "reported Running without processes (for benches and scale tests)")
+      ->check(CLI::Range(0, 1000000));
+  agent->add_option("--node-template", agent_options.node_template,
+                    "YAML shape of the simulated nodes (configs/examples/hollow-node.yaml)")
+      ->check(CLI::ExistingFile);
   agent->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")->capture_default_str();
   agent->add_option("--config", agent_config, "YAML file whose keys are these flags' long names; flags win");
 
@@ -137,6 +144,10 @@ int main(int argc, char** argv) {
     agent_options.node.labels = *labels;
     agent_options.node.taints = *taints;
     agent_options.heartbeat = absl::Seconds(heartbeat_seconds);
+    if (agent_options.simulate > 0 && agent_options.node_template.empty()) {
+      fprintf(stderr, "error: --simulate needs --node-template\n");
+      return 2;
+    }
     return gantry::agent::RunAgent(agent_options);
   }
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <functional>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -15,8 +16,11 @@
 #include "agent.grpc.pb.h"
 #include "agent/join.h"
 #include "agent/log_server.h"
+#include "agent/node_template.h"
+#include "agent/runtime/simulated_runtime.h"
 #include "agent/runtime/process_runtime.h"
 #include "common/files.h"
+#include "common/signals.h"
 #include "common/log_format.h"
 
 namespace gantry::agent {
@@ -28,8 +32,7 @@ class Reporter final : public PodStatusSink {
  public:
   static constexpr size_t kParallelSends = 8;
 
-  Reporter(api::NodeAgent::Stub& stub, std::string node, std::string token)
-      : stub_(stub), node_(std::move(node)), token_(std::move(token)) {}
+  Reporter(api::NodeAgent::Stub& stub, std::string token) : stub_(stub), token_(std::move(token)) {}
 
   void Start() {
     thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
@@ -58,7 +61,7 @@ class Reporter final : public PodStatusSink {
     {
       std::lock_guard lock(mu_);
       auto& item = pending_[pod.metadata().uid()];
-      item.ref.set_node_name(node_);
+      item.ref.set_node_name(pod.spec().node_name());
       item.ref.set_namespace_(pod.metadata().namespace_());
       item.ref.set_name(pod.metadata().name());
       item.ref.set_uid(pod.metadata().uid());
@@ -130,7 +133,6 @@ class Reporter final : public PodStatusSink {
   }
 
   api::NodeAgent::Stub& stub_;
-  const std::string node_;
   const std::string token_;
   std::mutex mu_;
   std::condition_variable_any ready_;
@@ -192,9 +194,12 @@ void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::str
   }
 }
 
-// Follows the node's pods, resuming from the last revision after a break.
-void FollowPods(std::stop_token stop, api::NodeAgent::Stub& stub, const std::string& node, const std::string& token,
-                PodRuntime& runtime) {
+// Opens a pod stream from a revision (one node's, or a fleet's).
+using OpenPodStream =
+    std::function<std::unique_ptr<grpc::ClientReader<api::PodEvent>>(grpc::ClientContext*, int64_t revision)>;
+
+// Follows the pods, resuming from the last revision after a break.
+void FollowPods(std::stop_token stop, const std::string& token, const OpenPodStream& open, PodRuntime& runtime) {
   int64_t revision = 0;
   std::mutex mu;
   std::condition_variable_any never;
@@ -202,10 +207,7 @@ void FollowPods(std::stop_token stop, api::NodeAgent::Stub& stub, const std::str
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token);
     std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
-    api::WatchPodsRequest request;
-    request.set_node_name(node);
-    request.set_resource_version(revision);
-    auto reader = stub.WatchPods(&ctx, request);
+    auto reader = open(&ctx, revision);
     api::PodEvent event;
     std::vector<std::string> listed;
     while (reader->Read(&event)) {
@@ -229,6 +231,25 @@ void FollowPods(std::stop_token stop, api::NodeAgent::Stub& stub, const std::str
     std::unique_lock lock(mu);
     never.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
   }
+}
+
+// Registers with the saved credential, or with the join secret when there
+// is none or the server no longer accepts it; saves what the server returns.
+template <typename Call>
+absl::StatusOr<std::string> RegisterWithCredential(const std::string& token_path, const std::string& secret, Call call) {
+  std::string saved = ReadFile(token_path).value_or("");
+  api::RegisterResponse registered;
+  grpc::Status s;
+  for (bool with_secret : {saved.empty(), true}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    if (!with_secret) ctx.AddMetadata("authorization", "Bearer " + saved);
+    s = call(&ctx, with_secret ? secret : std::string(), &registered);
+    if (s.ok() || with_secret) break;
+  }
+  if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  if (auto w = WriteFileAtomic(token_path, registered.node_token(), 0600); !w.ok()) return w;
+  return registered.node_token();
 }
 
 }  // namespace
@@ -274,38 +295,25 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   parts->channel = grpc::CreateChannel(joined->grpc_target, grpc::SslCredentials(ssl));
   parts->stub = api::NodeAgent::NewStub(parts->channel);
 
-  // A saved node token rejoins; the join secret is sent only when there is
-  // none (or the server no longer knows it).
-  std::string token_path = options.node.data_dir + "/node.token";
-  std::string saved = ReadFile(token_path).value_or("");
-  api::RegisterResponse registered;
-  grpc::Status s;
-  for (bool with_secret : {saved.empty(), true}) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    api::RegisterRequest request;
-    *request.mutable_node() = *node;
-    if (with_secret) {
-      request.set_join_secret(joined->token.secret);
-    } else {
-      ctx.AddMetadata("authorization", "Bearer " + saved);
-    }
-    s = parts->stub->Register(&ctx, request, &registered);
-    if (s.ok() || with_secret) break;
+  auto token_or = RegisterWithCredential(
+      options.node.data_dir + "/node.token", joined->token.secret,
+      [&](grpc::ClientContext* ctx, const std::string& secret, api::RegisterResponse* out) {
+        api::RegisterRequest request;
+        *request.mutable_node() = *node;
+        request.set_join_secret(secret);
+        return parts->stub->Register(ctx, request, out);
+      });
+  if (!token_or.ok()) {
+    return absl::Status(token_or.status().code(), absl::StrCat("registering node ", name, " with ", options.server_url,
+                                                                ": ", token_or.status().message()));
   }
-  if (!s.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                        absl::StrCat("registering node ", name, " with ", options.server_url, ": ", s.error_message()));
-  }
-  if (auto w = WriteFileAtomic(token_path, registered.node_token(), 0600); !w.ok()) return w;
-  const std::string token = registered.node_token();
-
   auto cgroups = DetectCgroupDriver("/sys/fs/cgroup", "gantry");
   if (!cgroups.ok()) return cgroups.status();
   spdlog::info("agent: node {} registered with {} (cgroup {}); pods run as host processes: images are recorded, "
                "not pulled",
                name, options.server_url, (*cgroups)->name());
-  parts->reporter = std::make_unique<Reporter>(*parts->stub, name, token);
+  const std::string token = *std::move(token_or);
+  parts->reporter = std::make_unique<Reporter>(*parts->stub, token);
   parts->runtime = std::make_unique<ProcessRuntime>(
       ProcessRuntimeOptions{.data_dir = options.node.data_dir}, *std::move(cgroups), spawner, *parts->reporter);
   ProcessRuntime* runtime = parts->runtime.get();
@@ -318,30 +326,109 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   absl::Duration every = options.heartbeat;
   parts->heartbeats =
       std::jthread([=](std::stop_token stop) { Heartbeats(stop, *stub, name, token, every, *runtime); });
-  parts->pods = std::jthread([=](std::stop_token stop) { FollowPods(stop, *stub, name, token, *runtime); });
+  OpenPodStream open = [stub, name](grpc::ClientContext* ctx, int64_t revision) {
+    api::WatchPodsRequest request;
+    request.set_node_name(name);
+    request.set_resource_version(revision);
+    return stub->WatchPods(ctx, request);
+  };
+  parts->pods = std::jthread([=](std::stop_token stop) { FollowPods(stop, token, open, *runtime); });
   return std::unique_ptr<Agent>(new Agent(std::move(parts)));
 }
 
+namespace {
+
+// `gantry agent --simulate N`: N hollow nodes, one credential, one stream.
+int RunFleet(const AgentOptions& options, const sigset_t& signals) {
+  auto shape = NodeTemplate::Load(options.node_template);
+  if (!shape.ok()) {
+    spdlog::critical("--node-template: {}", shape.status());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.node.data_dir, ec);
+  auto joined = Join(options.server_url, options.token);
+  if (!joined.ok()) {
+    spdlog::critical("agent: {}", joined.status());
+    return joined.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  std::string fleet = options.node.name.empty() ? shape->name_prefix : options.node.name;
+  api::RegisterFleetRequest request;
+  request.set_fleet(fleet);
+  for (int i = 0; i < options.simulate; ++i) *request.add_nodes() = shape->Instantiate(i);
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = joined->ca_pem;
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(256 << 20);
+  auto channel = grpc::CreateCustomChannel(joined->grpc_target, grpc::SslCredentials(ssl), args);
+  auto stub = api::NodeAgent::NewStub(channel);
+  auto started = absl::Now();
+  auto token = RegisterWithCredential(
+      options.node.data_dir + "/fleet.token", joined->token.secret,
+      [&](grpc::ClientContext* ctx, const std::string& secret, api::RegisterResponse* out) {
+        request.set_join_secret(secret);
+        return stub->RegisterFleet(ctx, request, out);
+      });
+  if (!token.ok()) {
+    spdlog::critical("agent: registering fleet {} with {}: {}", fleet, options.server_url, token.status());
+    return 1;
+  }
+  spdlog::info("agent: {} simulated nodes {}-0..{} registered in {} (fleet {}); their pods are reported Running "
+               "without processes",
+               options.simulate, shape->name_prefix, options.simulate - 1, absl::FormatDuration(absl::Now() - started),
+               fleet);
+  Reporter reporter(*stub, *token);
+  SimulatedRuntime runtime(reporter);
+  reporter.Start();
+  std::jthread heartbeats([&](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any never;
+    std::unique_lock lock(mu);
+    while (!stop.stop_requested()) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + *token);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      api::FleetHeartbeatRequest beat;
+      beat.set_fleet(fleet);
+      api::HeartbeatResponse response;
+      if (grpc::Status s = stub->FleetHeartbeat(&ctx, beat, &response); !s.ok()) {
+        spdlog::warn("agent: fleet heartbeat failed: {}", s.error_message());
+      }
+      never.wait_for(lock, stop, absl::ToChronoMilliseconds(options.heartbeat), [] { return false; });
+    }
+  });
+  OpenPodStream open = [&](grpc::ClientContext* ctx, int64_t revision) {
+    api::WatchFleetPodsRequest watch;
+    watch.set_fleet(fleet);
+    watch.set_resource_version(revision);
+    return stub->WatchFleetPods(ctx, watch);
+  };
+  std::jthread pods([&](std::stop_token stop) { FollowPods(stop, *token, open, runtime); });
+  spdlog::info("agent: received {}, stopping the simulated fleet", WaitForTermination(signals));
+  pods.request_stop();
+  heartbeats.request_stop();
+  pods.join();
+  heartbeats.join();
+  reporter.Stop();
+  return 0;
+}
+
+}  // namespace
+
 int RunAgent(const AgentOptions& options) {
+  if (options.simulate > 0) return RunFleet(options, BlockTerminationSignals());
   auto spawner = ShimSpawner::Fork();
   if (!spawner.ok()) {
     spdlog::critical("agent: {}", spawner.status());
     return 1;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t signals = BlockTerminationSignals();
   auto agent = Agent::Start(options, **spawner);
   if (!agent.ok()) {
     spdlog::critical("agent: {}", agent.status());
     return agent.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  int received = 0;
-  sigwait(&signals, &received);
-  spdlog::info("agent: received {}, stopping (containers keep running)", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("agent: received {}, stopping (containers keep running)", WaitForTermination(signals));
   (*agent)->Stop();
   return 0;
 }

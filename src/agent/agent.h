@@ -22,6 +22,10 @@ struct AgentOptions {
   std::string token;
   NodeSettings node;
   absl::Duration heartbeat = absl::Seconds(10);
+  // > 0: register this many hollow nodes from `node_template` instead of the
+  // machine, and run their pods with the simulated runtime.
+  int simulate = 0;
+  std::string node_template;
 };
 
 class Agent {

@@ -1,5 +1,6 @@
 #include "apiserver/agent_service.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
@@ -68,7 +69,61 @@ absl::Status UpdateWithRetry(store::Store& store, const api::KindInfo& kind, con
   return absl::AbortedError(absl::StrCat(name, ": too many concurrent changes"));
 }
 
+
+// The node as the agent proposes it, merged into what the cluster has:
+// the agent owns the labels it reports and the machine's status; the spec
+// (cordon, taints an admin changed) stays as the cluster has it.
+std::unique_ptr<api::Node> MergedNode(const api::Node& proposed, const api::Node* existing) {
+  std::unique_ptr<api::Node> node;
+  if (existing != nullptr) {
+    node = std::make_unique<api::Node>(*existing);
+    for (const auto& [k, v] : proposed.metadata().labels()) (*node->mutable_metadata()->mutable_labels())[k] = v;
+    auto conditions = node->status().conditions();
+    *node->mutable_status() = proposed.status();
+    *node->mutable_status()->mutable_conditions() = conditions;
+  } else {
+    node = std::make_unique<api::Node>(proposed);
+    node->mutable_metadata()->set_uid(tls::RandomToken().value_or("").substr(0, 32));
+    node->mutable_metadata()->set_creation_timestamp(NowRfc3339());
+  }
+  (*node->mutable_metadata()->mutable_annotations())[kAgentAnnotation] = "true";
+  SetReady(*node, true, "KubeletReady", "gantry agent is posting ready status");
+  return node;
+}
+
 }  // namespace
+
+absl::Status AgentService::UpsertNodes(const std::vector<const api::Node*>& nodes) {
+  constexpr size_t kBatch = 1000;
+  std::vector<const api::Node*> pending = nodes;
+  for (int attempt = 0; attempt < 8 && !pending.empty(); ++attempt) {
+    std::vector<const api::Node*> retry;
+    for (size_t start = 0; start < pending.size(); start += kBatch) {
+      std::vector<store::WriteOp> ops;
+      std::vector<const api::Node*> batch;
+      for (size_t i = start; i < std::min(pending.size(), start + kBatch); ++i) {
+        const std::string& name = pending[i]->metadata().name();
+        auto existing = store_.Get(NodesKind(), "", name);
+        if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
+        const api::Node* current = existing.ok() ? &static_cast<const api::Node&>(**existing) : nullptr;
+        ops.push_back({current != nullptr ? store::WriteOp::Type::kUpdate : store::WriteOp::Type::kCreate,
+                       &NodesKind(), "", name, MergedNode(*pending[i], current), {}});
+        batch.push_back(pending[i]);
+      }
+      auto results = store_.Commit(std::move(ops));
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (results[i].ok()) continue;
+        if (!IsConflict(results[i].status()) && results[i].status().code() != absl::StatusCode::kAlreadyExists) {
+          return results[i].status();
+        }
+        retry.push_back(batch[i]);  // changed meanwhile: merge again
+      }
+    }
+    pending = std::move(retry);
+  }
+  if (!pending.empty()) return absl::AbortedError("nodes kept changing during registration");
+  return absl::OkStatus();
+}
 
 AgentService::AgentService(store::Store& store, NodeCredentials& credentials, std::string join_secret,
                            absl::Duration heartbeat_interval)
@@ -119,32 +174,7 @@ grpc::Status AgentService::Register(grpc::ServerContext* context, const api::Reg
     return s;
   }
 
-  auto existing = store_.Get(NodesKind(), "", name);
-  absl::Status written;
-  if (existing.ok()) {
-    written = UpdateWithRetry<api::Node>(store_, NodesKind(), "", name, [&](api::Node& node) {
-      // The agent owns labels it reports and the machine's status; the
-      // spec (cordon, taints an admin changed) stays as the cluster has it.
-      for (const auto& [k, v] : proposed.metadata().labels()) (*node.mutable_metadata()->mutable_labels())[k] = v;
-      (*node.mutable_metadata()->mutable_annotations())[kAgentAnnotation] = "true";
-      auto conditions = node.status().conditions();
-      *node.mutable_status() = proposed.status();
-      *node.mutable_status()->mutable_conditions() = conditions;
-      SetReady(node, true, "KubeletReady", "gantry agent is posting ready status");
-      return absl::OkStatus();
-    });
-  } else if (existing.status().code() == absl::StatusCode::kNotFound) {
-    auto node = std::make_unique<api::Node>(proposed);
-    auto uid = tls::RandomToken();
-    if (!uid.ok()) return ToGrpc(uid.status());
-    node->mutable_metadata()->set_uid(uid->substr(0, 32));
-    node->mutable_metadata()->set_creation_timestamp(NowRfc3339());
-    (*node->mutable_metadata()->mutable_annotations())[kAgentAnnotation] = "true";
-    SetReady(*node, true, "KubeletReady", "gantry agent is posting ready status");
-    written = store_.Create(NodesKind(), std::move(node)).status();
-  } else {
-    written = existing.status();
-  }
+  absl::Status written = UpsertNodes({&proposed});
   if (!written.ok()) return ToGrpc(written);
 
   if (joining) {
@@ -183,14 +213,12 @@ grpc::Status AgentService::Heartbeat(grpc::ServerContext* context, const api::He
   }));
 }
 
-grpc::Status AgentService::WatchPods(grpc::ServerContext* context, const api::WatchPodsRequest* request,
-                                     grpc::ServerWriter<api::PodEvent>* writer) {
-  if (auto s = Authorize(context, request->node_name()); !s.ok()) return s;
-  store::ListOptions options;
-  auto fields = api::FieldSelector::Parse(absl::StrCat("spec.nodeName=", request->node_name()));
-  if (!fields.ok()) return ToGrpc(fields.status());
-  options.fields = *std::move(fields);
-  int64_t from = request->resource_version();
+template <typename Member>
+grpc::Status AgentService::StreamPods(grpc::ServerContext* context, int64_t from, const store::ListOptions& options,
+                                      Member member, grpc::ServerWriter<api::PodEvent>* writer) {
+  auto mine = [&](const google::protobuf::Message& object) {
+    return member(static_cast<const api::Pod&>(object).spec().node_name());
+  };
   if (from == 0) {
     // The current pods, then SYNCED, then changes: the agent can tell which
     // of the pods it runs no longer exist.
@@ -198,6 +226,7 @@ grpc::Status AgentService::WatchPods(grpc::ServerContext* context, const api::Wa
     if (!list.ok()) return ToGrpc(list.status());
     api::PodEvent out;
     for (const auto& item : list->items) {
+      if (!mine(*item)) continue;
       out.set_type(api::PodEvent::ADDED);
       *out.mutable_pod() = static_cast<const api::Pod&>(*item);
       out.set_resource_version(list->revision);
@@ -209,7 +238,7 @@ grpc::Status AgentService::WatchPods(grpc::ServerContext* context, const api::Wa
     if (!writer->Write(out)) return grpc::Status::OK;
     from = list->revision;
   }
-  auto stream = store_.Watch(PodsKind(), std::move(options), from);
+  auto stream = store_.Watch(PodsKind(), options, from);
   if (!stream.ok()) {
     // Too old: the agent starts over from the current state.
     if (api::DetailsOf(stream.status()).code == 410) {
@@ -226,7 +255,7 @@ grpc::Status AgentService::WatchPods(grpc::ServerContext* context, const api::Wa
       }
       return ToGrpc(got.status());
     }
-    if (!*got) continue;
+    if (!*got || !mine(*event.object)) continue;
     api::PodEvent out;
     out.set_type(event.type == store::WatchEvent::Type::kAdded      ? api::PodEvent::ADDED
                  : event.type == store::WatchEvent::Type::kModified ? api::PodEvent::MODIFIED
@@ -237,6 +266,98 @@ grpc::Status AgentService::WatchPods(grpc::ServerContext* context, const api::Wa
   }
   (*stream)->Cancel();
   return grpc::Status::OK;
+}
+
+grpc::Status AgentService::WatchPods(grpc::ServerContext* context, const api::WatchPodsRequest* request,
+                                     grpc::ServerWriter<api::PodEvent>* writer) {
+  if (auto s = Authorize(context, request->node_name()); !s.ok()) return s;
+  const std::string& node = request->node_name();
+  // The store filters a single node's pods before queueing them.
+  store::ListOptions options;
+  auto fields = api::FieldSelector::Parse(absl::StrCat("spec.nodeName=", node));
+  if (!fields.ok()) return ToGrpc(fields.status());
+  options.fields = *std::move(fields);
+  return StreamPods(context, request->resource_version(), options, [&](const std::string& n) { return n == node; },
+                    writer);
+}
+
+grpc::Status AgentService::AuthorizeFleet(grpc::ServerContext* context, const std::string& fleet) const {
+  if (fleet.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "fleet name is required");
+  if (!credentials_.VerifyFleet(fleet, BearerToken(context))) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, absl::StrCat("no valid credential for fleet \"", fleet, "\""));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::RegisterFleet(grpc::ServerContext* context, const api::RegisterFleetRequest* request,
+                                         api::RegisterResponse* response) {
+  if (request->fleet().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "fleet name is required");
+  bool joining = !request->join_secret().empty();
+  if (joining && !SecretsEqual(request->join_secret(), join_secret_)) {
+    spdlog::warn("agent service: refused join of fleet {}: wrong secret", request->fleet());
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "join refused: the token's secret is wrong");
+  }
+  if (!joining) {
+    if (auto s = AuthorizeFleet(context, request->fleet()); !s.ok()) return s;
+  }
+  std::vector<const api::Node*> nodes;
+  std::vector<std::string> names;
+  for (const auto& node : request->nodes()) {
+    if (node.metadata().name().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "every node needs metadata.name");
+    }
+    nodes.push_back(&node);
+    names.push_back(node.metadata().name());
+  }
+  if (auto s = UpsertNodes(nodes); !s.ok()) return ToGrpc(s);
+  if (joining) {
+    auto token = credentials_.IssueFleet(request->fleet(), names);
+    if (!token.ok()) return ToGrpc(token.status());
+    response->set_node_token(*token);
+  } else {
+    response->set_node_token(BearerToken(context));
+  }
+  response->set_heartbeat_seconds(absl::ToInt64Seconds(heartbeat_interval_));
+  absl::MutexLock lock(&mu_);
+  absl::Time now = absl::Now();
+  for (const auto& name : names) last_heard_[name] = now;
+  spdlog::info("agent service: fleet {} registered {} simulated nodes", request->fleet(), names.size());
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::FleetHeartbeat(grpc::ServerContext* context, const api::FleetHeartbeatRequest* request,
+                                          api::HeartbeatResponse*) {
+  if (auto s = AuthorizeFleet(context, request->fleet()); !s.ok()) return s;
+  std::vector<std::string> names = credentials_.FleetNodes(request->fleet());
+  {
+    absl::MutexLock lock(&mu_);
+    absl::Time now = absl::Now();
+    for (const auto& name : names) last_heard_[name] = now;
+  }
+  // Nodes that were marked NotReady come back in one batch.
+  std::vector<store::WriteOp> ops;
+  for (const auto& name : names) {
+    auto current = store_.Get(NodesKind(), "", name);
+    if (!current.ok()) continue;
+    const auto& node = static_cast<const api::Node&>(**current);
+    bool ready = false;
+    for (const auto& c : node.status().conditions()) ready |= c.type() == "Ready" && c.status() == "True";
+    if (ready) continue;
+    auto updated = std::make_unique<api::Node>(node);
+    SetReady(*updated, true, "KubeletReady", "gantry agent is posting ready status");
+    ops.push_back({store::WriteOp::Type::kUpdate, &NodesKind(), "", name, std::move(updated), {}});
+  }
+  if (!ops.empty()) (void)store_.Commit(std::move(ops));
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::WatchFleetPods(grpc::ServerContext* context, const api::WatchFleetPodsRequest* request,
+                                          grpc::ServerWriter<api::PodEvent>* writer) {
+  if (auto s = AuthorizeFleet(context, request->fleet()); !s.ok()) return s;
+  std::vector<std::string> names = credentials_.FleetNodes(request->fleet());
+  absl::flat_hash_set<std::string> members(names.begin(), names.end());
+  return StreamPods(context, request->resource_version(), {},
+                    [&](const std::string& n) { return members.contains(n); }, writer);
 }
 
 grpc::Status AgentService::UpdatePodStatus(grpc::ServerContext* context, const api::PodStatusUpdate* request,

@@ -40,6 +40,13 @@ class AgentService final : public api::NodeAgent::Service {
   grpc::Status Logs(grpc::ServerContext* context,
                     grpc::ServerReaderWriter<api::LogRequest, api::LogChunk>* stream) override;
 
+  grpc::Status RegisterFleet(grpc::ServerContext* context, const api::RegisterFleetRequest* request,
+                             api::RegisterResponse* response) override;
+  grpc::Status FleetHeartbeat(grpc::ServerContext* context, const api::FleetHeartbeatRequest* request,
+                              api::HeartbeatResponse* response) override;
+  grpc::Status WatchFleetPods(grpc::ServerContext* context, const api::WatchFleetPodsRequest* request,
+                              grpc::ServerWriter<api::PodEvent>* writer) override;
+
   LogRelay& logs() { return logs_; }
 
   // When `node` last registered or sent a heartbeat through this server;
@@ -53,6 +60,15 @@ class AgentService final : public api::NodeAgent::Service {
 
  private:
   grpc::Status Authorize(grpc::ServerContext* context, const std::string& node) const;
+  grpc::Status AuthorizeFleet(grpc::ServerContext* context, const std::string& fleet) const;
+  // Creates the nodes that do not exist and refreshes those that do (labels,
+  // status, Ready), in batched store commits.
+  absl::Status UpsertNodes(const std::vector<const api::Node*>& nodes);
+  // Streams the pods bound to any node `member` accepts: the list, SYNCED,
+  // then changes from that revision.
+  template <typename Member>
+  grpc::Status StreamPods(grpc::ServerContext* context, int64_t from, const store::ListOptions& options,
+                          Member member, grpc::ServerWriter<api::PodEvent>* writer);
   void Heard(const std::string& node, const api::HeartbeatRequest* usage);
 
   store::Store& store_;

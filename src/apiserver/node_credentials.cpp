@@ -20,8 +20,16 @@ absl::StatusOr<std::unique_ptr<NodeCredentials>> NodeCredentials::Open(std::stri
   absl::MutexLock lock(&creds->mu_);
   for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipWhitespace())) {
     std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    if (parts.size() != 2) return absl::DataLossError(absl::StrCat(path, ": malformed line \"", line, "\""));
-    creds->hashes_[parts[0]] = parts[1];
+    if (parts.size() != 3) return absl::DataLossError(absl::StrCat(path, ": malformed line \"", line, "\""));
+    if (parts[0] == "node") {
+      creds->nodes_[parts[1]] = parts[2];
+    } else if (parts[0] == "fleet") {
+      creds->fleets_[parts[1]] = parts[2];
+    } else if (parts[0] == "member") {
+      creds->member_[parts[1]] = parts[2];
+    } else {
+      return absl::DataLossError(absl::StrCat(path, ": unknown entry \"", parts[0], "\""));
+    }
   }
   return creds;
 }
@@ -30,21 +38,60 @@ absl::StatusOr<std::string> NodeCredentials::Issue(const std::string& node) {
   auto token = tls::RandomToken();
   if (!token.ok()) return token.status();
   absl::MutexLock lock(&mu_);
-  hashes_[node] = Sha256Hex(*token);
+  nodes_[node] = Sha256Hex(*token);
+  member_.erase(node);
+  if (auto s = Save(); !s.ok()) return s;
+  return token;
+}
+
+absl::StatusOr<std::string> NodeCredentials::IssueFleet(const std::string& fleet, const std::vector<std::string>& nodes) {
+  auto token = tls::RandomToken();
+  if (!token.ok()) return token.status();
+  absl::MutexLock lock(&mu_);
+  fleets_[fleet] = Sha256Hex(*token);
+  absl::erase_if(member_, [&](const auto& m) { return m.second == fleet; });
+  for (const std::string& node : nodes) {
+    member_[node] = fleet;
+    nodes_.erase(node);
+  }
   if (auto s = Save(); !s.ok()) return s;
   return token;
 }
 
 bool NodeCredentials::Verify(const std::string& node, const std::string& token) const {
+  std::string hash = Sha256Hex(token);
   absl::MutexLock lock(&mu_);
-  auto it = hashes_.find(node);
-  return it != hashes_.end() && SecretsEqual(it->second, Sha256Hex(token));
+  if (auto it = nodes_.find(node); it != nodes_.end()) return SecretsEqual(it->second, hash);
+  auto member = member_.find(node);
+  if (member == member_.end()) return false;
+  auto fleet = fleets_.find(member->second);
+  return fleet != fleets_.end() && SecretsEqual(fleet->second, hash);
+}
+
+bool NodeCredentials::VerifyFleet(const std::string& fleet, const std::string& token) const {
+  std::string hash = Sha256Hex(token);
+  absl::MutexLock lock(&mu_);
+  auto it = fleets_.find(fleet);
+  return it != fleets_.end() && SecretsEqual(it->second, hash);
+}
+
+std::vector<std::string> NodeCredentials::FleetNodes(const std::string& fleet) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> out;
+  for (const auto& [node, f] : member_) {
+    if (f == fleet) out.push_back(node);
+  }
+  return out;
 }
 
 absl::Status NodeCredentials::Save() const {
-  std::map<std::string, std::string> sorted(hashes_.begin(), hashes_.end());
+  std::map<std::string, std::string> sorted_nodes(nodes_.begin(), nodes_.end());
+  std::map<std::string, std::string> sorted_fleets(fleets_.begin(), fleets_.end());
+  std::map<std::string, std::string> sorted_members(member_.begin(), member_.end());
   std::string out;
-  for (const auto& [node, hash] : sorted) absl::StrAppend(&out, node, " ", hash, "\n");
+  for (const auto& [node, hash] : sorted_nodes) absl::StrAppend(&out, "node ", node, " ", hash, "\n");
+  for (const auto& [fleet, hash] : sorted_fleets) absl::StrAppend(&out, "fleet ", fleet, " ", hash, "\n");
+  for (const auto& [node, fleet] : sorted_members) absl::StrAppend(&out, "member ", node, " ", fleet, "\n");
   return WriteFileAtomic(path_, out, 0600);
 }
 

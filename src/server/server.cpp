@@ -19,6 +19,7 @@
 #include "common/files.h"
 #include "common/kubeconfig.h"
 #include "common/log_format.h"
+#include "common/signals.h"
 #include "common/time_format.h"
 #include "common/tls.h"
 #include "core.pb.h"
@@ -95,14 +96,8 @@ int RunServer(const ServerOptions& options) {
     }
     spawner = *std::move(forked);
   }
-  // Signals are taken synchronously by this thread; every thread started
-  // below inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Every thread started below inherits the blocked mask.
+  sigset_t signals = BlockTerminationSignals();
 
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
@@ -157,6 +152,8 @@ int RunServer(const ServerOptions& options) {
                                         options.agent_port),
                            grpc::SslServerCredentials(ssl), &agent_port);
   builder.RegisterService(&agents);
+  // A simulated fleet registers all its nodes in one message.
+  builder.SetMaxReceiveMessageSize(256 << 20);
   std::unique_ptr<grpc::Server> agent_server = builder.BuildAndStart();
   if (agent_server == nullptr || agent_port == 0) {
     spdlog::critical("cannot listen for agents on {}:{}", options.bind_address, options.agent_port);
@@ -219,9 +216,7 @@ int RunServer(const ServerOptions& options) {
     }
   }
 
-  int received = 0;
-  sigwait(&signals, &received);
-  spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("received {}, shutting down", WaitForTermination(signals));
   if (local_agent) local_agent->Stop();
   api.Stop();
   agents.Shutdown();
