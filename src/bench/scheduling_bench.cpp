@@ -33,8 +33,10 @@ void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& o) {
   cmd->add_option("--kubeconfig", o.connection.kubeconfig, "kubeconfig of the server to measure");
   cmd->add_option("--server", o.connection.server, "API server URL, overriding the kubeconfig");
   cmd->add_option("--token", o.connection.token, "bearer token, overriding the kubeconfig");
-  cmd->add_option("--nodes", o.nodes, "Hollow nodes to register as API objects")
-      ->check(CLI::Range(1, 100000))
+  cmd->add_option("--nodes", o.nodes,
+                  "Nodes to register as plain API objects; 0 uses the nodes the cluster already has (e.g. a fleet "
+                  "from gantry agent --simulate)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   cmd->add_option("--node-cpu", o.node_cpu, "Cores per node (4 GiB of memory per core, 110 pods)")
       ->check(CLI::Range(1, 1024))
@@ -46,6 +48,8 @@ void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& o) {
   cmd->add_option("--timeout", o.timeout_seconds, "Give up after this many seconds of waiting for bindings")
       ->capture_default_str();
   cmd->add_flag("--keep", o.keep, "Keep the bench namespace and nodes afterwards");
+  cmd->add_flag("--until-running", o.until_running,
+                "Wait until agents report every pod Running, not just bound (needs agents, e.g. simulated)");
 }
 
 int RunSchedulingBench(const SchedulingBenchOptions& o) {
@@ -71,7 +75,8 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   auto list = (*admin)->Call("GET", absl::StrCat("/api/v1/namespaces/", ns, "/pods"));
   if (!list.ok()) return Fail("listing pods", list.status());
   int64_t from = std::stoll((*list)["metadata"].value("resourceVersion", "0"));
-  PodWatcher watcher(o.connection, ns, from, o.pods, PodWatcher::Until::kBound);
+  PodWatcher watcher(o.connection, ns, from, o.pods,
+                     o.until_running ? PodWatcher::Until::kRunning : PodWatcher::Until::kBound);
   watcher.Start();
 
   std::vector<Clock::time_point> created(static_cast<size_t>(o.pods));
@@ -91,7 +96,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
 
   bool all = watcher.Wait(absl::Seconds(o.timeout_seconds));
   watcher.Stop();
-  auto bound = watcher.bound();
+  auto bound = o.until_running ? watcher.running() : watcher.bound();
   Clock::time_point last_bind = first_create;
   std::vector<double> latency_ms;
   latency_ms.reserve(bound.size());
@@ -101,13 +106,19 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
     latency_ms.push_back(std::chrono::duration<double, std::milli>(at - created[static_cast<size_t>(index)]).count());
   }
   double seconds = std::chrono::duration<double>(last_bind - first_create).count();
-  printf("%s", absl::StrFormat("scheduling: %d nodes, %d pods, %d clients: %zu bound in %.2f s from first create "
-                               "to last bind = %.0f pods/s (creates alone: %.0f/s); create->bound p50 %.1f ms, "
+  const char* what = o.until_running ? "Running" : "bound";
+  int node_count = o.nodes;
+  if (node_count == 0) {
+    auto nodes_now = (*admin)->Call("GET", "/api/v1/nodes");
+    node_count = nodes_now.ok() ? static_cast<int>((*nodes_now)["items"].size()) : 0;
+  }
+  printf("%s", absl::StrFormat("scheduling: %d nodes, %d pods, %d clients: %zu %s in %.2f s from first create "
+                               "to the last = %.0f pods/s (creates alone: %.0f/s); create->%s p50 %.1f ms, "
                                "p99 %.1f ms\n",
-                               o.nodes, o.pods, o.clients, bound.size(), seconds, bound.size() / seconds,
-                               o.pods / create_seconds, Percentile(latency_ms, 0.5), Percentile(latency_ms, 0.99))
+                               node_count, o.pods, o.clients, bound.size(), what, seconds, bound.size() / seconds,
+                               o.pods / create_seconds, what, Percentile(latency_ms, 0.5), Percentile(latency_ms, 0.99))
                    .c_str());
-  if (!all) fprintf(stderr, "error: only %zu of %d pods were bound within %d s\n", bound.size(), o.pods, o.timeout_seconds);
+  if (!all) fprintf(stderr, "error: only %zu of %d pods were %s within %d s\n", bound.size(), o.pods, what, o.timeout_seconds);
 
   if (!o.keep) {
     (void)(*admin)->Call("DELETE", absl::StrCat("/api/v1/namespaces/", ns));

@@ -21,6 +21,7 @@ struct SchedulingBenchOptions {
   int pods = 20000;
   int clients = 8;
   bool keep = false;
+  bool until_running = false;
   int timeout_seconds = 600;
 };
 
