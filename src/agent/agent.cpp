@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -9,7 +10,6 @@
 #include <functional>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -21,25 +21,30 @@
 #include "agent/runtime/process_runtime.h"
 #include "common/files.h"
 #include "common/signals.h"
+#include "common/stoppable_sleep.h"
 #include "common/log_format.h"
 
 namespace gantry::agent {
 namespace {
 
-// Status reports and deletion confirmations travel on their own thread so
-// the runtime never waits on the network; the latest status per pod wins.
+// Status reports and deletion confirmations travel on a few sender threads
+// of their own, so the runtime never waits on the network. The latest report
+// per pod wins, and one pod's reports are never sent by two threads at once
+// (they would race and could land out of order).
 class Reporter final : public PodStatusSink {
  public:
-  static constexpr size_t kParallelSends = 8;
+  static constexpr size_t kSenders = 8;
 
   Reporter(api::NodeAgent::Stub& stub, std::string token) : stub_(stub), token_(std::move(token)) {}
 
   void Start() {
-    thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+    for (size_t i = 0; i < kSenders; ++i) {
+      senders_.emplace_back([this](std::stop_token stop) { Run(stop); });
+    }
   }
   void Stop() {
-    thread_.request_stop();
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : senders_) t.request_stop();
+    senders_.clear();  // joins
   }
 
   void StatusChanged(const api::Pod& pod, const api::PodStatus& status) override {
@@ -70,37 +75,35 @@ class Reporter final : public PodStatusSink {
     ready_.notify_one();
   }
 
+  // A pending report whose pod no other sender holds; the caller holds mu_.
+  std::optional<std::pair<std::string, Item>> TakeSendable() {
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (sending_.contains(it->first)) continue;
+      std::pair<std::string, Item> out(it->first, std::move(it->second));
+      pending_.erase(it);
+      sending_.insert(out.first);
+      return out;
+    }
+    return std::nullopt;
+  }
+
   void Run(std::stop_token stop) {
-    while (!stop.stop_requested()) {
-      absl::flat_hash_map<std::string, Item> batch;
+    while (true) {
+      std::optional<std::pair<std::string, Item>> next;
       {
         std::unique_lock lock(mu_);
-        if (!ready_.wait(lock, stop, [this] { return !pending_.empty(); })) return;
-        batch.swap(pending_);
+        if (!ready_.wait(lock, stop, [&] { return (next = TakeSendable()).has_value(); })) return;
+        if (!pending_.empty()) ready_.notify_one();  // more to send: wake another sender
       }
-      // Reports of different pods are independent: send them on a few
-      // connections' worth of threads rather than one round trip at a time.
-      std::vector<std::pair<std::string, Item>> items(std::make_move_iterator(batch.begin()),
-                                                      std::make_move_iterator(batch.end()));
-      std::atomic<size_t> next{0};
-      std::atomic<bool> failed{false};
+      bool sent = Send(next->second);
       {
-        std::vector<std::jthread> senders;
-        size_t parallel = std::min<size_t>(kParallelSends, items.size());
-        for (size_t t = 0; t < parallel; ++t) {
-          senders.emplace_back([&] {
-            for (size_t i = next++; i < items.size(); i = next++) {
-              if (Send(items[i].second)) continue;
-              failed = true;
-              std::lock_guard lock(mu_);
-              pending_.try_emplace(items[i].first, std::move(items[i].second));  // a newer report wins
-            }
-          });
-        }
+        std::lock_guard lock(mu_);
+        sending_.erase(next->first);
+        if (!sent) pending_.try_emplace(next->first, std::move(next->second));  // a newer report wins
       }
+      ready_.notify_one();  // this pod's newer report, if any, may go now
       // Only a failure pauses (the server may be restarting); new reports go at once.
-      std::unique_lock lock(mu_);
-      if (failed) ready_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+      if (!sent && !SleepUnlessStopped(stop, absl::Seconds(1))) return;
     }
   }
 
@@ -137,60 +140,28 @@ class Reporter final : public PodStatusSink {
   std::mutex mu_;
   std::condition_variable_any ready_;
   absl::flat_hash_map<std::string, Item> pending_;
-  std::jthread thread_;
-};
-
-// The machine's cpu (busy jiffies between calls) and memory in use.
-class MachineUsage {
- public:
-  void Fill(api::HeartbeatRequest& request) {
-    std::ifstream stat("/proc/stat");
-    std::string cpu;
-    uint64_t v[8] = {};
-    stat >> cpu >> v[0] >> v[1] >> v[2] >> v[3] >> v[4] >> v[5] >> v[6] >> v[7];
-    uint64_t idle = v[3] + v[4];
-    uint64_t total = 0;
-    for (uint64_t x : v) total += x;
-    if (last_total_ > 0 && total > last_total_) {
-      double busy = 1.0 - static_cast<double>(idle - last_idle_) / static_cast<double>(total - last_total_);
-      request.set_cpu_millicores(static_cast<int64_t>(busy * 1000.0 * static_cast<double>(std::thread::hardware_concurrency())));
-    }
-    last_total_ = total;
-    last_idle_ = idle;
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key, unit;
-    int64_t kib = 0, mem_total = 0, mem_available = 0;
-    while (meminfo >> key >> kib >> unit) {
-      if (key == "MemTotal:") mem_total = kib;
-      if (key == "MemAvailable:") mem_available = kib;
-    }
-    request.set_memory_bytes((mem_total - mem_available) * 1024);
-  }
-
- private:
-  uint64_t last_total_ = 0;
-  uint64_t last_idle_ = 0;
+  absl::flat_hash_set<std::string> sending_;  // pod uids a sender holds
+  std::vector<std::jthread> senders_;
 };
 
 void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::string& node, const std::string& token,
                 absl::Duration every, ProcessRuntime& runtime) {
   MachineUsage machine;
-  std::mutex mu;
-  std::condition_variable_any never;
-  std::unique_lock lock(mu);
   while (!stop.stop_requested()) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     api::HeartbeatRequest request;
     request.set_node_name(node);
-    machine.Fill(request);
+    MachineUsage::Sample used = machine.Next();
+    request.set_cpu_millicores(used.cpu_millicores);
+    request.set_memory_bytes(used.memory_bytes);
     for (auto& pod : runtime.SampleUsage()) *request.add_pods() = std::move(pod);
     api::HeartbeatResponse response;
     if (grpc::Status s = stub.Heartbeat(&ctx, request, &response); !s.ok()) {
       spdlog::warn("agent: heartbeat failed: {}", s.error_message());
     }
-    never.wait_for(lock, stop, absl::ToChronoMilliseconds(every), [] { return false; });
+    SleepUnlessStopped(stop, every);
   }
 }
 
@@ -201,8 +172,6 @@ using OpenPodStream =
 // Follows the pods, resuming from the last revision after a break.
 void FollowPods(std::stop_token stop, const std::string& token, const OpenPodStream& open, PodRuntime& runtime) {
   int64_t revision = 0;
-  std::mutex mu;
-  std::condition_variable_any never;
   while (!stop.stop_requested()) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token);
@@ -228,8 +197,7 @@ void FollowPods(std::stop_token stop, const std::string& token, const OpenPodStr
     if (stop.stop_requested()) return;
     if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE) revision = 0;  // history gone: resync
     spdlog::warn("agent: pod stream ended ({}); reconnecting from revision {}", s.error_message(), revision);
-    std::unique_lock lock(mu);
-    never.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+    SleepUnlessStopped(stop, absl::Seconds(1));
   }
 }
 
@@ -381,9 +349,6 @@ int RunFleet(const AgentOptions& options, const sigset_t& signals) {
   SimulatedRuntime runtime(reporter);
   reporter.Start();
   std::jthread heartbeats([&](std::stop_token stop) {
-    std::mutex mu;
-    std::condition_variable_any never;
-    std::unique_lock lock(mu);
     while (!stop.stop_requested()) {
       grpc::ClientContext ctx;
       ctx.AddMetadata("authorization", "Bearer " + *token);
@@ -394,7 +359,7 @@ int RunFleet(const AgentOptions& options, const sigset_t& signals) {
       if (grpc::Status s = stub->FleetHeartbeat(&ctx, beat, &response); !s.ok()) {
         spdlog::warn("agent: fleet heartbeat failed: {}", s.error_message());
       }
-      never.wait_for(lock, stop, absl::ToChronoMilliseconds(options.heartbeat), [] { return false; });
+      SleepUnlessStopped(stop, options.heartbeat);
     }
   });
   OpenPodStream open = [&](grpc::ClientContext* ctx, int64_t revision) {

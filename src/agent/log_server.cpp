@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <filesystem>
 
 #include "common/files.h"
+#include "common/stoppable_sleep.h"
 
 namespace gantry::agent {
 namespace {
@@ -54,8 +54,6 @@ bool LogServer::Send(Stream& stream, const api::LogChunk& chunk) {
 }
 
 void LogServer::Run(std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any never;
   while (!stop.stop_requested()) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token_);
@@ -87,8 +85,7 @@ void LogServer::Run(std::stop_token stop) {
     grpc::Status status = stream->Finish();
     if (stop.stop_requested()) return;
     spdlog::debug("agent: log stream ended: {}", status.error_message());
-    std::unique_lock lock(mu);
-    never.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+    SleepUnlessStopped(stop, absl::Seconds(1));
   }
 }
 

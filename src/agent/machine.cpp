@@ -19,13 +19,14 @@
 namespace gantry::agent {
 namespace {
 
-int64_t MemTotalBytes() {
+// A field of /proc/meminfo ("MemTotal:", "MemAvailable:") in bytes.
+int64_t MemInfoBytes(const std::string& field) {
   std::ifstream in("/proc/meminfo");
   std::string key;
   int64_t kib = 0;
   std::string unit;
   while (in >> key >> kib >> unit) {
-    if (key == "MemTotal:") return kib * 1024;
+    if (key == field) return kib * 1024;
   }
   return 0;
 }
@@ -123,7 +124,7 @@ absl::StatusOr<api::Node> DescribeMachine(const NodeSettings& settings) {
   }
   auto& capacity = *node.mutable_status()->mutable_capacity();
   capacity["cpu"] = std::to_string(CpuCount());
-  capacity["memory"] = absl::StrCat(MemTotalBytes() / 1024, "Ki");
+  capacity["memory"] = absl::StrCat(MemInfoBytes("MemTotal:") / 1024, "Ki");
   capacity["ephemeral-storage"] = absl::StrCat(static_cast<int64_t>(fs.f_blocks) * fs.f_frsize / 1024, "Ki");
   capacity["pods"] = std::to_string(settings.max_pods);
   if (int gpus = GpuCount(); gpus > 0) capacity["nvidia.com/gpu"] = std::to_string(gpus);
@@ -149,6 +150,25 @@ absl::StatusOr<api::Node> DescribeMachine(const NodeSettings& settings) {
   hostname->set_type("Hostname");
   hostname->set_address(name);
   return node;
+}
+
+MachineUsage::Sample MachineUsage::Next() {
+  Sample out;
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  uint64_t v[8] = {};
+  stat >> cpu >> v[0] >> v[1] >> v[2] >> v[3] >> v[4] >> v[5] >> v[6] >> v[7];
+  uint64_t idle = v[3] + v[4];  // idle + iowait
+  uint64_t total = 0;
+  for (uint64_t x : v) total += x;
+  if (last_total_ > 0 && total > last_total_) {
+    double busy = 1.0 - static_cast<double>(idle - last_idle_) / static_cast<double>(total - last_total_);
+    out.cpu_millicores = static_cast<int64_t>(busy * 1000.0 * CpuCount());
+  }
+  last_total_ = total;
+  last_idle_ = idle;
+  out.memory_bytes = MemInfoBytes("MemTotal:") - MemInfoBytes("MemAvailable:");
+  return out;
 }
 
 }  // namespace gantry::agent

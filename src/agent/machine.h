@@ -28,4 +28,19 @@ absl::StatusOr<std::vector<api::Taint>> ParseTaints(const std::string& text);
 
 absl::StatusOr<api::Node> DescribeMachine(const NodeSettings& settings);
 
+// What the machine is using, for heartbeats: cpu busy since the previous
+// sample (from /proc/stat) and memory not available (from /proc/meminfo).
+class MachineUsage {
+ public:
+  struct Sample {
+    int64_t cpu_millicores = 0;  // 0 on the first call
+    int64_t memory_bytes = 0;
+  };
+  Sample Next();
+
+ private:
+  uint64_t last_total_ = 0;
+  uint64_t last_idle_ = 0;
+};
+
 }  // namespace gantry::agent

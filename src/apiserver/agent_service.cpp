@@ -8,6 +8,7 @@
 #include "api/errors.h"
 #include "api/field_selector.h"
 #include "api/kinds.h"
+#include "api/node_conditions.h"
 #include "api/pod_conditions.h"
 #include "common/join_token.h"
 #include "common/log_format.h"
@@ -36,22 +37,15 @@ std::string BearerToken(const grpc::ServerContext* context) {
 
 bool IsConflict(const absl::Status& s) { return api::DetailsOf(s).reason == "Conflict"; }
 
-void SetReady(api::Node& node, bool ready, const std::string& reason, const std::string& message) {
-  std::string now = NowRfc3339();
-  api::NodeCondition* cond = nullptr;
-  for (auto& c : *node.mutable_status()->mutable_conditions()) {
-    if (c.type() == "Ready") cond = &c;
-  }
-  if (cond == nullptr) {
-    cond = node.mutable_status()->add_conditions();
-    cond->set_type("Ready");
-  }
-  std::string status = ready ? "True" : "Unknown";
-  if (cond->status() != status) cond->set_last_transition_time(now);
-  cond->set_status(status);
-  cond->set_reason(reason);
-  cond->set_message(message);
-  cond->set_last_heartbeat_time(now);
+// The agent's own report: Ready with a fresh heartbeat time.
+void MarkReady(api::Node& node) {
+  api::SetNodeCondition(node, "Ready", "True", "KubeletReady", "gantry agent is posting ready status")
+      .set_last_heartbeat_time(NowRfc3339());
+}
+
+bool IsReady(const api::Node& node) {
+  const api::NodeCondition* ready = api::FindNodeCondition(node, "Ready");
+  return ready != nullptr && ready->status() == "True";
 }
 
 // Reads, changes and writes an object until the compare-and-swap holds.
@@ -87,7 +81,7 @@ std::unique_ptr<api::Node> MergedNode(const api::Node& proposed, const api::Node
     node->mutable_metadata()->set_creation_timestamp(NowRfc3339());
   }
   (*node->mutable_metadata()->mutable_annotations())[kAgentAnnotation] = "true";
-  SetReady(*node, true, "KubeletReady", "gantry agent is posting ready status");
+  MarkReady(*node);
   return node;
 }
 
@@ -200,15 +194,12 @@ grpc::Status AgentService::Heartbeat(grpc::ServerContext* context, const api::He
   auto current = store_.Get(NodesKind(), "", request->node_name());
   if (!current.ok()) return ToGrpc(current.status());
   const auto& node = static_cast<const api::Node&>(**current);
-  bool fresh = false;
-  for (const auto& c : node.status().conditions()) {
-    if (c.type() != "Ready" || c.status() != "True") continue;
-    auto at = ParseRfc3339(c.last_heartbeat_time());
-    fresh = at && absl::Now() - *at < absl::Minutes(1);
+  if (IsReady(node)) {
+    auto at = ParseRfc3339(api::FindNodeCondition(node, "Ready")->last_heartbeat_time());
+    if (at && absl::Now() - *at < absl::Minutes(1)) return grpc::Status::OK;
   }
-  if (fresh) return grpc::Status::OK;
   return ToGrpc(UpdateWithRetry<api::Node>(store_, NodesKind(), "", request->node_name(), [](api::Node& n) {
-    SetReady(n, true, "KubeletReady", "gantry agent is posting ready status");
+    MarkReady(n);
     return absl::OkStatus();
   }));
 }
@@ -340,11 +331,9 @@ grpc::Status AgentService::FleetHeartbeat(grpc::ServerContext* context, const ap
     auto current = store_.Get(NodesKind(), "", name);
     if (!current.ok()) continue;
     const auto& node = static_cast<const api::Node&>(**current);
-    bool ready = false;
-    for (const auto& c : node.status().conditions()) ready |= c.type() == "Ready" && c.status() == "True";
-    if (ready) continue;
+    if (IsReady(node)) continue;
     auto updated = std::make_unique<api::Node>(node);
-    SetReady(*updated, true, "KubeletReady", "gantry agent is posting ready status");
+    MarkReady(*updated);
     ops.push_back({store::WriteOp::Type::kUpdate, &NodesKind(), "", name, std::move(updated), {}});
   }
   if (!ops.empty()) (void)store_.Commit(std::move(ops));

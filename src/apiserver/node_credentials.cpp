@@ -3,6 +3,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -81,6 +82,7 @@ std::vector<std::string> NodeCredentials::FleetNodes(const std::string& fleet) c
   for (const auto& [node, f] : member_) {
     if (f == fleet) out.push_back(node);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -27,6 +27,7 @@ class NodeCredentials {
   // True when `token` is the node's own or its fleet's.
   bool Verify(const std::string& node, const std::string& token) const;
   bool VerifyFleet(const std::string& fleet, const std::string& token) const;
+  // Sorted by name.
   std::vector<std::string> FleetNodes(const std::string& fleet) const;
 
  private:

@@ -3,14 +3,13 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "api/errors.h"
 #include "api/field_selector.h"
 #include "api/kinds.h"
+#include "api/node_conditions.h"
 #include "api/tolerations.h"
 #include "common/log_format.h"
+#include "common/stoppable_sleep.h"
 #include "common/time_format.h"
 
 namespace gantry::apiserver {
@@ -18,13 +17,6 @@ namespace {
 
 const api::KindInfo& NodesKind() { return *api::FindKindByResource("", "v1", "nodes"); }
 const api::KindInfo& PodsKind() { return *api::FindKindByResource("", "v1", "pods"); }
-
-const api::NodeCondition* ReadyCondition(const api::Node& node) {
-  for (const auto& c : node.status().conditions()) {
-    if (c.type() == "Ready") return &c;
-  }
-  return nullptr;
-}
 
 const api::Taint* UnreachableNoExecute(const api::Node& node) {
   for (const auto& t : node.spec().taints()) {
@@ -52,13 +44,7 @@ NodeLifecycle::~NodeLifecycle() { Stop(); }
 
 void NodeLifecycle::Start() {
   thread_ = std::jthread([this](std::stop_token stop) {
-    std::mutex mu;
-    std::condition_variable_any wake;
-    std::unique_lock lock(mu);
-    while (!wake.wait_for(lock, stop, absl::ToChronoMilliseconds(options_.period), [] { return false; })) {
-      if (stop.stop_requested()) return;
-      Reconcile(absl::Now());
-    }
+    while (SleepUnlessStopped(stop, options_.period)) Reconcile(absl::Now());
   });
 }
 
@@ -79,20 +65,14 @@ void NodeLifecycle::Reconcile(absl::Time now) {
     // full grace period from the start.
     absl::Time heard = agents_.LastHeard(name).value_or(started_);
     bool silent = now - heard > options_.grace;
-    const api::NodeCondition* ready = ReadyCondition(node);
+    const api::NodeCondition* ready = api::FindNodeCondition(node, "Ready");
     bool marked = ready != nullptr && ready->status() == "Unknown";
     const api::Taint* no_execute = UnreachableNoExecute(node);
 
     if (silent && (!marked || no_execute == nullptr)) {
       auto updated = std::make_unique<api::Node>(node);
       std::string stamp = Rfc3339(now);
-      for (auto& c : *updated->mutable_status()->mutable_conditions()) {
-        if (c.type() != "Ready") continue;
-        if (c.status() != "Unknown") c.set_last_transition_time(stamp);
-        c.set_status("Unknown");
-        c.set_reason("NodeStatusUnknown");
-        c.set_message("Kubelet stopped posting node status.");
-      }
+      api::SetNodeCondition(*updated, "Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.");
       for (const char* effect : {"NoSchedule", "NoExecute"}) {
         bool present = false;
         for (const auto& t : updated->spec().taints()) present |= t.key() == kUnreachableTaint && t.effect() == effect;

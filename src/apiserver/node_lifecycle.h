@@ -30,10 +30,10 @@ class NodeLifecycle {
 
   void Start();
   void Stop();
-  // One pass over all agent-managed nodes (the thread runs it every period).
-  void Reconcile(absl::Time now);
 
  private:
+  // One pass over all agent-managed nodes; the thread runs it every period.
+  void Reconcile(absl::Time now);
   void EvictIntolerant(const api::Node& node, absl::Time tainted_at, absl::Time now);
 
   store::Store& store_;

@@ -143,10 +143,6 @@ bool ClusterState::Refresh(Snapshot& snapshot) const {
   return true;
 }
 
-absl::Status ClusterState::Assume(std::shared_ptr<const api::Pod> pod, const std::string& node) {
-  return Assume(std::move(pod), node, [](const NodeTable&, uint32_t) { return absl::OkStatus(); });
-}
-
 absl::Status ClusterState::Assume(std::shared_ptr<const api::Pod> pod, const std::string& node,
                                   PlacementCheck check) {
   std::string key = PodKey(*pod);

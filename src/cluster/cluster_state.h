@@ -44,7 +44,6 @@ class ClusterState {
   // without charging twice; Forget releases an assumption whose binding failed.
   using PlacementCheck = absl::FunctionRef<absl::Status(const NodeTable&, uint32_t)>;
   absl::Status Assume(std::shared_ptr<const api::Pod> pod, const std::string& node, PlacementCheck check);
-  absl::Status Assume(std::shared_ptr<const api::Pod> pod, const std::string& node);
   void Forget(const api::Pod& pod);
 
   // Puts a node into a shard's partition (the dispatcher's shuffler

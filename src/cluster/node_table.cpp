@@ -37,9 +37,6 @@ bool HasRequiredAntiAffinity(const api::Pod& pod) {
          !spec.affinity().pod_anti_affinity().required_during_scheduling_ignored_during_execution().empty();
 }
 
-namespace {
-
-// What filters may cache per node: labels, taints, schedulability.
 bool SameStaticProperties(const api::Node& a, const api::Node& b) {
   using google::protobuf::util::MessageDifferencer;
   if (a.metadata().labels().size() != b.metadata().labels().size()) return false;
@@ -49,8 +46,6 @@ bool SameStaticProperties(const api::Node& a, const api::Node& b) {
   }
   return MessageDifferencer::Equals(a.spec(), b.spec());
 }
-
-}  // namespace
 
 absl::StatusOr<uint32_t> NodeTable::Upsert(std::shared_ptr<const api::Node> node) {
   auto allocatable = NodeAllocatable(node->status());

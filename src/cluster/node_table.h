@@ -47,6 +47,10 @@ struct PodUsage {
 // constrain where later pods may go.
 bool HasRequiredAntiAffinity(const api::Pod& pod);
 
+// Labels, taints and schedulability (the node's spec) are equal: what
+// node-static filters read, so what a filter cache may keep across changes.
+bool SameStaticProperties(const api::Node& a, const api::Node& b);
+
 inline constexpr int16_t kNoPartition = -1;
 
 class NodeTable {

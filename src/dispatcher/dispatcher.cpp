@@ -1,7 +1,6 @@
 #include "dispatcher/dispatcher.h"
 
 #include <absl/strings/str_cat.h>
-#include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
 #include "api/kinds.h"
@@ -18,19 +17,16 @@ bool Terminal(const api::Pod& pod) {
   return phase == "Succeeded" || phase == "Failed";
 }
 
-// Changes that can make a waiting pod fit: not heartbeats or conditions.
+// Changes that can make a waiting pod fit: labels, spec or allocatable; not
+// heartbeats or conditions.
 bool SchedulingRelevantChange(const api::Node& before, const api::Node& after) {
-  using google::protobuf::util::MessageDifferencer;
-  return !MessageDifferencer::Equals(before.spec(), after.spec()) ||
-         before.metadata().labels().size() != after.metadata().labels().size() ||
-         !std::equal(before.metadata().labels().begin(), before.metadata().labels().end(),
-                     after.metadata().labels().begin(), after.metadata().labels().end(),
-                     [&](const auto& a, const auto& b) { return a.first == b.first && a.second == b.second; }) ||
-         before.status().allocatable().size() != after.status().allocatable().size() ||
-         !std::all_of(before.status().allocatable().begin(), before.status().allocatable().end(), [&](const auto& kv) {
-           auto it = after.status().allocatable().find(kv.first);
-           return it != after.status().allocatable().end() && it->second == kv.second;
-         });
+  if (!cluster::SameStaticProperties(before, after)) return true;
+  const auto& a = before.status().allocatable();
+  const auto& b = after.status().allocatable();
+  return a.size() != b.size() || !std::all_of(a.begin(), a.end(), [&](const auto& kv) {
+    auto it = b.find(kv.first);
+    return it != b.end() && it->second == kv.second;
+  });
 }
 
 // Feeds `stream` into `apply` until stopped; logs why a watch ended.

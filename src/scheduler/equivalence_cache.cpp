@@ -31,12 +31,7 @@ void EquivalenceCache::Validate(uint64_t static_epoch) {
 
 const EquivalenceCache::Entry* EquivalenceCache::Find(const std::string& cls) const {
   auto it = entries_.find(cls);
-  if (it == entries_.end()) {
-    ++misses_;
-    return nullptr;
-  }
-  ++hits_;
-  return &it->second;
+  return it == entries_.end() ? nullptr : &it->second;
 }
 
 const EquivalenceCache::Entry& EquivalenceCache::Insert(const std::string& cls, Entry entry) {

@@ -31,15 +31,10 @@ class EquivalenceCache {
   const Entry* Find(const std::string& cls) const;
   const Entry& Insert(const std::string& cls, Entry entry);
 
-  size_t hits() const { return hits_; }
-  size_t misses() const { return misses_; }
-
  private:
   static constexpr size_t kMaxClasses = 4096;
   uint64_t epoch_ = 0;
   absl::flat_hash_map<std::string, Entry> entries_;
-  mutable size_t hits_ = 0;
-  mutable size_t misses_ = 0;
 };
 
 }  // namespace gantry::scheduler

@@ -13,29 +13,14 @@
 #include "cluster/cluster_state.h"
 #include "server/scheduling_pipeline.h"
 #include "store/sqlite_store.h"
+#include "temp_store.h"
 #include "yaml_objects.h"
 
 using namespace gantry;
 
 namespace {
 
-struct Fixture {
-  std::string dir;
-  std::unique_ptr<store::SqliteStore> store;
-  const api::KindInfo& nodes = *api::FindKindByResource("", "v1", "nodes");
-  const api::KindInfo& pods = *api::FindKindByResource("", "v1", "pods");
-
-  Fixture() {
-    char tmpl[] = "/tmp/gantry-binder-test-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto s = store::SqliteStore::Open({.path = absl::StrCat(dir, "/state.db")});
-    REQUIRE(s.ok());
-    store = *std::move(s);
-  }
-  ~Fixture() {
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct Fixture : TempStore {
   void Node(const std::string& name, const std::string& cpu) {
     auto n = FromYaml<api::Node>(
         absl::StrCat("metadata: {name: ", name, "}\nstatus: {allocatable: {cpu: '", cpu, "', memory: 8Gi, pods: 10}}"));
@@ -91,6 +76,19 @@ int64_t RequestedCpu(const cluster::ClusterState& state, const std::string& node
   });
 }
 
+// A binder over a started cluster state that has seen node n1.
+struct BinderRig {
+  cluster::ClusterState state;
+  scheduler::Profile profile = scheduler::DefaultProfile();
+  RecordingFeedback feedback;
+  binder::Binder binder;
+
+  explicit BinderRig(store::Store& store) : state(store), binder(store, state, profile, feedback) {
+    REQUIRE(state.Start().ok());
+    REQUIRE(Eventually([&] { return RequestedCpu(state, "n1") == 0; }));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("binder race: two shards choose the same last free slot; exactly one binds there") {
@@ -98,12 +96,8 @@ TEST_CASE("binder race: two shards choose the same last free slot; exactly one b
   f.Node("n1", "1");
   auto a = f.Pod("a");
   auto b = f.Pod("b");
-  cluster::ClusterState state(*f.store);
-  REQUIRE(state.Start().ok());
-  REQUIRE(Eventually([&] { return RequestedCpu(state, "n1") == 0; }));
-  scheduler::Profile profile = scheduler::DefaultProfile();
-  RecordingFeedback feedback;
-  binder::Binder binder(*f.store, state, profile, feedback);
+  BinderRig rig(*f.store);
+  auto& [state, profile, feedback, binder] = rig;
 
   // Both shards saw n1 empty; their proposals reach the binder together.
   binder.BindBatch({Propose(a, "n1"), Propose(b, "n1")});
@@ -124,12 +118,8 @@ TEST_CASE("binder: a pod deleted while in flight is not bound and its assumption
   Fixture f;
   f.Node("n1", "2");
   auto doomed = f.Pod("doomed");
-  cluster::ClusterState state(*f.store);
-  REQUIRE(state.Start().ok());
-  REQUIRE(Eventually([&] { return RequestedCpu(state, "n1") == 0; }));
-  scheduler::Profile profile = scheduler::DefaultProfile();
-  RecordingFeedback feedback;
-  binder::Binder binder(*f.store, state, profile, feedback);
+  BinderRig rig(*f.store);
+  auto& [state, profile, feedback, binder] = rig;
 
   REQUIRE(f.store->Delete(f.pods, "default", "doomed").ok());
   binder.BindBatch({Propose(doomed, "n1")});

@@ -7,6 +7,7 @@
 
 #include "agent/runtime/cgroup_driver.h"
 #include "common/files.h"
+#include "yaml_objects.h"
 
 using namespace gantry;
 using namespace gantry::agent;
@@ -78,4 +79,23 @@ TEST_CASE("without cpu and memory in v2 and without v1 hierarchies there is no d
   t.Put("unified/cgroup.controllers", "hugetlb\n");
   auto driver = DetectCgroupDriver(t.root, "gantry");
   CHECK(driver.status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("a pod's cgroup limits: requests summed, limits only when every container sets them") {
+  auto spec = [](const std::string& containers) {
+    auto pod = FromYaml<api::Pod>("metadata: {name: p}\nspec:\n  containers:\n" + containers);
+    return pod->spec();
+  };
+  CgroupLimits both = CgroupLimitsOf(spec(
+      "  - {name: a, image: i, resources: {requests: {cpu: 100m}, limits: {cpu: 200m, memory: 32Mi}}}\n"
+      "  - {name: b, image: i, resources: {requests: {cpu: '1'}, limits: {cpu: 300m, memory: 1Gi}}}\n"));
+  CHECK(both.cpu_request_milli == 1100);
+  CHECK(both.cpu_limit_milli == 500);
+  CHECK(both.memory_limit_bytes == (32LL << 20) + (1LL << 30));
+  CgroupLimits partial = CgroupLimitsOf(spec(
+      "  - {name: a, image: i, resources: {limits: {cpu: 200m, memory: 32Mi}}}\n"
+      "  - {name: b, image: i}\n"));
+  CHECK(partial.cpu_request_milli == 0);
+  CHECK_FALSE(partial.cpu_limit_milli.has_value());
+  CHECK_FALSE(partial.memory_limit_bytes.has_value());
 }

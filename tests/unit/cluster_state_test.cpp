@@ -8,29 +8,14 @@
 #include "api/kinds.h"
 #include "cluster/cluster_state.h"
 #include "store/sqlite_store.h"
+#include "temp_store.h"
 #include "yaml_objects.h"
 
 using namespace gantry;
 
 namespace {
 
-struct Fixture {
-  std::string dir;
-  std::unique_ptr<store::SqliteStore> store;
-  const api::KindInfo& nodes = *api::FindKindByResource("", "v1", "nodes");
-  const api::KindInfo& pods = *api::FindKindByResource("", "v1", "pods");
-
-  Fixture() {
-    char tmpl[] = "/tmp/gantry-cluster-test-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto s = store::SqliteStore::Open({.path = absl::StrCat(dir, "/state.db")});
-    REQUIRE(s.ok());
-    store = *std::move(s);
-  }
-  ~Fixture() {
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct Fixture : TempStore {
 
   void Node(const std::string& name) {
     auto n = FromYaml<api::Node>(absl::StrCat("metadata: {name: ", name, "}\nstatus: {allocatable: {cpu: 4, memory: 8Gi, pods: 10}}"));
@@ -57,6 +42,11 @@ int64_t WaitForCpu(const cluster::ClusterState& state, const std::string& node, 
     absl::SleepFor(absl::Milliseconds(10));
   }
   return got;
+}
+
+// An assumption without the binder's placement check.
+absl::Status AssumeUnchecked(cluster::ClusterState& state, std::shared_ptr<const api::Pod> pod, const std::string& node) {
+  return state.Assume(std::move(pod), node, [](const cluster::NodeTable&, uint32_t) { return absl::OkStatus(); });
 }
 
 }  // namespace
@@ -96,10 +86,10 @@ TEST_CASE("assumed placements are charged at once and never twice") {
 
   auto pod = f.Pod("p", "");
   REQUIRE(f.store->Create(f.pods, std::make_unique<api::Pod>(*pod)).ok());
-  REQUIRE(state.Assume(pod, "n1").ok());
+  REQUIRE(AssumeUnchecked(state, pod, "n1").ok());
   CHECK(WaitForCpu(state, "n1", 500) == 500);
-  CHECK_FALSE(state.Assume(pod, "n1").ok());  // one placement per pod
-  CHECK_FALSE(state.Assume(f.Pod("q", ""), "missing-node").ok());
+  CHECK_FALSE(AssumeUnchecked(state, pod, "n1").ok());  // one placement per pod
+  CHECK_FALSE(AssumeUnchecked(state, f.Pod("q", ""), "missing-node").ok());
 
   // The binding lands: still charged once.
   REQUIRE(f.store->Update(f.pods, std::make_unique<api::Pod>(*f.Pod("p", "n1"))).ok());
@@ -110,7 +100,7 @@ TEST_CASE("assumed placements are charged at once and never twice") {
 
   // A failed binding is forgotten and frees the node.
   auto other = f.Pod("r", "");
-  REQUIRE(state.Assume(other, "n1").ok());
+  REQUIRE(AssumeUnchecked(state, other, "n1").ok());
   CHECK(WaitForCpu(state, "n1", 1000) == 1000);
   state.Forget(*other);
   CHECK(WaitForCpu(state, "n1", 500) == 500);
@@ -130,11 +120,11 @@ TEST_CASE("snapshots copy only what changed and always catch up") {
   REQUIRE(snap.nodes.size() == 2);
   uint64_t static_epoch = snap.nodes.static_epoch();
 
-  REQUIRE(state.Assume(f.Pod("a", ""), "n1").ok());
+  REQUIRE(AssumeUnchecked(state, f.Pod("a", ""), "n1").ok());
   CHECK(state.Refresh(snap));
   CHECK(snap.nodes.requested(*snap.nodes.Find("n1"))[cluster::kCpu] == 500);
-  REQUIRE(state.Assume(f.Pod("b", ""), "n2").ok());
-  REQUIRE(state.Assume(f.Pod("c", ""), "n1").ok());
+  REQUIRE(AssumeUnchecked(state, f.Pod("b", ""), "n2").ok());
+  REQUIRE(AssumeUnchecked(state, f.Pod("c", ""), "n1").ok());
   CHECK(state.Refresh(snap));
   CHECK(snap.nodes.requested(*snap.nodes.Find("n1"))[cluster::kCpu] == 1000);
   CHECK(snap.nodes.requested(*snap.nodes.Find("n2"))[cluster::kCpu] == 500);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core.pb.h"
+
 namespace gantry::agent {
 
 struct CgroupLimits {
@@ -21,6 +23,11 @@ struct CgroupLimits {
   std::optional<int64_t> cpu_limit_milli;     // -> CFS quota
   std::optional<int64_t> memory_limit_bytes;  // -> memory limit
 };
+
+// The pod's containers' cpu requests, and its cpu and memory limits when
+// every container sets them (one container without a limit leaves the pod
+// unlimited in that resource, as the kubelet does).
+CgroupLimits CgroupLimitsOf(const api::PodSpec& spec);
 
 struct CgroupUsage {
   uint64_t cpu_usage_ns = 0;

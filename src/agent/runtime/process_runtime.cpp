@@ -16,7 +16,6 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/runtime/container_shim.h"
-#include "cluster/resource_vector.h"
 #include "common/files.h"
 #include "common/log_format.h"
 #include "common/time_format.h"
@@ -25,31 +24,6 @@ namespace gantry::agent {
 namespace {
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
-// Requests and limits summed over the pod's containers, for its cgroup.
-CgroupLimits LimitsOf(const api::PodSpec& spec) {
-  CgroupLimits limits;
-  auto requests = cluster::PodRequests(spec);
-  if (requests.ok()) limits.cpu_request_milli = (*requests)[cluster::kCpu];
-  int64_t cpu = 0;
-  int64_t memory = 0;
-  bool all_cpu = true;
-  bool all_memory = true;
-  for (const auto& c : spec.containers()) {
-    // A container's limits read as requests give the same quantity parsing.
-    api::PodSpec as_requests;
-    *as_requests.add_containers()->mutable_resources()->mutable_requests() = c.resources().limits();
-    auto v = cluster::PodRequests(as_requests);
-    all_cpu &= c.resources().limits().contains("cpu");
-    all_memory &= c.resources().limits().contains("memory");
-    if (!v.ok()) continue;
-    cpu += (*v)[cluster::kCpu];
-    memory += (*v)[cluster::kMemory];
-  }
-  if (all_cpu && cpu > 0) limits.cpu_limit_milli = cpu;
-  if (all_memory && memory > 0) limits.memory_limit_bytes = memory;
-  return limits;
-}
 
 std::string ReadText(const std::string& path) { return ReadFile(path).value_or(""); }
 
@@ -249,7 +223,7 @@ void ProcessRuntime::Run(std::stop_token stop) {
           c.spec = spec;
           slot->containers.push_back(std::move(c));
         }
-        if (auto s = cgroups_->Create(uid, LimitsOf(pod.spec())); !s.ok()) {
+        if (auto s = cgroups_->Create(uid, CgroupLimitsOf(pod.spec())); !s.ok()) {
           spdlog::error("runtime: pod {}: {}", pod.metadata().name(), s);
         }
       }
