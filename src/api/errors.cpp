@@ -23,7 +23,7 @@ absl::Status WithDetails(absl::StatusCode code, absl::string_view message,
     causes.push_back({{"type", c.type}, {"field", c.field}, {"message", c.message}});
   }
   j["causes"] = std::move(causes);
-  status.SetPayload(kPayloadUrl, absl::Cord(j.dump()));
+  status.SetPayload(kPayloadUrl, absl::Cord(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   return status;
 }
 
@@ -57,6 +57,17 @@ absl::Status InvalidError(absl::string_view kind, absl::string_view name,
   return WithDetails(absl::StatusCode::kInvalidArgument,
                      absl::StrCat(kind, " \"", name, "\" is invalid: ", list),
                      {422, "Invalid", std::string(kind), std::string(name), std::move(causes)});
+}
+
+absl::Status UnsupportedMediaTypeError(absl::string_view content_type) {
+  return WithDetails(absl::StatusCode::kInvalidArgument,
+                     absl::StrCat("the body of the request was in an unknown format - accepted media types include: "
+                                  "application/json, application/yaml (got \"", content_type, "\")"),
+                     {415, "UnsupportedMediaType", "", "", {}});
+}
+
+absl::Status RequestEntityTooLargeError(absl::string_view message) {
+  return WithDetails(absl::StatusCode::kResourceExhausted, message, {413, "RequestEntityTooLarge", "", "", {}});
 }
 
 absl::Status BadRequestError(absl::string_view message) {

@@ -32,6 +32,8 @@ absl::Status ConflictError(absl::string_view resource, absl::string_view name,
 absl::Status InvalidError(absl::string_view kind, absl::string_view name,
                           std::vector<FieldCause> causes);
 absl::Status BadRequestError(absl::string_view message);
+absl::Status UnsupportedMediaTypeError(absl::string_view content_type);
+absl::Status RequestEntityTooLargeError(absl::string_view message);
 absl::Status ExpiredError(absl::string_view message);
 absl::Status UnauthorizedError();
 absl::Status MethodNotSupportedError(absl::string_view resource, absl::string_view verb);

@@ -7,14 +7,10 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "apiserver/http/http_server.h"
 #include "store/store.h"
-
-namespace httplib {
-class SSLServer;
-}
 
 namespace gantry::apiserver {
 
@@ -30,7 +26,7 @@ class ApiServer {
     std::string cert_path;
     std::string key_path;
     std::vector<std::string> tokens;  // accepted bearer tokens
-    int threads = 128;                // each open watch holds one
+    int threads = 64;  // handler threads; watches and idle connections hold none
     // Served without authentication to joining agents: the CA (which they
     // check against their token's hash) and the gRPC port.
     std::string ca_pem;
@@ -49,13 +45,14 @@ class ApiServer {
 
  private:
   bool Authenticated(const std::string& authorization) const;
+  http::HttpResponse Route(http::HttpRequest& req);
+  void Serve(const http::HttpRequest& req, http::HttpResponse& res, std::string* verb, std::string* resource);
 
   const Options options_;
   store::Store& store_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<ResourceHandlers> handlers_;
-  std::unique_ptr<httplib::SSLServer> server_;
-  std::jthread serve_thread_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace gantry::apiserver

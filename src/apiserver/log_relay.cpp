@@ -9,6 +9,18 @@ struct LogRelay::Reader::State {
   std::deque<std::string> chunks ABSL_GUARDED_BY(mu);
   bool done ABSL_GUARDED_BY(mu) = false;
   absl::Status status ABSL_GUARDED_BY(mu);
+  std::function<void()> listener ABSL_GUARDED_BY(mu);
+
+  void Push(const std::string& data) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (data.empty()) return;
+    chunks.push_back(data);
+    if (chunks.size() == 1 && listener) listener();
+  }
+  void End(absl::Status why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    done = true;
+    status = std::move(why);
+    if (listener) listener();
+  }
 };
 
 struct LogRelay::Session {
@@ -25,7 +37,17 @@ struct LogRelay::Session {
 };
 
 LogRelay::Reader::~Reader() {
+  {
+    absl::MutexLock lock(&state_->mu);
+    state_->listener = nullptr;
+  }
   if (!ended() && cancel_) cancel_();
+}
+
+void LogRelay::Reader::SetListener(std::function<void()> listener) {
+  absl::MutexLock lock(&state_->mu);
+  state_->listener = std::move(listener);
+  if (state_->listener && (!state_->chunks.empty() || state_->done)) state_->listener();
 }
 
 bool LogRelay::Reader::Next(std::string* data, absl::Duration timeout) {
@@ -66,11 +88,8 @@ void LogRelay::Serve(const std::string& node, AgentStream* stream) {
       if (chunk.done()) session->readers.erase(it);
     }
     absl::MutexLock lock(&state->mu);
-    if (!chunk.data().empty()) state->chunks.push_back(chunk.data());
-    if (chunk.done()) {
-      state->done = true;
-      if (!chunk.error().empty()) state->status = absl::NotFoundError(chunk.error());
-    }
+    state->Push(chunk.data());
+    if (chunk.done()) state->End(chunk.error().empty() ? absl::OkStatus() : absl::NotFoundError(chunk.error()));
   }
   {
     absl::MutexLock lock(&mu_);
@@ -81,8 +100,7 @@ void LogRelay::Serve(const std::string& node, AgentStream* stream) {
   session->closed = true;
   for (auto& [id, state] : session->readers) {
     absl::MutexLock state_lock(&state->mu);
-    state->done = true;
-    state->status = absl::UnavailableError(absl::StrCat("the agent of node ", node, " disconnected"));
+    state->End(absl::UnavailableError(absl::StrCat("the agent of node ", node, " disconnected")));
   }
   session->readers.clear();
 }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,9 @@ class LogRelay {
     bool Next(std::string* data, absl::Duration timeout);
     bool ended() const;
     absl::Status status() const;
+    // Called, under the reader's lock, when data arrives at an empty reader
+    // or the log ends; cleared when the reader goes.
+    void SetListener(std::function<void()> listener);
 
    private:
     friend class LogRelay;

@@ -2,6 +2,7 @@
 #include "apiserver/resource_handlers.h"
 
 #include <absl/strings/match.h>
+#include <absl/strings/escaping.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
@@ -21,8 +22,11 @@
 #include "api/unmodeled_fields.h"
 #include "api/validation.h"
 #include "api/yaml_json.h"
+#include "apiserver/list_body.h"
+#include "apiserver/log_body.h"
 #include "apiserver/status_response.h"
 #include "apiserver/table_printers.h"
+#include "apiserver/watch_body.h"
 #include "common/log_format.h"
 #include "common/metrics.h"
 #include "common/time_format.h"
@@ -34,22 +38,12 @@ namespace {
 using google::protobuf::Message;
 using nlohmann::json;
 
-metrics::Gauge& OpenWatches() {
-  static metrics::Gauge& g =
-      metrics::DefaultRegistry().AddGauge("gantry_apiserver_open_watches", "Open HTTP watch streams.").WithLabels({});
-  return g;
+bool WantsTable(const http::HttpRequest& req) {
+  return absl::StrContains(req.Header("accept"), "as=Table");
 }
 
-std::string Param(const httplib::Request& req, const char* name) {
-  return req.has_param(name) ? req.get_param_value(name) : std::string();
-}
-
-bool WantsTable(const httplib::Request& req) {
-  return absl::StrContains(req.get_header_value("Accept"), "as=Table");
-}
-
-TableObjects TableInclude(const httplib::Request& req) {
-  std::string include = Param(req, "includeObject");
+TableObjects TableInclude(const http::HttpRequest& req) {
+  std::string include = req.Param("includeObject");
   if (include == "Object") return TableObjects::kObject;
   if (include == "None") return TableObjects::kNone;
   return TableObjects::kMetadata;
@@ -78,22 +72,25 @@ bool HasStatus(const api::KindInfo& kind) {
 }
 
 // The request body as JSON: strict JSON for JSON content types, YAML otherwise.
-absl::StatusOr<json> ParseBody(const httplib::Request& req) {
+absl::StatusOr<json> ParseBody(const http::HttpRequest& req) {
   if (req.body.empty()) return api::BadRequestError("the request body is empty");
-  std::string type = req.get_header_value("Content-Type");
+  std::string type = req.Header("content-type");
   if (absl::StrContains(type, "yaml")) return api::ParseDocument(req.body);
+  if (!type.empty() && !absl::StrContains(type, "json")) {
+    return api::UnsupportedMediaTypeError(type);
+  }
   return api::ParseJson(req.body);
 }
 
 // Decodes into `out` and applies fieldValidation: Strict rejects fields
 // Kubernetes does not have; Warn (the default) and Strict both answer fields
 // Kubernetes has but gantry does not model with a Warning header; Ignore is silent.
-absl::Status DecodeWithValidation(const httplib::Request& req, httplib::Response& res,
+absl::Status DecodeWithValidation(const http::HttpRequest& req, http::HttpResponse& res,
                                   const api::KindInfo& kind, const json& body, Message* out) {
   std::vector<std::string> dropped;
   absl::Status s = api::DecodeObject(kind, body, out, &dropped);
   if (!s.ok()) return s;
-  std::string mode = Param(req, "fieldValidation");
+  std::string mode = req.Param("fieldValidation");
   if (dropped.empty() || mode == "Ignore") return absl::OkStatus();
   std::vector<std::string> unknown;
   std::vector<std::string> warnings;
@@ -110,21 +107,49 @@ absl::Status DecodeWithValidation(const httplib::Request& req, httplib::Response
     for (const auto& u : unknown) quoted.push_back(absl::StrCat("unknown field \"", u, "\""));
     return api::BadRequestError(absl::StrCat("strict decoding error: ", absl::StrJoin(quoted, ", ")));
   }
-  res.set_header("Warning", absl::StrJoin(warnings, ", "));
+  res.SetHeader("Warning", absl::StrJoin(warnings, ", "));
   return absl::OkStatus();
 }
 
-absl::StatusOr<store::ListOptions> ListOptionsFrom(const httplib::Request& req, const ResourcePath& path) {
+absl::StatusOr<store::ListOptions> ListOptionsFrom(const http::HttpRequest& req, const ResourcePath& path) {
   store::ListOptions opts;
   opts.namespace_ = path.namespace_;
-  auto labels = api::LabelMatcher::Parse(Param(req, "labelSelector"));
+  auto labels = api::LabelMatcher::Parse(req.Param("labelSelector"));
   if (!labels.ok()) return api::BadRequestError(labels.status().message());
   opts.labels = *std::move(labels);
-  auto fields = api::FieldSelector::Parse(Param(req, "fieldSelector"));
+  auto fields = api::FieldSelector::Parse(req.Param("fieldSelector"));
   if (!fields.ok()) return fields.status();
   if (auto s = fields->CheckFields(*path.kind->prototype); !s.ok()) return s;
   opts.fields = *std::move(fields);
   return opts;
+}
+
+// Kubernetes' continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":KEY}.
+std::string ContinueToken(int64_t revision, const std::string& after) {
+  std::string token;
+  absl::WebSafeBase64Escape(DumpJson({{"v", "meta.k8s.io/v1"}, {"rv", revision}, {"start", after}}), &token);
+  return token;
+}
+
+absl::Status ApplyPagination(const http::HttpRequest& req, store::ListOptions* opts) {
+  if (std::string limit = req.Param("limit"); !limit.empty()) {
+    if (!absl::SimpleAtoi(limit, &opts->limit) || opts->limit < 0) {
+      return api::BadRequestError(absl::StrCat("limit: invalid value \"", limit, "\""));
+    }
+  }
+  std::string token = req.Param("continue");
+  if (token.empty()) return absl::OkStatus();
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(token, &decoded) && !absl::Base64Unescape(token, &decoded)) {
+    return api::BadRequestError("continue key is not valid: not base64");
+  }
+  auto parsed = api::ParseJson(decoded);
+  if (!parsed.ok() || !parsed->is_object() || !(*parsed)["start"].is_string() ||
+      (*parsed)["start"].get_ref<const std::string&>().empty()) {
+    return api::BadRequestError("continue key is not valid");
+  }
+  opts->start_after = (*parsed)["start"].get<std::string>();
+  return absl::OkStatus();
 }
 
 struct DeleteRequest {
@@ -134,34 +159,32 @@ struct DeleteRequest {
 
 // DeleteOptions from the JSON body (kubectl may send protobuf, which carries
 // nothing we need and is ignored) and the query string.
-absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const httplib::Request& req) {
+absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
   DeleteRequest out;
-  if (!req.body.empty() && absl::StrContains(req.get_header_value("Content-Type"), "json")) {
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return api::BadRequestError("malformed DeleteOptions body");
-    if (body.contains("gracePeriodSeconds") && body["gracePeriodSeconds"].is_number_integer()) {
-      out.grace = body["gracePeriodSeconds"].get<int64_t>();
-    }
-    if (body.contains("preconditions") && body["preconditions"].is_object()) {
-      out.preconditions.uid = body["preconditions"].value("uid", "");
-      out.preconditions.resource_version = body["preconditions"].value("resourceVersion", "");
-    }
+  if (!req.body.empty() && absl::StrContains(req.Header("content-type"), "json")) {
+    auto body = api::ParseJson(req.body);
+    if (!body.ok()) return body.status();
+    api::DeleteOptions options;
+    if (auto s = api::DecodeJson(*body, &options, nullptr); !s.ok()) return s;
+    if (options.has_grace_period_seconds()) out.grace = options.grace_period_seconds();
+    out.preconditions.uid = options.preconditions().uid();
+    out.preconditions.resource_version = options.preconditions().resource_version();
   }
-  if (std::string g = Param(req, "gracePeriodSeconds"); !g.empty()) {
+  if (std::string g = req.Param("gracePeriodSeconds"); !g.empty()) {
     int64_t v;
     if (!absl::SimpleAtoi(g, &v)) return api::BadRequestError("gracePeriodSeconds must be an integer");
     out.grace = v;
   }
+  if (out.grace && *out.grace < 0) {
+    return api::InvalidError("DeleteOptions", "", {api::InvalidCause("gracePeriodSeconds", std::to_string(*out.grace), "must be greater than or equal to 0")});
+  }
   return out;
 }
 
-json EncodeList(const api::KindInfo& kind, const store::ListResult& list) {
-  json items = json::array();
-  for (const auto& item : list.items) items.push_back(api::EncodeObject(kind, *item));
-  return {{"kind", kind.ListKind()},
-          {"apiVersion", kind.ApiVersion()},
-          {"metadata", {{"resourceVersion", std::to_string(list.revision)}}},
-          {"items", std::move(items)}};
+json ListMetadata(const store::ListResult& list) {
+  json metadata = {{"resourceVersion", std::to_string(list.revision)}};
+  if (!list.continue_after.empty()) metadata["continue"] = ContinueToken(list.revision, list.continue_after);
+  return metadata;
 }
 
 }  // namespace
@@ -169,12 +192,12 @@ json EncodeList(const api::KindInfo& kind, const store::ListResult& list) {
 ResourceHandlers::ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs)
     : store_(store), admission_(store), stopping_(stopping), logs_(logs) {}
 
-void ResourceHandlers::Handle(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Handle(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   const std::string& m = req.method;
   const std::string& sub = path.subresource;
   if (sub.empty() || sub == "status") {
     if (m == "GET" && !path.name.empty()) return Get(req, res, path);
-    if (m == "GET" && sub.empty()) return Param(req, "watch") == "true" || Param(req, "watch") == "1" ? Watch(req, res, path) : List(req, res, path);
+    if (m == "GET" && sub.empty()) return req.BoolParam("watch") ? Watch(req, res, path) : List(req, res, path);
     if (m == "POST" && path.name.empty()) return Create(req, res, path);
     if (m == "PUT" && !path.name.empty()) return Update(req, res, path);
     if (m == "PATCH" && !path.name.empty()) return Patch(req, res, path);
@@ -190,7 +213,7 @@ void ResourceHandlers::Handle(const httplib::Request& req, httplib::Response& re
                                                m));
 }
 
-void ResourceHandlers::Get(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Get(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto object = store_.Get(*path.kind, path.namespace_, path.name);
   if (!object.ok()) return WriteError(res, object.status());
   if (WantsTable(req)) {
@@ -200,109 +223,43 @@ void ResourceHandlers::Get(const httplib::Request& req, httplib::Response& res, 
   WriteJson(res, 200, api::EncodeObject(*path.kind, **object));
 }
 
-void ResourceHandlers::List(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::List(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto opts = ListOptionsFrom(req, path);
   if (!opts.ok()) return WriteError(res, opts.status());
+  if (auto s = ApplyPagination(req, &*opts); !s.ok()) return WriteError(res, s);
   auto list = store_.List(*path.kind, *opts);
   if (!list.ok()) return WriteError(res, list.status());
   if (WantsTable(req)) {
-    return WriteJson(res, 200, ToTable(*path.kind, list->items, TableInclude(req), true,
-                                       std::to_string(list->revision)));
+    json table = ToTable(*path.kind, list->items, TableInclude(req), true, std::to_string(list->revision));
+    table["metadata"] = ListMetadata(*list);
+    return WriteJson(res, 200, table);
   }
-  WriteJson(res, 200, EncodeList(*path.kind, *list));
+  json metadata = ListMetadata(*list);
+  res.stream = std::make_shared<ListBody>(*path.kind, *std::move(list), std::move(metadata));
 }
 
-void ResourceHandlers::Watch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Watch(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto opts = ListOptionsFrom(req, path);
   if (!opts.ok()) return WriteError(res, opts.status());
   int64_t from = 0;
-  if (std::string rv = Param(req, "resourceVersion"); !rv.empty() && !absl::SimpleAtoi(rv, &from)) {
+  if (std::string rv = req.Param("resourceVersion"); !rv.empty() && (!absl::SimpleAtoi(rv, &from) || from < 0)) {
     return WriteError(res, api::BadRequestError(absl::StrCat("invalid resourceVersion \"", rv, "\"")));
   }
   int64_t timeout_seconds = 1800;
-  if (std::string t = Param(req, "timeoutSeconds"); !t.empty() && !absl::SimpleAtoi(t, &timeout_seconds)) {
-    return WriteError(res, api::BadRequestError("timeoutSeconds must be an integer"));
+  if (std::string t = req.Param("timeoutSeconds");
+      !t.empty() && (!absl::SimpleAtoi(t, &timeout_seconds) || timeout_seconds < 0)) {
+    return WriteError(res, api::BadRequestError("timeoutSeconds must be a non-negative integer"));
   }
-  auto stream = store_.Watch(*path.kind, *std::move(opts), from);
-
-  struct WatchState {
-    std::shared_ptr<store::WatchStream> stream;
-    absl::Status start_error;
-    absl::Time deadline;
-    absl::Time next_bookmark;
-    bool bookmarks;
-    bool table;
-    TableObjects include;
-    bool first = true;
-    const api::KindInfo* kind;
-  };
-  auto state = std::make_shared<WatchState>();
-  state->stream = stream.ok() ? *stream : nullptr;
-  state->start_error = stream.status();
-  state->deadline = absl::Now() + absl::Seconds(timeout_seconds);
-  state->bookmarks = Param(req, "allowWatchBookmarks") == "true";
-  state->next_bookmark = absl::Now() + absl::Seconds(30);
-  state->table = WantsTable(req);
-  state->include = TableInclude(req);
-  state->kind = path.kind;
-  OpenWatches().Add(1);
-
-  // Kubernetes' watch media type; httplib does not gzip it, and a gzip
-  // stream would hold events back until its buffer fills.
-  res.set_chunked_content_provider(
-      "application/json;stream=watch",
-      [this, state](size_t, httplib::DataSink& sink) {
-        auto emit = [&](const json& event) {
-          std::string line = event.dump();
-          line.push_back('\n');
-          return sink.write(line.data(), line.size());
-        };
-        if (!state->start_error.ok()) {
-          emit({{"type", "ERROR"}, {"object", StatusObject(state->start_error)}});
-          sink.done();
-          return true;
-        }
-        std::string batch;
-        while (!stopping_.load() && absl::Now() < state->deadline) {
-          store::WatchEvent event;
-          auto got = state->stream->Next(&event, batch.empty() ? absl::Seconds(1) : absl::ZeroDuration());
-          if (!got.ok()) {
-            if (!batch.empty() && !sink.write(batch.data(), batch.size())) return false;
-            if (got.status().code() != absl::StatusCode::kCancelled) {
-              emit({{"type", "ERROR"}, {"object", StatusObject(got.status())}});
-            }
-            sink.done();
-            return true;
-          }
-          if (*got) {
-            json object;
-            if (state->table) {
-              object = ToTable(*state->kind, {event.object}, state->include, state->first,
-                               std::to_string(event.revision));
-              state->first = false;
-            } else {
-              object = api::EncodeObject(*state->kind, *event.object);
-            }
-            absl::StrAppend(&batch, json{{"type", store::WatchEventTypeName(event.type)}, {"object", object}}.dump(), "\n");
-            if (batch.size() < (1 << 16)) continue;
-          }
-          if (!batch.empty()) return sink.write(batch.data(), batch.size());
-          if (!sink.is_writable()) return false;
-          if (state->bookmarks && absl::Now() >= state->next_bookmark) {
-            state->next_bookmark = absl::Now() + absl::Seconds(30);
-            json bookmark = {{"kind", std::string(state->kind->kind)},
-                             {"apiVersion", state->kind->ApiVersion()},
-                             {"metadata", {{"resourceVersion", std::to_string(store_.CurrentRevision())}}}};
-            if (!emit({{"type", "BOOKMARK"}, {"object", bookmark}})) return false;
-          }
-        }
-        sink.done();
-        return true;
-      },
-      [state](bool) {
-        if (state->stream) state->stream->Cancel();
-        OpenWatches().Add(-1);
-      });
+  timeout_seconds = std::min<int64_t>(timeout_seconds, 24 * 3600);
+  WatchBody::Options options{.deadline = absl::Now() + absl::Seconds(timeout_seconds),
+                             .bookmarks = req.BoolParam("allowWatchBookmarks"),
+                             .table = WantsTable(req),
+                             .include = TableInclude(req)};
+  // Kubernetes' watch media type; never compressed, so each event goes out
+  // as it happens.
+  res.content_type = "application/json;stream=watch";
+  res.stream = std::make_shared<WatchBody>(*path.kind, store_, store_.Watch(*path.kind, *std::move(opts), from),
+                                           options);
 }
 
 absl::StatusOr<store::ObjectPtr> ResourceHandlers::CreateObject(const ResourcePath& path,
@@ -333,7 +290,7 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::CreateObject(const ResourcePa
   return store_.Create(kind, std::move(object));
 }
 
-void ResourceHandlers::Create(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Create(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   if (path.kind->namespaced && path.namespace_.empty()) {
     return WriteError(res, api::BadRequestError("a namespaced object must be created under /namespaces/{namespace}/"));
   }
@@ -406,7 +363,7 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourceP
   return store_.Update(kind, std::move(result));
 }
 
-void ResourceHandlers::Update(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Update(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto body = ParseBody(req);
   if (!body.ok()) return WriteError(res, body.status());
   auto incoming = path.kind->New();
@@ -418,8 +375,8 @@ void ResourceHandlers::Update(const httplib::Request& req, httplib::Response& re
   WriteJson(res, 200, api::EncodeObject(*path.kind, **updated));
 }
 
-void ResourceHandlers::Patch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
-  std::string type = req.get_header_value("Content-Type");
+void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
+  std::string type = req.Header("content-type");
   bool apply = absl::StrContains(type, "apply-patch");
   absl::StatusOr<json> patch = apply ? api::ParseDocument(req.body) : ParseBody(req);
   if (!patch.ok()) return WriteError(res, patch.status());
@@ -511,7 +468,7 @@ absl::Status ResourceHandlers::DeleteNamespaceContents(const std::string& namesp
   return absl::OkStatus();
 }
 
-void ResourceHandlers::Delete(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Delete(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto options = DeleteOptionsFrom(req);
   if (!options.ok()) return WriteError(res, options.status());
   auto deleted = DeleteObject(path, options->grace, options->preconditions);
@@ -519,7 +476,7 @@ void ResourceHandlers::Delete(const httplib::Request& req, httplib::Response& re
   WriteJson(res, 200, api::EncodeObject(*path.kind, **deleted));
 }
 
-void ResourceHandlers::Bind(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Bind(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto body = ParseBody(req);
   if (!body.ok()) return WriteError(res, body.status());
   api::Binding binding;
@@ -553,11 +510,11 @@ void ResourceHandlers::Bind(const httplib::Request& req, httplib::Response& res,
   WriteError(res, api::ConflictError("pods", path.name, "too many concurrent changes"));
 }
 
-void ResourceHandlers::Log(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Log(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto current = store_.Get(*path.kind, path.namespace_, path.name);
   if (!current.ok()) return WriteError(res, current.status());
   const auto& pod = static_cast<const api::Pod&>(**current);
-  std::string container = Param(req, "container");
+  std::string container = req.Param("container");
   std::vector<std::string> names;
   for (const auto& c : pod.spec().containers()) names.push_back(c.name());
   if (container.empty() && names.size() == 1) container = names[0];
@@ -580,40 +537,31 @@ void ResourceHandlers::Log(const httplib::Request& req, httplib::Response& res, 
   request.mutable_pod()->set_uid(pod.metadata().uid());
   request.set_container(container);
   int64_t tail = -1;
-  if (std::string t = Param(req, "tailLines"); !t.empty() && !absl::SimpleAtoi(t, &tail)) {
+  if (std::string t = req.Param("tailLines"); !t.empty() && !absl::SimpleAtoi(t, &tail)) {
     return WriteError(res, api::BadRequestError("tailLines must be an integer"));
   }
   request.set_tail_lines(tail);
-  request.set_follow(Param(req, "follow") == "true" || Param(req, "follow") == "1");
+  request.set_follow(req.BoolParam("follow"));
   auto reader = logs_->Open(pod.spec().node_name(), request);
   if (!reader.ok()) return WriteError(res, reader.status());
-  std::shared_ptr<LogRelay::Reader> shared(std::move(*reader));
-  res.set_chunked_content_provider("text/plain", [this, shared](size_t, httplib::DataSink& sink) {
-    std::string data;
-    while (!stopping_.load()) {
-      if (shared->Next(&data, absl::Seconds(1))) {
-        if (!sink.write(data.data(), data.size())) return false;
-        continue;
-      }
-      if (!shared->ended()) continue;
-      if (!shared->status().ok()) {
-        std::string message = absl::StrCat(shared->status().message(), "\n");
-        sink.write(message.data(), message.size());
-      }
-      break;
-    }
-    sink.done();
-    return true;
-  });
+  res.content_type = "text/plain";
+  res.stream = std::make_shared<LogBody>(*std::move(reader));
 }
 
-void ResourceHandlers::Evict(const httplib::Request& req, httplib::Response& res, const ResourcePath& path) {
+void ResourceHandlers::Evict(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   std::optional<int64_t> grace;
   if (!req.body.empty()) {
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_object() && body.contains("deleteOptions") && body["deleteOptions"].is_object() &&
-        body["deleteOptions"].contains("gracePeriodSeconds")) {
-      grace = body["deleteOptions"]["gracePeriodSeconds"].get<int64_t>();
+    auto body = ParseBody(req);
+    if (!body.ok()) return WriteError(res, body.status());
+    api::Eviction eviction;
+    if (auto s = api::DecodeJson(*body, &eviction, nullptr); !s.ok()) return WriteError(res, s);
+    if (eviction.delete_options().has_grace_period_seconds()) {
+      grace = eviction.delete_options().grace_period_seconds();
+      if (*grace < 0) {
+        return WriteError(res, api::InvalidError("Eviction", path.name,
+                                                 {api::InvalidCause("deleteOptions.gracePeriodSeconds", std::to_string(*grace),
+                                                                   "must be greater than or equal to 0")}));
+      }
     }
   }
   ResourcePath target = path;

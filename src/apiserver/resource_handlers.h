@@ -2,7 +2,8 @@
 // delete, and the pods/status, pods/binding and pods/eviction subresources.
 #pragma once
 
-#include <httplib.h>
+#include "apiserver/http/http_request.h"
+#include "apiserver/http/http_response.h"
 
 #include <atomic>
 
@@ -20,19 +21,19 @@ class ResourceHandlers {
   // `logs` (may be null) serves pods/log from the agents.
   ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs);
 
-  void Handle(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Handle(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
 
  private:
-  void Get(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void List(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Watch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Create(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Update(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Patch(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Delete(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Bind(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Evict(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
-  void Log(const httplib::Request& req, httplib::Response& res, const ResourcePath& path);
+  void Get(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void List(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Watch(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Create(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Update(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Patch(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Delete(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Bind(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Evict(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  void Log(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
 
   // Shared by create and server-side apply of an absent object.
   absl::StatusOr<store::ObjectPtr> CreateObject(const ResourcePath& path,

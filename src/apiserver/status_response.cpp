@@ -32,12 +32,17 @@ nlohmann::json SuccessStatus() {
           {"status", "Success"}, {"code", 200}};
 }
 
-void WriteJson(httplib::Response& res, int code, const nlohmann::json& body) {
-  res.status = code;
-  res.set_content(body.dump(), "application/json");
+std::string DumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void WriteError(httplib::Response& res, const absl::Status& status) {
+void WriteJson(http::HttpResponse& res, int code, const nlohmann::json& body) {
+  res.status = code;
+  res.content_type = "application/json";
+  res.body = DumpJson(body);
+}
+
+void WriteError(http::HttpResponse& res, const absl::Status& status) {
   nlohmann::json body = StatusObject(status);
   WriteJson(res, body["code"].get<int>(), body);
 }

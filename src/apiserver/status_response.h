@@ -2,17 +2,25 @@
 #pragma once
 
 #include <absl/status/status.h>
-#include <httplib.h>
 
 #include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "apiserver/http/http_response.h"
 
 namespace gantry::apiserver {
 
 nlohmann::json StatusObject(const absl::Status& status);
 nlohmann::json SuccessStatus();
 
-void WriteJson(httplib::Response& res, int code, const nlohmann::json& body);
+// Serializes JSON for the wire. Strings are valid UTF-8 by the time they are
+// stored, but error messages may quote a client's bytes: those are replaced,
+// never thrown on.
+std::string DumpJson(const nlohmann::json& value);
+
+void WriteJson(http::HttpResponse& res, int code, const nlohmann::json& body);
 // The Status object for `status`, with its HTTP code.
-void WriteError(httplib::Response& res, const absl::Status& status);
+void WriteError(http::HttpResponse& res, const absl::Status& status);
 
 }  // namespace gantry::apiserver

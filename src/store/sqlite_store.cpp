@@ -167,12 +167,21 @@ absl::StatusOr<ListResult> SqliteStore::List(const api::KindInfo& kind, const Li
     begin = objects.lower_bound(prefix);
     end = objects.lower_bound(options.namespace_ + "0");  // '0' follows '/'
   }
+  if (!options.start_after.empty() && (begin == end || options.start_after >= begin->first)) {
+    begin = objects.upper_bound(options.start_after);
+    if (end != objects.end() && (begin == objects.end() || begin->first >= end->first)) begin = end;
+  }
   const std::string* pinned_name = options.fields.Pinned("metadata.name");
   for (auto it = begin; it != end; ++it) {
     const api::ObjectMeta& meta = api::MetaOf(*it->second);
     if (pinned_name != nullptr && meta.name() != *pinned_name) continue;
     if (!options.labels.Matches(meta.labels())) continue;
     if (!options.fields.Empty() && !options.fields.Matches(*it->second)) continue;
+    if (options.limit > 0 && static_cast<int64_t>(result.items.size()) == options.limit) {
+      const api::ObjectMeta& last = api::MetaOf(*result.items.back());
+      result.continue_after = ObjectKey(last.namespace_(), last.name());
+      break;
+    }
     result.items.push_back(it->second);
   }
   return result;

@@ -25,11 +25,17 @@ struct ListOptions {
   std::string namespace_;  // empty: all namespaces
   api::LabelMatcher labels;
   api::FieldSelector fields;
+  // Pagination: at most `limit` items (0: all), starting after the key
+  // "namespace/name" (or "name") `start_after`.
+  int64_t limit = 0;
+  std::string start_after;
 };
 
 struct ListResult {
   std::vector<ObjectPtr> items;
   int64_t revision = 0;
+  // Set when `limit` cut the list short: the key of its last item.
+  std::string continue_after;
 };
 
 struct Preconditions {

@@ -47,9 +47,17 @@ void WatchStream::Offer(WatchEvent::Type type,
   if (queue_.size() >= max_queued_) {
     queue_.clear();
     end_ = api::ExpiredError("watch consumer fell too far behind; relist");
+    if (listener_) listener_();
     return;
   }
   queue_.push_back({type, object, revision});
+  if (queue_.size() == 1 && listener_) listener_();
+}
+
+void WatchStream::SetListener(std::function<void()> listener) {
+  absl::MutexLock lock(&mu_);
+  listener_ = std::move(listener);
+  if (listener_ && (!queue_.empty() || !end_.ok())) listener_();
 }
 
 absl::StatusOr<bool> WatchStream::Next(WatchEvent* event, absl::Duration timeout) {
@@ -69,6 +77,7 @@ void WatchStream::Cancel() {
   absl::MutexLock lock(&mu_);
   if (end_.ok()) end_ = absl::CancelledError("watch cancelled");
   queue_.clear();
+  listener_ = nullptr;
 }
 
 bool WatchStream::ended() const {

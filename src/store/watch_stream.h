@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,10 @@ class WatchStream {
   // error once the stream has ended (cancelled, or fell behind).
   absl::StatusOr<bool> Next(WatchEvent* event, absl::Duration timeout);
   void Cancel();
+  // Called, under the stream's lock and so never after it is replaced, when
+  // an event arrives at an empty queue or the stream ends: a consumer that
+  // reads until Next returns false needs no other wake-up. Keep it cheap.
+  void SetListener(std::function<void()> listener);
 
   // Store side: filters by namespace and selectors (turning a change that
   // leaves or enters the selection into DELETED / ADDED) and queues.
@@ -56,6 +61,7 @@ class WatchStream {
   mutable absl::Mutex mu_;
   std::deque<WatchEvent> queue_ ABSL_GUARDED_BY(mu_);
   absl::Status end_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> listener_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gantry::store
