@@ -1,6 +1,8 @@
 // gantry: one binary, the role chosen by subcommand.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 #include <algorithm>
 #include <thread>
 
@@ -15,6 +17,9 @@
 #include "server/server.h"
 
 int main(int argc, char** argv) {
+  // Every role writes to sockets a peer may have closed (the bench and ctl
+  // included): a closed peer is an error to handle, never a reason to die.
+  signal(SIGPIPE, SIG_IGN);
   CLI::App app{"gantry: a Kubernetes-shaped cluster in one binary"};
   app.require_subcommand(1);
   std::string log_level = "info";

@@ -55,7 +55,7 @@ absl::Status InvalidError(absl::string_view kind, absl::string_view name,
   for (const FieldCause& c : causes) parts.push_back(absl::StrCat(c.field, ": ", c.message));
   std::string list = parts.size() == 1 ? parts[0] : absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
   return WithDetails(absl::StatusCode::kInvalidArgument,
-                     absl::StrCat(kind, " \"", name, "\" is invalid: ", list),
+                     kind.empty() ? list : absl::StrCat(kind, " \"", name, "\" is invalid: ", list),
                      {422, "Invalid", std::string(kind), std::string(name), std::move(causes)});
 }
 

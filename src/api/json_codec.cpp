@@ -49,19 +49,26 @@ absl::Status TypeError(const std::string& path, absl::string_view want, const js
                                       path, " of type ", want));
 }
 
+absl::Status RangeError(const std::string& path, const json& got, int64_t lo, int64_t hi) {
+  return InvalidError("", "", {InvalidCause(path, got.dump(), absl::StrCat("must be between ", lo, " and ", hi))});
+}
+
 absl::StatusOr<int64_t> ToInt(const json& v, const std::string& path, int64_t lo, int64_t hi) {
   int64_t n = 0;
-  if (v.is_number_integer()) {
-    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi)) {
-      return TypeError(path, "integer in range", v);
-    }
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() > static_cast<uint64_t>(hi)) return RangeError(path, v, lo, hi);
+    n = static_cast<int64_t>(v.get<uint64_t>());
+  } else if (v.is_number_integer()) {
     n = v.get<int64_t>();
   } else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) {
-    n = static_cast<int64_t>(v.get<double>());
+    double d = v.get<double>();
+    // 2^63 is exactly representable; anything at or beyond it would not cast.
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return RangeError(path, v, lo, hi);
+    n = static_cast<int64_t>(d);
   } else {
     return TypeError(path, "integer", v);
   }
-  if (n < lo || n > hi) return TypeError(path, "integer in range", v);
+  if (n < lo || n > hi) return RangeError(path, v, lo, hi);
   return n;
 }
 

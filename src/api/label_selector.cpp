@@ -34,10 +34,41 @@ std::vector<absl::string_view> SplitTerms(absl::string_view text) {
   return out;
 }
 
-bool ValidKey(absl::string_view key) {
-  return !key.empty() &&
-         key.find_first_of(" \t=!()<>,") == absl::string_view::npos;
+bool IsAlnum(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
+
+// Kubernetes' qualified-name part and label value: at most 63 characters,
+// alphanumerics with '-', '_' or '.' inside.
+bool ValidName(absl::string_view name, bool allow_empty) {
+  if (name.empty()) return allow_empty;
+  if (name.size() > 63 || !IsAlnum(name.front()) || !IsAlnum(name.back())) return false;
+  for (char c : name) {
+    if (!IsAlnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
 }
+
+// A DNS-1123 subdomain: lower-case alphanumerics, '-' and '.', at most 253.
+bool ValidPrefix(absl::string_view prefix) {
+  if (prefix.empty() || prefix.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(prefix, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+            c == '-')) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool ValidKey(absl::string_view key) {
+  size_t slash = key.find('/');
+  if (slash == absl::string_view::npos) return ValidName(key, false);
+  return ValidPrefix(key.substr(0, slash)) && ValidName(key.substr(slash + 1), false);
+}
+
+bool ValidValue(absl::string_view value) { return ValidName(value, true); }
 
 absl::StatusOr<LabelRequirement> ParseTerm(absl::string_view term) {
   LabelRequirement r;
@@ -57,8 +88,12 @@ absl::StatusOr<LabelRequirement> ParseTerm(absl::string_view term) {
     if (!absl::ConsumePrefix(&rest, "(") || !absl::ConsumeSuffix(&rest, ")")) {
       return SelectorError(term, "expected a parenthesised value list");
     }
+    if (absl::StripAsciiWhitespace(rest).empty()) {
+      return SelectorError(term, "for 'in', 'notin' operators, values set can't be empty");
+    }
     for (absl::string_view v : absl::StrSplit(rest, ',')) {
       r.values.emplace_back(absl::StripAsciiWhitespace(v));
+      if (!ValidValue(r.values.back())) return SelectorError(term, "invalid label value");
     }
     r.op = op;
     if (!ValidKey(r.key)) return SelectorError(term, "invalid label key");
@@ -76,7 +111,12 @@ absl::StatusOr<LabelRequirement> ParseTerm(absl::string_view term) {
     r.values.emplace_back(absl::StripAsciiWhitespace(term.substr(pos + f.token.size())));
     r.op = f.op;
     if (!ValidKey(r.key)) return SelectorError(term, "invalid label key");
-    if (r.values[0].find_first_of(" =!(),") != std::string::npos) {
+    if (f.op == Op::kGt || f.op == Op::kLt) {
+      int64_t bound;
+      if (!absl::SimpleAtoi(r.values[0], &bound)) {
+        return SelectorError(term, "for 'Gt', 'Lt' operators, the value must be an integer");
+      }
+    } else if (!ValidValue(r.values[0])) {
       return SelectorError(term, "invalid label value");
     }
     return r;

@@ -6,7 +6,11 @@
 
 #include <absl/strings/string_view.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "api/errors.h"
+#include "api/yaml_json.h"
 
 namespace gantry::api {
 namespace {
@@ -33,6 +37,18 @@ bool IsMergedPrimitiveList(absl::string_view field) { return field == "finalizer
 
 absl::Status MergeObject(json& target, const json& patch);
 
+// The "$patch" directive of a patch object: "", "replace", "merge" or "delete".
+absl::StatusOr<std::string> DirectiveOf(const json& patch) {
+  auto it = patch.find("$patch");
+  if (it == patch.end()) return std::string();
+  if (!it->is_string()) return BadRequestError("strategic merge patch: $patch must be a string");
+  const std::string& d = it->get_ref<const std::string&>();
+  if (d != "replace" && d != "merge" && d != "delete") {
+    return BadRequestError(absl::StrCat("strategic merge patch: unknown $patch directive \"", d.substr(0, 64), "\""));
+  }
+  return d;
+}
+
 json::iterator FindByKey(json& list, const char* key, const json& value) {
   for (auto it = list.begin(); it != list.end(); ++it) {
     if (it->is_object() && it->contains(key) && (*it)[key] == value) return it;
@@ -47,7 +63,9 @@ absl::Status MergeKeyedList(json& target, const json& patch, const char* key) {
       return BadRequestError(absl::StrCat("strategic merge patch: list item lacks merge key \"", key, "\""));
     }
     auto it = FindByKey(target, key, item[key]);
-    std::string directive = item.value("$patch", "");
+    auto parsed = DirectiveOf(item);
+    if (!parsed.ok()) return parsed.status();
+    const std::string& directive = *parsed;
     if (directive == "delete") {
       if (it != target.end()) target.erase(it);
       continue;
@@ -92,7 +110,9 @@ absl::Status MergeObject(json& target, const json& patch) {
     return BadRequestError("strategic merge patch: expected an object");
   }
   if (!target.is_object()) target = json::object();
-  std::string directive = patch.value("$patch", "");
+  auto parsed = DirectiveOf(patch);
+  if (!parsed.ok()) return parsed.status();
+  const std::string& directive = *parsed;
   if (directive == "replace") {
     target = patch;
     target.erase("$patch");
@@ -202,6 +222,21 @@ json DiffObject(const json& original, const json& modified) {
 
 }  // namespace
 
+JsonExtent MeasureJson(const json& value, size_t max_nodes) {
+  JsonExtent extent;
+  std::vector<std::pair<const json*, size_t>> pending = {{&value, 1}};
+  while (!pending.empty() && extent.nodes <= max_nodes) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    ++extent.nodes;
+    extent.depth = std::max(extent.depth, depth);
+    if (node->is_structured()) {
+      for (const json& child : *node) pending.emplace_back(&child, depth + 1);
+    }
+  }
+  return extent;
+}
+
 absl::Status ApplyMergePatch(json& doc, const json& patch) {
   if (!patch.is_object()) return BadRequestError("merge patch must be a JSON object");
   doc.merge_patch(patch);
@@ -210,8 +245,42 @@ absl::Status ApplyMergePatch(json& doc, const json& patch) {
 
 absl::Status ApplyJsonPatch(json& doc, const json& patch) {
   if (!patch.is_array()) return BadRequestError("json patch must be a JSON array of operations");
+  if (patch.size() > kMaxJsonPatchOperations) {
+    return BadRequestError(absl::StrCat("json patch has more than ", kMaxJsonPatchOperations, " operations"));
+  }
+  // copy and move can grow the document far beyond the patch (each copy may
+  // double it, or nest it one level deeper): bound both.
+  size_t copied = 0;
   try {
-    doc = doc.patch(patch);
+    for (const json& op : patch) {
+      if (!op.is_object() || !op.contains("op") || !op["op"].is_string() || !op.contains("path") ||
+          !op["path"].is_string() || (op.contains("from") && !op["from"].is_string())) {
+        return BadRequestError("json patch: every operation needs string \"op\" and \"path\" (and \"from\")");
+      }
+      const std::string& name = op["op"].get_ref<const std::string&>();
+      const std::string& path = op["path"].get_ref<const std::string&>();
+      const json* value = nullptr;
+      if ((name == "copy" || name == "move") && op.contains("from")) {
+        value = &doc.at(json::json_pointer(op["from"].get<std::string>()));
+      } else if ((name == "add" || name == "replace") && op.contains("value")) {
+        value = &op["value"];
+      }
+      if (value != nullptr) {
+        JsonExtent extent = MeasureJson(*value, kMaxJsonPatchGrowth - copied);
+        size_t path_depth = static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
+        if (path_depth + extent.depth > static_cast<size_t>(kMaxNestingDepth)) {
+          return BadRequestError(absl::StrCat("json patch: the result would nest deeper than ", kMaxNestingDepth,
+                                              " levels"));
+        }
+        if (name == "copy") {
+          copied += extent.nodes;
+          if (copied > kMaxJsonPatchGrowth) {
+            return BadRequestError("json patch: copy operations grow the object beyond the limit");
+          }
+        }
+      }
+      doc.patch_inplace(json::array({op}));
+    }
   } catch (const json::exception& e) {
     return BadRequestError(absl::StrCat("json patch: ", e.what()));
   }

@@ -8,7 +8,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
+
 namespace gantry::api {
+
+// Kubernetes' bound on the operations of one JSON patch.
+inline constexpr size_t kMaxJsonPatchOperations = 10000;
+// Nodes that a JSON patch's copy operations may add in all.
+inline constexpr size_t kMaxJsonPatchGrowth = 1 << 20;
+
+struct JsonExtent {
+  size_t nodes = 0;
+  size_t depth = 0;
+};
+// Counts nodes and depth without recursion, stopping past `max_nodes`.
+JsonExtent MeasureJson(const nlohmann::json& value, size_t max_nodes);
 
 absl::Status ApplyMergePatch(nlohmann::json& doc, const nlohmann::json& patch);
 absl::Status ApplyJsonPatch(nlohmann::json& doc, const nlohmann::json& patch);

@@ -291,11 +291,25 @@ grpc::Status AgentService::RegisterFleet(grpc::ServerContext* context, const api
   if (!joining) {
     if (auto s = AuthorizeFleet(context, request->fleet()); !s.ok()) return s;
   }
+  // Without the join secret a fleet's credential reaches exactly the nodes
+  // it was issued for: it may not create nodes or rewrite anyone else's.
+  absl::flat_hash_set<std::string> members;
+  if (!joining) {
+    std::vector<std::string> own = credentials_.FleetNodes(request->fleet());
+    members.insert(own.begin(), own.end());
+  }
   std::vector<const api::Node*> nodes;
   std::vector<std::string> names;
   for (const auto& node : request->nodes()) {
     if (node.metadata().name().empty()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "every node needs metadata.name");
+    }
+    if (!joining && !members.contains(node.metadata().name())) {
+      spdlog::warn("agent service: fleet {} tried to register node {}, which is not its own", request->fleet(),
+                   node.metadata().name());
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          absl::StrCat("node \"", node.metadata().name(), "\" does not belong to fleet \"",
+                                       request->fleet(), "\"; registering new nodes needs the join token"));
     }
     nodes.push_back(&node);
     names.push_back(node.metadata().name());

@@ -19,6 +19,7 @@
 #include "common/files.h"
 #include "common/kubeconfig.h"
 #include "common/log_format.h"
+#include "common/open_file_limit.h"
 #include "common/signals.h"
 #include "common/time_format.h"
 #include "common/tls.h"
@@ -27,6 +28,10 @@
 
 namespace gantry::server {
 namespace {
+
+// 10,000 watches and 1,000 idle connections, with room for the store, logs
+// and agents.
+constexpr uint64_t kWantedOpenFiles = 16384;
 
 absl::StatusOr<std::string> EnsureAdminToken(const std::string& path) {
   if (auto existing = ReadFile(path); existing.ok() && !existing->empty()) {
@@ -105,6 +110,10 @@ int RunServer(const ServerOptions& options) {
     spdlog::critical("cannot create --data-dir {}: {}", options.data_dir, ec.message());
     return 1;
   }
+  // The store, the CA key and the tokens live here: owner-only.
+  std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all, ec);
+  if (ec) spdlog::warn("cannot make --data-dir {} owner-only: {}", options.data_dir, ec.message());
+  RaiseOpenFileLimit(kWantedOpenFiles);
   std::vector<std::string> hosts = tls::LocalHostNames();
   if (options.bind_address != "0.0.0.0" && options.bind_address != "::") hosts.push_back(options.bind_address);
   auto certs = tls::EnsureServerTls(options.data_dir + "/tls", hosts);
@@ -151,12 +160,16 @@ int RunServer(const ServerOptions& options) {
   builder.AddListeningPort(absl::StrCat(options.bind_address == "::" ? "[::]" : options.bind_address, ":",
                                         options.agent_port),
                            grpc::SslServerCredentials(ssl), &agent_port);
+  // gRPC sets SO_REUSEPORT by default: a second server would then share the
+  // port and agents would land on either at random.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(&agents);
   // A simulated fleet registers all its nodes in one message.
   builder.SetMaxReceiveMessageSize(256 << 20);
   std::unique_ptr<grpc::Server> agent_server = builder.BuildAndStart();
   if (agent_server == nullptr || agent_port == 0) {
-    spdlog::critical("cannot listen for agents on {}:{}", options.bind_address, options.agent_port);
+    spdlog::critical("cannot listen for agents on {}:{} (--agent-port): is another server using it?",
+                     options.bind_address, options.agent_port);
     return 1;
   }
   apiserver::NodeLifecycle lifecycle(**store, agents, {});
@@ -185,7 +198,7 @@ int RunServer(const ServerOptions& options) {
                            **store);
   auto port = api.Start();
   if (!port.ok()) {
-    spdlog::critical("{}", port.status());
+    spdlog::critical("{} (--port)", port.status().message());
     return 1;
   }
   std::string url = absl::StrCat("https://", ClientHost(options.bind_address), ":", *port);

@@ -6,7 +6,13 @@
 #include "common/log_format.h"
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "api/errors.h"
 #include "api/object_meta.h"
@@ -20,6 +26,7 @@ struct StoreMetrics {
   metrics::Histogram& commit_seconds;
   metrics::Family<metrics::Counter>& writes;
   metrics::Gauge& queue_depth;
+  metrics::Gauge& quarantined;
 };
 
 StoreMetrics& Metrics() {
@@ -34,6 +41,9 @@ StoreMetrics& Metrics() {
         r.AddCounter("gantry_store_writes_total", "Store writes by operation and result.",
                      {"operation", "result"}),
         r.AddGauge("gantry_store_write_queue_depth", "Writes waiting for the writer thread.")
+            .WithLabels({}),
+        r.AddGauge("gantry_store_quarantined_objects",
+                   "Stored objects set aside because they no longer decode (table quarantine).")
             .WithLabels({}),
     };
   }();
@@ -78,6 +88,12 @@ class Statement {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) {
+  // The store holds every secret of the cluster: owner-only, and SQLite gives
+  // its -wal and -shm files the database file's mode.
+  int fd = ::open(options.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open store ", options.path, ": ", strerror(errno)));
+  ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) ::chmod(absl::StrCat(options.path, suffix).c_str(), 0600);
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(options.path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                       nullptr) != SQLITE_OK) {
@@ -91,7 +107,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) 
                           "CREATE TABLE IF NOT EXISTS objects (resource TEXT NOT NULL, "
                           "namespace TEXT NOT NULL, name TEXT NOT NULL, revision INTEGER NOT NULL, "
                           "data BLOB NOT NULL, PRIMARY KEY (resource, namespace, name))",
-                          "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"}) {
+                          "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+                          // Rows that no longer decode, set aside at load so the rest serves.
+                          "CREATE TABLE IF NOT EXISTS quarantine (resource TEXT NOT NULL, namespace TEXT NOT NULL, "
+                          "name TEXT NOT NULL, revision INTEGER NOT NULL, data BLOB NOT NULL, reason TEXT NOT NULL, "
+                          "quarantined_at INTEGER NOT NULL)"}) {
     absl::Status s = Exec(db, sql);
     if (!s.ok()) {
       sqlite3_close(db);
@@ -118,25 +138,66 @@ absl::Status SqliteStore::Load() {
     Statement rev(db_, "SELECT value FROM meta WHERE key='revision'");
     if (sqlite3_step(rev.get()) == SQLITE_ROW) revision_ = sqlite3_column_int64(rev.get(), 0);
   }
-  Statement rows(db_, "SELECT resource, data FROM objects");
+  struct Undecodable {
+    std::string resource, namespace_, name, reason;
+  };
+  std::vector<Undecodable> undecodable;
   size_t count = 0;
-  while (sqlite3_step(rows.get()) == SQLITE_ROW) {
-    std::string resource(reinterpret_cast<const char*>(sqlite3_column_text(rows.get(), 0)));
-    const api::KindInfo* kind = nullptr;
-    for (const api::KindInfo& k : api::AllKinds()) {
-      if (QualifiedResource(k) == resource) kind = &k;
+  {  // the read statement must be finished before rows move
+    Statement rows(db_, "SELECT resource, namespace, name, data FROM objects");
+    auto text = [&](int column) {
+      const unsigned char* t = sqlite3_column_text(rows.get(), column);
+      return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t));
+    };
+    while (sqlite3_step(rows.get()) == SQLITE_ROW) {
+      std::string resource = text(0);
+      const api::KindInfo* kind = nullptr;
+      for (const api::KindInfo& k : api::AllKinds()) {
+        if (QualifiedResource(k) == resource) kind = &k;
+      }
+      if (kind == nullptr) {
+        undecodable.push_back({resource, text(1), text(2), "is of an unknown resource"});
+        continue;
+      }
+      auto object = kind->New();
+      const void* data = sqlite3_column_blob(rows.get(), 3);
+      if (!object->ParseFromArray(data, sqlite3_column_bytes(rows.get(), 3))) {
+        undecodable.push_back({resource, text(1), text(2), "does not decode"});
+        continue;
+      }
+      const api::ObjectMeta& meta = api::MetaOf(*object);
+      objects_[kind][ObjectKey(meta.namespace_(), meta.name())] = std::move(object);
+      ++count;
     }
-    if (kind == nullptr) {
-      return absl::DataLossError(absl::StrCat("store holds unknown resource ", resource));
+  }
+  if (!undecodable.empty()) {
+    if (auto s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
+    for (const Undecodable& u : undecodable) {
+      spdlog::error("store: {} {}/{} {}; moved to the quarantine table of {} and not served", u.resource,
+                    u.namespace_, u.name, u.reason, options_.path);
+      for (const char* sql :
+           {"INSERT INTO quarantine SELECT resource, namespace, name, revision, data, ?4, strftime('%s','now') "
+            "FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3",
+            "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3"}) {
+        Statement move(db_, sql);
+        sqlite3_bind_text(move.get(), 1, u.resource.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(move.get(), 2, u.namespace_.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(move.get(), 3, u.name.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_bind_parameter_count(move.get()) == 4) {
+          sqlite3_bind_text(move.get(), 4, u.reason.c_str(), -1, SQLITE_TRANSIENT);
+        }
+        if (sqlite3_step(move.get()) != SQLITE_DONE) {
+          std::string why = sqlite3_errmsg(db_);
+          (void)Exec(db_, "ROLLBACK");
+          return absl::DataLossError(absl::StrCat("cannot set aside an undecodable object: ", why));
+        }
+      }
     }
-    auto object = kind->New();
-    const void* data = sqlite3_column_blob(rows.get(), 1);
-    if (!object->ParseFromArray(data, sqlite3_column_bytes(rows.get(), 1))) {
-      return absl::DataLossError(absl::StrCat("corrupt object in store (", resource, ")"));
-    }
-    const api::ObjectMeta& meta = api::MetaOf(*object);
-    objects_[kind][ObjectKey(meta.namespace_(), meta.name())] = std::move(object);
-    ++count;
+    if (auto s = Exec(db_, "COMMIT"); !s.ok()) return s;
+  }
+  Statement quarantined(db_, "SELECT COUNT(*) FROM quarantine");
+  if (sqlite3_step(quarantined.get()) == SQLITE_ROW) {
+    Metrics().quarantined.Set(static_cast<double>(sqlite3_column_int64(quarantined.get(), 0)));
   }
   spdlog::info("store: loaded {} objects at revision {} from {}", count, revision_, options_.path);
   return absl::OkStatus();
