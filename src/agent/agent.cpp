@@ -175,6 +175,9 @@ void FollowPods(std::stop_token stop, const std::string& token, const OpenPodStr
   while (!stop.stop_requested()) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token);
+    // Wait for the channel to reconnect instead of failing at once on a
+    // connection error remembered from before a server restart.
+    ctx.set_wait_for_ready(true);
     std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
     auto reader = open(&ctx, revision);
     api::PodEvent event;
@@ -184,6 +187,8 @@ void FollowPods(std::stop_token stop, const std::string& token, const OpenPodStr
       switch (event.type()) {
         case api::PodEvent::SYNCED:
           runtime.Retain(listed);
+          break;
+        case api::PodEvent::PROGRESS:
           break;
         case api::PodEvent::DELETED:
           runtime.Remove(event.pod().metadata().uid());
@@ -197,8 +202,18 @@ void FollowPods(std::stop_token stop, const std::string& token, const OpenPodStr
     if (stop.stop_requested()) return;
     if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE) revision = 0;  // history gone: resync
     spdlog::warn("agent: pod stream ended ({}); reconnecting from revision {}", s.error_message(), revision);
-    SleepUnlessStopped(stop, absl::Seconds(1));
+    SleepUnlessStopped(stop, absl::Milliseconds(200));
   }
+}
+
+// gRPC backs off up to 2 minutes between reconnects by default; an agent
+// should find a restarted server within a second.
+grpc::ChannelArguments AgentChannelArguments() {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return args;
 }
 
 // Registers with the saved credential, or with the join secret when there
@@ -260,7 +275,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   auto parts = std::make_unique<Parts>();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = joined->ca_pem;
-  parts->channel = grpc::CreateChannel(joined->grpc_target, grpc::SslCredentials(ssl));
+  parts->channel = grpc::CreateCustomChannel(joined->grpc_target, grpc::SslCredentials(ssl), AgentChannelArguments());
   parts->stub = api::NodeAgent::NewStub(parts->channel);
 
   auto token_or = RegisterWithCredential(
@@ -326,7 +341,7 @@ int RunFleet(const AgentOptions& options, const sigset_t& signals) {
   for (int i = 0; i < options.simulate; ++i) *request.add_nodes() = shape->Instantiate(i);
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = joined->ca_pem;
-  grpc::ChannelArguments args;
+  grpc::ChannelArguments args = AgentChannelArguments();
   args.SetMaxSendMessageSize(256 << 20);
   auto channel = grpc::CreateCustomChannel(joined->grpc_target, grpc::SslCredentials(ssl), args);
   auto stub = api::NodeAgent::NewStub(channel);

@@ -44,6 +44,12 @@ void ValidateMeta(const KindInfo& kind, const ObjectMeta& meta, Causes* causes) 
         "a lowercase RFC 1123 name must consist of lower case alphanumeric characters, '-' or "
         "'.', and must start and end with an alphanumeric character"));
   }
+  size_t annotation_bytes = 0;
+  for (const auto& [k, v] : meta.annotations()) annotation_bytes += k.size() + v.size();
+  if (annotation_bytes > kMaxAnnotationBytes) {
+    causes->push_back({"FieldValueTooLong", "metadata.annotations",
+                       absl::StrCat("Too long: must have at most ", kMaxAnnotationBytes, " bytes")});
+  }
   for (const auto& [k, v] : meta.labels()) {
     if (!IsLabelKey(k)) {
       causes->push_back(InvalidCause("metadata.labels", k, "name part must consist of alphanumeric characters, '-', '_' or '.'"));
@@ -152,8 +158,17 @@ bool PodSpecChangeAllowed(const PodSpec& now, const PodSpec& before) {
     s->clear_active_deadline_seconds();
     s->clear_tolerations();
   }
-  if (before.node_name().empty()) a.clear_node_name(), b.clear_node_name();
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+  // spec.nodeName is set through pods/binding only, never by an update.
+  if (!google::protobuf::util::MessageDifferencer::Equals(a, b)) return false;
+  // Tolerations may only be added: every existing one must remain as it was.
+  for (const auto& kept : before.tolerations()) {
+    bool found = false;
+    for (const auto& t : now.tolerations()) {
+      found = found || google::protobuf::util::MessageDifferencer::Equals(kept, t);
+    }
+    if (!found) return false;
+  }
+  return true;
 }
 
 void ValidatePod(const Pod& pod, const Pod* old, Causes* causes) {

@@ -7,7 +7,12 @@
 
 #include "api/kinds.h"
 
+#include <cstddef>
+
 namespace gantry::api {
+
+// Kubernetes' limit on the keys and values of an object's annotations, summed.
+inline constexpr size_t kMaxAnnotationBytes = 256 << 10;
 
 // `old` is the stored object on update, nullptr on create.
 absl::Status Validate(const KindInfo& kind, const google::protobuf::Message& object,

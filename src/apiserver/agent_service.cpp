@@ -35,6 +35,8 @@ std::string BearerToken(const grpc::ServerContext* context) {
   return absl::StartsWith(value, kBearer) ? std::string(value.substr(kBearer.size())) : "";
 }
 
+constexpr absl::Duration kProgressInterval = absl::Seconds(5);
+
 bool IsConflict(const absl::Status& s) { return api::DetailsOf(s).reason == "Conflict"; }
 
 // The agent's own report: Ready with a fresh heartbeat time.
@@ -237,14 +239,35 @@ grpc::Status AgentService::StreamPods(grpc::ServerContext* context, int64_t from
     }
     return ToGrpc(stream.status());
   }
+  // Tells the agent how far it is up to date. The revision is read before
+  // the queue is found empty, so every event at or below it was delivered.
+  auto progress = [&]() -> bool {
+    int64_t revision = store_.CurrentRevision();
+    store::WatchEvent pending;
+    auto got = (*stream)->Next(&pending, absl::ZeroDuration());
+    if (!got.ok() || *got) return true;
+    api::PodEvent out;
+    out.set_type(api::PodEvent::PROGRESS);
+    out.set_resource_version(revision);
+    return writer->Write(out);
+  };
   store::WatchEvent event;
-  while (!context->IsCancelled() && !stopping_) {
+  absl::Time next_progress = absl::Now() + kProgressInterval;
+  while (!context->IsCancelled()) {
+    if (stopping_) {
+      progress();
+      break;
+    }
     auto got = (*stream)->Next(&event, absl::Milliseconds(500));
     if (!got.ok()) {
       if (api::DetailsOf(got.status()).code == 410) {
         return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, std::string(got.status().message()));
       }
       return ToGrpc(got.status());
+    }
+    if (!*got && absl::Now() >= next_progress) {
+      next_progress = absl::Now() + kProgressInterval;
+      if (!progress()) break;
     }
     if (!*got || !mine(*event.object)) continue;
     api::PodEvent out;

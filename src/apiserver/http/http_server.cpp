@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -230,7 +231,9 @@ class HttpServer::Impl {
       tcp_layer.expires_after(ToChrono(trusted ? options_.idle_timeout : options_.anonymous_timeout));
       auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
       if (header_ec) {
-        if (header_ec == bhttp::error::header_limit) {
+        if (header_ec == bhttp::error::body_limit) {  // a Content-Length over the limit
+          co_await WriteTooLarge(stream);
+        } else if (header_ec == bhttp::error::header_limit) {
           co_await WriteError(stream, 431, "RequestHeaderFieldsTooLarge", "request headers too large");
         } else if (header_ec == beast::error::timeout) {
           Metrics().closed.WithLabels({"timeout"}).Inc();
@@ -366,6 +369,16 @@ class HttpServer::Impl {
     co_await WriteError(stream, 413, "RequestEntityTooLarge",
                         absl::StrCat("the request body is larger than the limit of ", options_.max_body_bytes,
                                      " bytes"));
+    // A client still sending its body would see a reset, not the 413, if
+    // the connection closed now: read and drop what it sends for a moment.
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    size_t dropped = 0;
+    while (dropped < 4 * options_.max_body_bytes) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
+      if (ec) break;
+      dropped += n;
+    }
   }
 
   static bool ToRequest(bhttp::request<bhttp::string_body> in, HttpRequest* out) {
