@@ -1,5 +1,6 @@
 // gantry: one binary, the role chosen by subcommand.
 #include <CLI/CLI.hpp>
+#include <absl/synchronization/mutex.h>
 
 #include <csignal>
 
@@ -8,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "bench/api_bench.h"
+#include "bench/connections_bench.h"
 #include "bench/placement_bench.h"
 #include "bench/pod_start_bench.h"
 #include "bench/scheduling_bench.h"
@@ -20,6 +22,9 @@ int main(int argc, char** argv) {
   // Every role writes to sockets a peer may have closed (the bench and ctl
   // included): a closed peer is an error to handle, never a reason to die.
   signal(SIGPIPE, SIG_IGN);
+  // Debian's Abseil is built with Mutex deadlock detection on, which keeps a
+  // lock graph on every acquisition (seen in profiles of the watch fan-out).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"gantry: a Kubernetes-shaped cluster in one binary"};
   app.require_subcommand(1);
   std::string log_level = "info";
@@ -112,6 +117,8 @@ int main(int argc, char** argv) {
   gantry::bench::AddSchedulingBench(*bench, scheduling_bench_options);
   gantry::bench::PodStartBenchOptions pod_start_options;
   gantry::bench::AddPodStartBench(*bench, pod_start_options);
+  gantry::bench::ConnectionsBenchOptions connections_options;
+  gantry::bench::AddConnectionsBench(*bench, connections_options);
 
   CLI11_PARSE(app, argc, argv);
   if (server->parsed() && !server_config.empty()) {
@@ -156,6 +163,7 @@ int main(int argc, char** argv) {
     return gantry::agent::RunAgent(agent_options);
   }
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);
+  if (bench->got_subcommand("connections")) return gantry::bench::RunConnectionsBench(connections_options);
   if (bench->got_subcommand("pod-start")) return gantry::bench::RunPodStartBench(pod_start_options);
   if (bench->got_subcommand("scheduling")) return gantry::bench::RunSchedulingBench(scheduling_bench_options);
   if (bench->got_subcommand("placement")) return gantry::bench::RunPlacementBench(placement_options);

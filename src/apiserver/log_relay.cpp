@@ -53,7 +53,7 @@ void LogRelay::Reader::SetListener(std::function<void()> listener) {
 bool LogRelay::Reader::Next(std::string* data, absl::Duration timeout) {
   absl::MutexLock lock(&state_->mu);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu) { return !state_->chunks.empty() || state_->done; };
-  state_->mu.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  if (timeout > absl::ZeroDuration()) state_->mu.AwaitWithTimeout(absl::Condition(&ready), timeout);
   if (state_->chunks.empty()) return false;
   *data = std::move(state_->chunks.front());
   state_->chunks.pop_front();

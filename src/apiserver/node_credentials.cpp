@@ -14,12 +14,16 @@
 namespace gantry::apiserver {
 
 absl::StatusOr<std::unique_ptr<NodeCredentials>> NodeCredentials::Open(std::string path) {
-  auto creds = std::unique_ptr<NodeCredentials>(new NodeCredentials(path));
-  if (!std::filesystem::exists(path)) return creds;
+  if (!std::filesystem::exists(path)) return std::unique_ptr<NodeCredentials>(new NodeCredentials(path));
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
+  return Parse(std::move(path), *text);
+}
+
+absl::StatusOr<std::unique_ptr<NodeCredentials>> NodeCredentials::Parse(std::string path, absl::string_view text) {
+  auto creds = std::unique_ptr<NodeCredentials>(new NodeCredentials(path));
   absl::MutexLock lock(&creds->mu_);
-  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipWhitespace())) {
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
     std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
     if (parts.size() != 3) return absl::DataLossError(absl::StrCat(path, ": malformed line \"", line, "\""));
     if (parts[0] == "node") {

@@ -18,6 +18,8 @@ namespace gantry::apiserver {
 class NodeCredentials {
  public:
   static absl::StatusOr<std::unique_ptr<NodeCredentials>> Open(std::string path);
+  // The file's contents as Open reads them; `path` is where Save writes.
+  static absl::StatusOr<std::unique_ptr<NodeCredentials>> Parse(std::string path, absl::string_view text);
 
   // A fresh token for `node`, replacing any earlier one.
   absl::StatusOr<std::string> Issue(const std::string& node);

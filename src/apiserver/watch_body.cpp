@@ -2,7 +2,7 @@
 
 #include <absl/strings/str_cat.h>
 
-#include "api/json_codec.h"
+#include "apiserver/encoded_object_cache.h"
 #include "apiserver/status_response.h"
 #include "common/metrics.h"
 
@@ -57,14 +57,14 @@ bool WatchBody::Read(std::string* out) {
       return false;
     }
     if (!*got) break;
-    nlohmann::json object;
     if (options_.table) {
-      object = ToTable(kind_, {event.object}, options_.include, first_row_, std::to_string(event.revision));
+      AppendEvent(store::WatchEventTypeName(event.type),
+                  ToTable(kind_, {event.object}, options_.include, first_row_, std::to_string(event.revision)), out);
       first_row_ = false;
     } else {
-      object = api::EncodeObject(kind_, *event.object);
+      absl::StrAppend(out, R"({"type":")", store::WatchEventTypeName(event.type), R"(","object":)",
+                      *WatchEncodings().Get(kind_, event.object), "}\n");
     }
-    AppendEvent(store::WatchEventTypeName(event.type), object, out);
   }
   absl::Time now = absl::Now();
   if (now >= options_.deadline) return false;

@@ -26,8 +26,10 @@ uint64_t RaiseOpenFileLimit(uint64_t wanted) {
     spdlog::warn("open-file limit is {} (hard limit {}): at most about that many connections and watches; raise "
                  "LimitNOFILE to serve {}",
                  limit.rlim_cur, limit.rlim_max, wanted);
-  } else {
+  } else if (limit.rlim_cur != before) {
     spdlog::info("open-file limit raised from {} to {}", before, limit.rlim_cur);
+  } else {
+    spdlog::info("open-file limit is {}", limit.rlim_cur);
   }
   return limit.rlim_cur;
 }

@@ -46,7 +46,7 @@ void PrintWarnings(const httplib::Result& result) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ConnectionOptions& options) {
+absl::StatusOr<Kubeconfig> ResolveConnection(const ConnectionOptions& options) {
   Kubeconfig config;
   std::string path = options.kubeconfig;
   if (path.empty()) {
@@ -71,7 +71,13 @@ absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ConnectionOp
   if (!options.server.empty()) config.server = options.server;
   if (!options.token.empty()) config.token = options.token;
   if (options.insecure_skip_tls_verify) config.insecure_skip_tls_verify = true;
+  return config;
+}
 
+absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ConnectionOptions& options) {
+  auto resolved = ResolveConnection(options);
+  if (!resolved.ok()) return resolved.status();
+  const Kubeconfig& config = *resolved;
   auto client = std::make_unique<httplib::Client>(config.server);
   if (!client->is_valid()) return absl::InvalidArgumentError(absl::StrCat("error: bad server URL ", config.server));
   if (!config.ca_pem.empty()) client->set_ca_cert_store(tls::CertStoreFromPem(config.ca_pem));

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "api/kinds.h"
+#include "common/kubeconfig.h"
 
 namespace httplib {
 class Client;
@@ -24,6 +25,9 @@ struct ConnectionOptions {
   std::string token;       // overrides the kubeconfig's
   bool insecure_skip_tls_verify = false;
 };
+
+// The server, CA and token the options lead to (flags over the kubeconfig).
+absl::StatusOr<Kubeconfig> ResolveConnection(const ConnectionOptions& options);
 
 struct HttpResult {
   int status = 0;

@@ -63,7 +63,9 @@ void WatchStream::SetListener(std::function<void()> listener) {
 absl::StatusOr<bool> WatchStream::Next(WatchEvent* event, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || !end_.ok(); };
-  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  // Awaiting even a zero timeout is a futex wait: a non-blocking poll from
+  // an I/O thread must not sleep.
+  if (timeout > absl::ZeroDuration()) mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
   if (!queue_.empty()) {
     *event = std::move(queue_.front());
     queue_.pop_front();

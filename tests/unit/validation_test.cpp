@@ -100,12 +100,32 @@ TEST_CASE("pod spec is immutable on update except images") {
   CHECK(Validate(kind, changed, &old).ok());
   changed.mutable_spec()->mutable_containers(0)->add_command("sh");
   CHECK_FALSE(Validate(kind, changed, &old).ok());
+  // As in Kubernetes, nodeName is set by pods/binding, never by an update.
   Pod bound = old;
   bound.mutable_spec()->set_node_name("n1");
-  CHECK(Validate(kind, bound, &old).ok());  // binding sets nodeName once
+  CHECK_FALSE(Validate(kind, bound, &old).ok());
   Pod moved = bound;
   moved.mutable_spec()->set_node_name("n2");
   CHECK_FALSE(Validate(kind, moved, &bound).ok());
+}
+
+TEST_CASE("pod tolerations may only be added on update") {
+  const KindInfo& kind = *FindKindByApiVersion("v1", "Pod");
+  Pod old = GoodPod();
+  auto* t = old.mutable_spec()->add_tolerations();
+  t->set_key("a");
+  t->set_operator_("Exists");
+  Pod added = old;
+  auto* more = added.mutable_spec()->add_tolerations();
+  more->set_key("b");
+  more->set_operator_("Exists");
+  CHECK(Validate(kind, added, &old).ok());
+  Pod replaced = old;
+  replaced.mutable_spec()->mutable_tolerations(0)->set_key("b");
+  CHECK_FALSE(Validate(kind, replaced, &old).ok());
+  Pod dropped = old;
+  dropped.mutable_spec()->clear_tolerations();
+  CHECK_FALSE(Validate(kind, dropped, &old).ok());
 }
 
 TEST_CASE("nodes, priority classes and pod groups") {

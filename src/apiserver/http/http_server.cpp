@@ -63,7 +63,7 @@ std::string PlainStatus(int code, absl::string_view reason, absl::string_view me
 }
 
 // A connection's state that Stop may reach from another thread; touched only
-// on the connection's strand.
+// on the connection's I/O thread.
 struct Connection {
   enum class Phase { kReading, kHandling, kStreaming };
   asio::any_io_executor executor;
@@ -71,6 +71,7 @@ struct Connection {
   asio::steady_timer* wake_timer = nullptr;
   Phase phase = Phase::kReading;
   bool wake_pending = false;
+  bool peer_gone = false;  // the client closed during a streamed response
 
   // Makes the connection notice a stop: an idle read ends, a stream's wait ends.
   void Interrupt() {
@@ -100,8 +101,9 @@ class HttpServer::Impl {
   Impl(Options options, Handler handler)
       : options_(std::move(options)),
         handler_(std::move(handler)),
+        ios_(MakeIoContexts(options_.io_threads)),
         tls_(asio::ssl::context::tls_server),
-        acceptor_(asio::make_strand(io_)),
+        acceptor_(*ios_[0]),
         handlers_(static_cast<size_t>(std::max(1, options_.handler_threads))) {}
 
   ~Impl() { Stop(); }
@@ -134,8 +136,10 @@ class HttpServer::Impl {
     }
     int port = acceptor_.local_endpoint().port();
     asio::co_spawn(acceptor_.get_executor(), Accept(), asio::detached);
-    for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
-      io_threads_.emplace_back([this] { io_.run(); });
+    for (auto& io : ios_) {
+      // Idle contexts must keep running until Stop: connections arrive later.
+      work_.push_back(asio::make_work_guard(*io));
+      io_threads_.emplace_back([&io = *io] { io.run(); });
     }
     return port;
   }
@@ -155,7 +159,7 @@ class HttpServer::Impl {
         spdlog::warn("http: {} connections still open at stop; closing them", connections_.size());
       }
     }
-    io_.stop();
+    for (auto& io : ios_) io->stop();
     for (auto& t : io_threads_) t.join();
     io_threads_.clear();
     // In-flight handlers (their commits) finish; their connections are gone.
@@ -165,7 +169,11 @@ class HttpServer::Impl {
  private:
   asio::awaitable<void> Accept() {
     while (!stopping_) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
+      // Connections are spread over the I/O threads, each with its own
+      // io_context: one thread per context never contends for the
+      // scheduler, and a connection needs no strand.
+      asio::io_context& io = *ios_[next_io_++ % ios_.size()];
+      auto [ec, socket] = co_await acceptor_.async_accept(io, kNoThrow);
       if (ec) {
         if (stopping_ || ec == asio::error::operation_aborted) break;
         // Out of file descriptors, most likely: let connections drain.
@@ -201,19 +209,23 @@ class HttpServer::Impl {
   asio::awaitable<void> Serve(tcp::socket socket) {
     auto executor = socket.get_executor();
     auto conn = Register(executor);
-    TlsStream stream(beast::tcp_stream(std::move(socket)), tls_);
-    conn->socket = &beast::get_lowest_layer(stream);
+    // Shared: a streamed response's disconnect watcher may outlive this frame.
+    auto stream = std::make_shared<TlsStream>(beast::tcp_stream(std::move(socket)), tls_);
+    conn->socket = &beast::get_lowest_layer(*stream);
     co_await Exchange(stream, conn);
-    if (conn->socket != nullptr) {
+    // After a streamed response its disconnect watcher still reads: a TLS
+    // shutdown would read concurrently with it, so the socket just closes.
+    if (conn->phase != Connection::Phase::kStreaming) {
       conn->socket->expires_after(std::chrono::milliseconds(500));
-      co_await stream.async_shutdown(kNoThrow);
-      beast::error_code ignored;
-      conn->socket->socket().close(ignored);
+      co_await stream->async_shutdown(kNoThrow);
     }
+    beast::error_code ignored;
+    conn->socket->socket().close(ignored);
     Unregister(conn);
   }
 
-  asio::awaitable<void> Exchange(TlsStream& stream, const std::shared_ptr<Connection>& shared) {
+  asio::awaitable<void> Exchange(const std::shared_ptr<TlsStream>& owned, const std::shared_ptr<Connection>& shared) {
+    TlsStream& stream = *owned;
     Connection& conn = *shared;
     beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
     tcp_layer.expires_after(ToChrono(options_.anonymous_timeout));
@@ -289,8 +301,10 @@ class HttpServer::Impl {
       if (response.stream) {
         StreamCloser closer{response.stream};
         conn.phase = Connection::Phase::kStreaming;
-        bool finished = co_await Stream(stream, shared, version, response);
-        if (!finished) co_return;
+        // A streamed response ends its connection: its disconnect watcher
+        // holds the read side until the socket closes.
+        co_await Stream(owned, shared, version, response);
+        co_return;
       } else {
         bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
         out.set(bhttp::field::content_type, response.content_type);
@@ -304,18 +318,32 @@ class HttpServer::Impl {
     }
   }
 
-  // Sends a streamed body in chunks as it becomes readable. True when the
-  // stream ended and the connection may carry another request.
-  asio::awaitable<bool> Stream(TlsStream& stream, const std::shared_ptr<Connection>& shared, unsigned version,
-                               HttpResponse& response) {
+  // Sends a streamed body in chunks as it becomes readable, until it ends,
+  // the client goes away or the server stops.
+  asio::awaitable<void> Stream(const std::shared_ptr<TlsStream>& owned, const std::shared_ptr<Connection>& shared,
+                               unsigned version, HttpResponse& response) {
+    TlsStream& stream = *owned;
     Connection& conn = *shared;
     beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
     bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status), version};
     head.set(bhttp::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) head.set(name, value);
     head.chunked(true);
+    head.keep_alive(false);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
-    if (auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kNoThrow); ec) co_return false;
+    if (auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kNoThrow); ec) co_return;
+    // A client sends nothing during a streamed response; a read completing
+    // means it left (or broke protocol). Without this a watch that never
+    // gets an event would keep a dead client's socket until its timeout.
+    asio::co_spawn(
+        conn.executor,
+        [owned, shared]() -> asio::awaitable<void> {
+          std::array<char, 512> sink;
+          co_await owned->async_read_some(asio::buffer(sink), kNoThrow);
+          shared->peer_gone = true;
+          shared->Wake();
+        },
+        asio::detached);
 
     Metrics().streams.Add(1);
     asio::steady_timer timer(conn.executor);
@@ -329,6 +357,10 @@ class HttpServer::Impl {
     for (;;) {
       chunk.clear();
       conn.wake_pending = false;
+      if (conn.peer_gone) {
+        ok = false;
+        break;
+      }
       bool more = !stopping_ && response.stream->Read(&chunk);
       if (!chunk.empty()) {
         tcp_layer.expires_after(ToChrono(options_.transfer_timeout));
@@ -348,10 +380,9 @@ class HttpServer::Impl {
     }
     conn.wake_timer = nullptr;
     Metrics().streams.Add(-1);
-    if (!ok) co_return false;
+    if (!ok) co_return;
     tcp_layer.expires_after(ToChrono(options_.transfer_timeout));
-    auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), kNoThrow);
-    co_return !ec && !stopping_;
+    co_await asio::async_write(stream, bhttp::make_chunk_last(), kNoThrow);
   }
 
   asio::awaitable<void> WriteError(TlsStream& stream, int code, absl::string_view reason, absl::string_view message) {
@@ -411,7 +442,15 @@ class HttpServer::Impl {
 
   const Options options_;
   const Handler handler_;
-  asio::io_context io_;
+  static std::vector<std::unique_ptr<asio::io_context>> MakeIoContexts(int count) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < std::max(1, count); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
+
+  std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  size_t next_io_ = 0;
   asio::ssl::context tls_;
   tcp::acceptor acceptor_;
   asio::thread_pool handlers_;
