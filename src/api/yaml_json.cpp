@@ -2,135 +2,23 @@
 
 #include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
-#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "api/errors.h"
-#include "api/utf8.h"
+#include "api/yaml_reader.h"
 
 namespace gantry::api {
 namespace {
 
 using nlohmann::json;
 
-bool AllDigits(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-absl::string_view WithoutSign(absl::string_view s) {
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  return s;
-}
-
-// [-+]?(0|[1-9][0-9]*)
-bool IsYamlInt(absl::string_view s) {
-  s = WithoutSign(s);
-  return AllDigits(s) && (s.size() == 1 || s[0] != '0');
-}
-
-// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-bool IsYamlFloat(absl::string_view s) {
-  s = WithoutSign(s);
-  size_t e = s.find_first_of("eE");
-  absl::string_view mantissa = s.substr(0, e);
-  if (e != absl::string_view::npos && !AllDigits(WithoutSign(s.substr(e + 1)))) return false;
-  size_t dot = mantissa.find('.');
-  if (dot == absl::string_view::npos) return AllDigits(mantissa);
-  absl::string_view whole = mantissa.substr(0, dot);
-  absl::string_view fraction = mantissa.substr(dot + 1);
-  if (whole.empty()) return AllDigits(fraction);
-  return AllDigits(whole) && (fraction.empty() || AllDigits(fraction));
-}
-
-// A plain (unquoted) scalar typed as Kubernetes' YAML reader types it.
-absl::StatusOr<json> PlainScalar(const std::string& s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (IsYamlInt(s)) {
-    int64_t n;
-    if (absl::SimpleAtoi(s, &n)) return n;
-  }
-  if (IsYamlFloat(s)) {
-    double d;
-    if (!absl::SimpleAtod(s, &d) || !std::isfinite(d)) {
-      return BadRequestError(absl::StrCat("number out of range: ", s.substr(0, 64)));
-    }
-    return d;
-  }
-  return s;
-}
-
 bool TypesAsString(const std::string& s) {
-  auto typed = PlainScalar(s);
+  auto typed = TypePlainScalar(s);
   return typed.ok() && typed->is_string();
 }
-
-// YAML nodes to JSON with the limits in the header. Aliases make the node
-// graph a DAG (or a cycle): `budget` counts what the expansion produces.
-class YamlConverter {
- public:
-  explicit YamlConverter(size_t budget) : budget_(budget) {}
-
-  absl::StatusOr<json> Convert(const YAML::Node& node, int depth) {
-    if (depth > kMaxNestingDepth) {
-      return BadRequestError(absl::StrCat("YAML nested deeper than ", kMaxNestingDepth, " levels"));
-    }
-    if (auto s = Spend(1); !s.ok()) return s;
-    switch (node.Type()) {
-      case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined:
-        return nullptr;
-      case YAML::NodeType::Scalar: {
-        const std::string& text = node.Scalar();
-        if (auto s = CheckString(text); !s.ok()) return s;
-        // yaml-cpp tags quoted scalars "!" and plain ones "?".
-        if (node.Tag() == "?") return PlainScalar(text);
-        return text;
-      }
-      case YAML::NodeType::Sequence: {
-        json arr = json::array();
-        for (const auto& item : node) {
-          auto converted = Convert(item, depth + 1);
-          if (!converted.ok()) return converted.status();
-          arr.push_back(*std::move(converted));
-        }
-        return arr;
-      }
-      case YAML::NodeType::Map: {
-        json obj = json::object();
-        for (const auto& kv : node) {
-          if (!kv.first.IsScalar()) return BadRequestError("YAML mapping keys must be strings");
-          const std::string& key = kv.first.Scalar();
-          if (auto s = CheckString(key); !s.ok()) return s;
-          auto converted = Convert(kv.second, depth + 1);
-          if (!converted.ok()) return converted.status();
-          obj[key] = *std::move(converted);
-        }
-        return obj;
-      }
-    }
-    return nullptr;
-  }
-
- private:
-  absl::Status CheckString(const std::string& text) {
-    if (!IsValidUtf8(text)) return BadRequestError("YAML string is not valid UTF-8");
-    return Spend(text.size());
-  }
-
-  absl::Status Spend(size_t n) {
-    if (n > budget_) return BadRequestError("YAML aliases expand to more than the document may hold");
-    budget_ -= n;
-    return absl::OkStatus();
-  }
-
-  size_t budget_;
-};
 
 // Rejects JSON nested deeper than kMaxNestingDepth before it is parsed.
 absl::Status CheckJsonDepth(absl::string_view text) {
@@ -221,17 +109,11 @@ absl::StatusOr<std::vector<json>> ParseDocuments(absl::string_view text) {
     if (!j.is_discarded()) out.push_back(std::move(j));
   }
   if (out.empty()) {
-    if (!IsValidUtf8(text)) return BadRequestError("the YAML document is not valid UTF-8");
     constexpr size_t kHardCap = 256 << 20;
-    YamlConverter converter(std::min(kHardCap, 4 * text.size() + (64 << 10)));
-    try {
-      for (const YAML::Node& doc : YAML::LoadAll(std::string(text))) {
-        auto j = converter.Convert(doc, 0);
-        if (!j.ok()) return j.status();
-        if (!j->is_null()) out.push_back(*std::move(j));
-      }
-    } catch (const YAML::Exception& e) {
-      return BadRequestError(absl::StrCat("malformed YAML: ", e.what()));
+    auto docs = ReadYamlStream(text, std::min(kHardCap, 4 * text.size() + (64 << 10)));
+    if (!docs.ok()) return docs.status();
+    for (json& doc : *docs) {
+      if (!doc.is_null()) out.push_back(std::move(doc));
     }
   }
   std::vector<json> expanded;
