@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
                    "Do not run the embedded node agent (this machine then runs no pods)");
   server->add_option("--node-name", server_options.node_name, "The embedded agent's node name (default: host name)");
   server->add_option("--http-threads", server_options.http_threads,
-                     "Request threads; each open watch holds one")
+                     "Request handler threads (handlers may wait on the store's commits); open watches and idle "
+                     "connections hold none")
       ->capture_default_str()
       ->check(CLI::Range(4, 4096));
   server_options.scheduling.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -46,5 +46,37 @@ for test in tests/integration/*_test.sh; do
   failed=$((failed + f))
 done
 
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+echo "== unit tests under ASan+UBSan"
+if [[ ! -f build-asan/build.ninja ]]; then
+  meson setup build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false >/dev/null ||
+    { echo "not ok - meson setup build-asan"; failed=$((failed + 1)); }
+fi
+if ninja -C build-asan -j2 tests/unit_tests >build-asan/ninja-unit.log 2>&1; then
+  asan_out=$(UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build-asan/tests/unit_tests 2>&1)
+  asan_rc=$?
+  echo "$asan_out" | grep -v '^\[20' | tail -n 30
+  summary=$(grep -a 'test cases:' <<<"$asan_out" | tail -1)
+  if [[ $asan_rc -eq 0 && -n "$summary" ]]; then
+    echo "ok - unit tests pass under ASan+UBSan ($summary)"
+    passed=$((passed + 1))
+  else
+    echo "not ok - unit tests under ASan+UBSan (exit $asan_rc)"
+    failed=$((failed + 1))
+  fi
+else
+  tail -30 build-asan/ninja-unit.log
+  echo "not ok - ASan+UBSan build failed"
+  failed=$((failed + 1))
+fi
+
+# Every fuzz target for a bounded time; any crash, leak or timeout fails.
+echo "== fuzz targets"
+fuzz_out=$(tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" 2>&1)
+echo "$fuzz_out"
+passed=$((passed + $(grep -c '^ok - ' <<<"$fuzz_out")))
+f=$(grep -c '^not ok - ' <<<"$fuzz_out")
+failed=$((failed + f))
+
 echo "${passed} passed, ${failed} failed"
 [[ $failed -eq 0 ]]

@@ -152,13 +152,7 @@ void ApiServer::Serve(const http::HttpRequest& req, http::HttpResponse& res, std
 }
 
 absl::StatusOr<int> ApiServer::Start() {
-  http::HttpServer::Options options;
-  options.bind_address = options_.bind_address;
-  options.port = options_.port;
-  options.cert_path = options_.cert_path;
-  options.key_path = options_.key_path;
-  options.handler_threads = options_.threads;
-  server_ = std::make_unique<http::HttpServer>(options, [this](http::HttpRequest& req) { return Route(req); });
+  server_ = std::make_unique<http::HttpServer>(options_.http, [this](http::HttpRequest& req) { return Route(req); });
   return server_->Start();
 }
 

@@ -21,12 +21,8 @@ class AgentService;
 class ApiServer {
  public:
   struct Options {
-    std::string bind_address = "0.0.0.0";
-    int port = 6443;  // 0: the kernel chooses
-    std::string cert_path;
-    std::string key_path;
+    http::HttpServer::Options http;   // address, port, TLS files, threads, limits
     std::vector<std::string> tokens;  // accepted bearer tokens
-    int threads = 64;  // handler threads; watches and idle connections hold none
     // Served without authentication to joining agents: the CA (which they
     // check against their token's hash) and the gRPC port.
     std::string ca_pem;

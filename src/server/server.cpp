@@ -185,12 +185,14 @@ int RunServer(const ServerOptions& options) {
     return 1;
   }
 
-  apiserver::ApiServer api({.bind_address = options.bind_address,
-                            .port = options.port,
-                            .cert_path = certs->cert_path,
-                            .key_path = certs->key_path,
+  apiserver::http::HttpServer::Options http;
+  http.bind_address = options.bind_address;
+  http.port = options.port;
+  http.cert_path = certs->cert_path;
+  http.key_path = certs->key_path;
+  http.handler_threads = options.http_threads;
+  apiserver::ApiServer api({.http = http,
                             .tokens = {*token},
-                            .threads = options.http_threads,
                             .ca_pem = certs->ca_pem,
                             .agent_port = agent_port,
                             .logs = &agents.logs(),

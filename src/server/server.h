@@ -11,7 +11,7 @@ struct ServerOptions {
   std::string data_dir = "/var/lib/gantry";
   std::string bind_address = "0.0.0.0";
   int port = 6443;
-  int http_threads = 128;
+  int http_threads = 64;  // request handler threads; watches and idle connections hold none
   int agent_port = 6444;  // gRPC for agents; 0: the kernel chooses
   bool disable_agent = false;  // no embedded agent for this machine
   std::string node_name;       // the embedded agent's node (default: host name)

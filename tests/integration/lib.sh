@@ -61,7 +61,9 @@ start_server() {
   # machine) unless EMBEDDED_AGENT=1.
   local agent=(--disable-agent)
   if [[ -n "${EMBEDDED_AGENT:-}" ]]; then agent=(--node-name "embedded-$$"); fi
-  "$GANTRY" server --data-dir "$data" --bind-address 127.0.0.1 --port 0 --agent-port 0 "${agent[@]}" --log-level warn "$@" \
+  # SERVER_PORT / SERVER_AGENT_PORT: restart on the ports a previous start chose.
+  "$GANTRY" server --data-dir "$data" --bind-address 127.0.0.1 --port "${SERVER_PORT:-0}" \
+    --agent-port "${SERVER_AGENT_PORT:-0}" "${agent[@]}" --log-level warn "$@" \
     >>"$data/server.log" 2>&1 &
   SERVER_PID=$!
   KUBECONFIG_FILE="$data/kubeconfig.yaml"

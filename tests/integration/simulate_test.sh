@@ -41,6 +41,18 @@ check "deleting a pod on a hollow node" ctl delete pod sim-0
 expect_eq "... is confirmed by the agent and the pod is gone" "$(code GET /api/v1/namespaces/default/pods/sim-0)" 404
 expect_eq "no process was started for them" "$(pgrep -fc '^sleep 3600$')" 0
 
+# A server restart: the fleet reconnects on its own and resumes from its
+# revision (a 410 would make it start over from revision 0).
+agent_port=$(curl -sk "$URL/agent/v1/endpoint" | python3 -c 'import json,sys; print(json.load(sys.stdin)["grpcPort"])')
+stop_server TERM
+SERVER_PORT=$PORT SERVER_AGENT_PORT=$agent_port start_server "$WORK/data" || exit 1
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: after-restart}\nspec:\n  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]\n' >"$WORK/after.yaml"
+check "create a pod after the server restarted" ctl create -f "$WORK/after.yaml"
+for _ in $(seq 1 100); do [[ "$(api GET /api/v1/namespaces/default/pods/after-restart)" == *'"phase":"Running"'* ]] && break; sleep 0.1; done
+expect_contains "the fleet reconnected and runs it" "$(api GET /api/v1/namespaces/default/pods/after-restart)" '"phase":"Running"'
+expect_contains "... resuming its pod stream from its revision" "$(grep 'reconnecting from revision' "$WORK/agent.log")" "reconnecting from revision"
+expect_not_contains "... without starting over" "$(grep 'reconnecting from revision' "$WORK/agent.log")" "from revision 0"
+
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"
 expect_eq "the simulated fleet stops cleanly" "$?" 0
