@@ -86,7 +86,7 @@ api POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d 
 api DELETE /api/v1/namespaces/default/pods/watched >/dev/null
 sleep 3
 w=$(cat "$WORK/watch.out")
-expect_contains "watch streams ADDED" "$w" '{"object":{"apiVersion":"v1","kind":"Pod"'
+expect_contains "watch streams ADDED, shaped as Kubernetes sends it" "$w" '{"type":"ADDED","object":{"apiVersion":"v1","kind":"Pod"'
 expect_contains "watch streams the ADDED type" "$w" '"type":"ADDED"'
 expect_contains "watch streams DELETED" "$w" '"type":"DELETED"'
 expect_eq "watch events are one per line" "$(grep -c '"type"' "$WORK/watch.out")" 2
