@@ -119,7 +119,8 @@ absl::StatusOr<std::vector<json>> ParseDocuments(absl::string_view text) {
   std::vector<json> expanded;
   for (json& doc : out) {
     if (doc.is_object() && doc.contains("items") && doc["items"].is_array() &&
-        absl::EndsWith(doc.value("kind", ""), "List")) {
+        doc.contains("kind") && doc["kind"].is_string() &&
+        absl::EndsWith(doc["kind"].get_ref<const std::string&>(), "List")) {
       for (json& item : doc["items"]) expanded.push_back(std::move(item));
     } else {
       expanded.push_back(std::move(doc));

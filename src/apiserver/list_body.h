@@ -21,6 +21,7 @@ class ListBody : public http::BodyStream {
   bool Read(std::string* out) override;
   absl::Time NextCheck() const override { return absl::InfinitePast(); }
   void Close() override { list_.items.clear(); }
+  bool Endless() const override { return false; }
 
  private:
   const api::KindInfo& kind_;

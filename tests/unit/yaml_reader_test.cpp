@@ -49,6 +49,8 @@ TEST_CASE("YAML that would crash, stall or exhaust the server is refused") {
   CHECK(Refused("x: 1e400\n"));                            // beyond double
   CHECK(Refused(","));                                     // looped forever in yaml-cpp 0.7
   CHECK(Refused(",[ 12, {\"]}: hello\n"));
+  // Found by the fuzzer: a null kind beside items threw from the List check.
+  CHECK(ParseDocuments("kind: ~\nitems:\n- a: 1\n").ok());
   std::string laughs = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
   std::string prev = "a";
   for (char level = 'b'; level <= 'i'; ++level) {

@@ -22,6 +22,10 @@ class BodyStream {
   virtual bool Read(std::string* out) = 0;
   // When to Read again even without a wake (a deadline, a bookmark).
   virtual absl::Time NextCheck() const = 0;
+  // A stream that may last indefinitely (a watch, a followed log): its
+  // connection watches for the client leaving and closes when it ends. A
+  // finite one (a large list) leaves the connection open for the next request.
+  virtual bool Endless() const { return true; }
   // The client left or the server stops: release what the stream holds.
   // After Close returns the wake callback is never called again.
   virtual void Close() = 0;

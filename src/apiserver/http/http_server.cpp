@@ -71,7 +71,8 @@ struct Connection {
   asio::steady_timer* wake_timer = nullptr;
   Phase phase = Phase::kReading;
   bool wake_pending = false;
-  bool peer_gone = false;  // the client closed during a streamed response
+  bool peer_gone = false;           // the client closed during an endless stream
+  bool watching_disconnect = false;  // a read is pending for that
 
   // Makes the connection notice a stop: an idle read ends, a stream's wait ends.
   void Interrupt() {
@@ -213,9 +214,9 @@ class HttpServer::Impl {
     auto stream = std::make_shared<TlsStream>(beast::tcp_stream(std::move(socket)), tls_);
     conn->socket = &beast::get_lowest_layer(*stream);
     co_await Exchange(stream, conn);
-    // After a streamed response its disconnect watcher still reads: a TLS
+    // After an endless stream its disconnect watcher still reads: a TLS
     // shutdown would read concurrently with it, so the socket just closes.
-    if (conn->phase != Connection::Phase::kStreaming) {
+    if (!conn->watching_disconnect) {
       conn->socket->expires_after(std::chrono::milliseconds(500));
       co_await stream->async_shutdown(kNoThrow);
     }
@@ -301,10 +302,11 @@ class HttpServer::Impl {
       if (response.stream) {
         StreamCloser closer{response.stream};
         conn.phase = Connection::Phase::kStreaming;
-        // A streamed response ends its connection: its disconnect watcher
+        bool endless = response.stream->Endless();
+        // An endless stream ends its connection: its disconnect watcher
         // holds the read side until the socket closes.
-        co_await Stream(owned, shared, version, response);
-        co_return;
+        bool finished = co_await Stream(owned, shared, version, response, keep_alive && !endless);
+        if (endless || !finished) co_return;
       } else {
         bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
         out.set(bhttp::field::content_type, response.content_type);
@@ -319,9 +321,10 @@ class HttpServer::Impl {
   }
 
   // Sends a streamed body in chunks as it becomes readable, until it ends,
-  // the client goes away or the server stops.
-  asio::awaitable<void> Stream(const std::shared_ptr<TlsStream>& owned, const std::shared_ptr<Connection>& shared,
-                               unsigned version, HttpResponse& response) {
+  // the client goes away or the server stops. True when it ended and the
+  // connection may carry another request.
+  asio::awaitable<bool> Stream(const std::shared_ptr<TlsStream>& owned, const std::shared_ptr<Connection>& shared,
+                               unsigned version, HttpResponse& response, bool keep_alive) {
     TlsStream& stream = *owned;
     Connection& conn = *shared;
     beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
@@ -329,21 +332,24 @@ class HttpServer::Impl {
     head.set(bhttp::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) head.set(name, value);
     head.chunked(true);
-    head.keep_alive(false);
+    head.keep_alive(keep_alive);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
-    if (auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kNoThrow); ec) co_return;
-    // A client sends nothing during a streamed response; a read completing
+    if (auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kNoThrow); ec) co_return false;
+    // A client sends nothing during an endless stream; a read completing
     // means it left (or broke protocol). Without this a watch that never
     // gets an event would keep a dead client's socket until its timeout.
-    asio::co_spawn(
-        conn.executor,
-        [owned, shared]() -> asio::awaitable<void> {
-          std::array<char, 512> sink;
-          co_await owned->async_read_some(asio::buffer(sink), kNoThrow);
-          shared->peer_gone = true;
-          shared->Wake();
-        },
-        asio::detached);
+    conn.watching_disconnect = response.stream->Endless();
+    if (conn.watching_disconnect) {
+      asio::co_spawn(
+          conn.executor,
+          [owned, shared]() -> asio::awaitable<void> {
+            std::array<char, 512> sink;
+            co_await owned->async_read_some(asio::buffer(sink), kNoThrow);
+            shared->peer_gone = true;
+            shared->Wake();
+          },
+          asio::detached);
+    }
 
     Metrics().streams.Add(1);
     asio::steady_timer timer(conn.executor);
@@ -380,9 +386,10 @@ class HttpServer::Impl {
     }
     conn.wake_timer = nullptr;
     Metrics().streams.Add(-1);
-    if (!ok) co_return;
+    if (!ok) co_return false;
     tcp_layer.expires_after(ToChrono(options_.transfer_timeout));
-    co_await asio::async_write(stream, bhttp::make_chunk_last(), kNoThrow);
+    auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), kNoThrow);
+    co_return !ec && !stopping_;
   }
 
   asio::awaitable<void> WriteError(TlsStream& stream, int code, absl::string_view reason, absl::string_view message) {
