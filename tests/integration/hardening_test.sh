@@ -39,6 +39,11 @@ print('spec:\n  schedulerName: manual\n  containers:\n  - name: c\n    image: bu
 ctl apply -f "$WORK/long.yaml" >/dev/null 2>&1
 expect_eq "ctl apply of a 50 KB YAML string works" "$?" 0
 
+# No role dies of SIGPIPE: ctl writing into a pipe whose reader is gone.
+ctl get pods -o yaml -A | true
+pipe_rc=${PIPESTATUS[0]}
+expect_eq "ctl writing to a closed pipe is not killed by SIGPIPE (exit $pipe_rc)" "$([[ $pipe_rc -ne 141 ]] && echo yes)" yes
+
 # SIGTERM with a kept-alive idle client exits promptly.
 python3 - "$PORT" "$TOKEN" <<'EOF' &
 import socket, ssl, sys, time
