@@ -144,8 +144,8 @@ class Reader {
   }
 
   absl::Status Scalar(const yaml_event_t& event) {
+    // libyaml has checked the input's UTF-8 and refuses surrogate escapes.
     absl::string_view text(reinterpret_cast<const char*>(event.data.scalar.value), event.data.scalar.length);
-    if (!IsValidUtf8(text)) return BadRequestError("YAML string is not valid UTF-8");
     if (auto s = Spend(1 + text.size()); !s.ok()) return s;
     std::string anchor(View(event.data.scalar.anchor));
     if (AwaitingKey()) {

@@ -239,35 +239,28 @@ grpc::Status AgentService::StreamPods(grpc::ServerContext* context, int64_t from
     }
     return ToGrpc(stream.status());
   }
-  // Tells the agent how far it is up to date. The revision is read before
-  // the queue is found empty, so every event at or below it was delivered.
-  auto progress = [&]() -> bool {
-    int64_t revision = store_.CurrentRevision();
-    store::WatchEvent pending;
-    auto got = (*stream)->Next(&pending, absl::ZeroDuration());
-    if (!got.ok() || *got) return true;
-    api::PodEvent out;
-    out.set_type(api::PodEvent::PROGRESS);
-    out.set_resource_version(revision);
-    return writer->Write(out);
-  };
   store::WatchEvent event;
   absl::Time next_progress = absl::Now() + kProgressInterval;
   while (!context->IsCancelled()) {
-    if (stopping_) {
-      progress();
-      break;
-    }
-    auto got = (*stream)->Next(&event, absl::Milliseconds(500));
+    // PROGRESS tells the agent how far it is up to date. Its revision is
+    // read before the queue is found empty, so every event at or below it
+    // has been delivered; at shutdown the queue is drained first.
+    bool stopping = stopping_;
+    bool progress_due = stopping || absl::Now() >= next_progress;
+    int64_t revision = progress_due ? store_.CurrentRevision() : 0;
+    auto got = (*stream)->Next(&event, stopping ? absl::ZeroDuration() : absl::Milliseconds(500));
     if (!got.ok()) {
       if (api::DetailsOf(got.status()).code == 410) {
         return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, std::string(got.status().message()));
       }
       return ToGrpc(got.status());
     }
-    if (!*got && absl::Now() >= next_progress) {
+    if (!*got && progress_due) {
       next_progress = absl::Now() + kProgressInterval;
-      if (!progress()) break;
+      api::PodEvent out;
+      out.set_type(api::PodEvent::PROGRESS);
+      out.set_resource_version(revision);
+      if (!writer->Write(out) || stopping) break;
     }
     if (!*got || !mine(*event.object)) continue;
     api::PodEvent out;
