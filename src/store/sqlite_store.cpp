@@ -257,12 +257,34 @@ std::vector<absl::StatusOr<ObjectPtr>> SqliteStore::Commit(std::vector<WriteOp> 
   std::vector<std::future<absl::StatusOr<ObjectPtr>>> futures;
   futures.reserve(ops.size());
   {
+    // A group whose ops are not adjacent is refused whole, before any of
+    // it is queued.
+    absl::flat_hash_map<uint32_t, bool> adjacent;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      uint32_t g = ops[i].all_or_nothing_group;
+      if (g == 0) continue;
+      auto [it, added] = adjacent.try_emplace(g, true);
+      if (!added && ops[i - 1].all_or_nothing_group != g) it->second = false;
+    }
     absl::MutexLock lock(&queue_mu_);
+    absl::flat_hash_map<uint32_t, uint64_t> groups;
     for (WriteOp& op : ops) {
-      Pending p{std::move(op), {}};
+      uint64_t group = 0;
+      bool split = false;
+      if (op.all_or_nothing_group != 0) {
+        auto [it, added] = groups.try_emplace(op.all_or_nothing_group, 0);
+        if (added) it->second = ++next_group_;
+        group = it->second;
+        split = !adjacent[op.all_or_nothing_group];
+      }
+      Pending p{std::move(op), {}, group};
       futures.push_back(p.done.get_future());
       if (!accepting_) {
         p.done.set_value(absl::UnavailableError("the store is shutting down"));
+        continue;
+      }
+      if (split) {
+        p.done.set_value(absl::InvalidArgumentError("the ops of an all-or-nothing group must be adjacent"));
         continue;
       }
       queue_.push_back(std::move(p));
@@ -307,6 +329,7 @@ void SqliteStore::WriterLoop(std::stop_token stop) {
       // Everything that arrived while the previous batch was committing goes
       // into this one: batching without waiting.
       size_t n = std::min(queue_.size(), options_.max_batch);
+      while (n < queue_.size() && queue_[n].group != 0 && queue_[n].group == queue_[n - 1].group) ++n;
       batch.reserve(n);
       for (size_t i = 0; i < n; ++i) batch.push_back(std::move(queue_[i]));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -320,87 +343,132 @@ void SqliteStore::CommitBatch(std::vector<Pending>& batch) {
   // Decide each write against committed state plus the earlier writes of
   // this batch. Only this thread mutates state, so reading it under a
   // shared lock and publishing later is race-free.
-  absl::flat_hash_map<std::string, ObjectPtr> overlay;  // key -> object, nullptr if deleted
-  std::vector<absl::Status> outcome(batch.size());
-  std::vector<ObjectPtr> results(batch.size());
-  std::vector<ObjectPtr> previous(batch.size());
-  std::vector<Pending*> writes;
-  int64_t base_revision;
+  BatchDecisions d(batch.size());
   {
     absl::ReaderMutexLock lock(&mu_);
-    base_revision = revision_;
+    d.revision = revision_;
   }
-  int64_t revision = base_revision;
+  // An all-or-nothing group is decided like the rest, then undone as a
+  // whole if any of its ops failed.
+  std::vector<OverlayUndo> undo;
+  int64_t group_revision = 0;
+  size_t group_writes = 0;
+  size_t group_start = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
-    WriteOp& op = batch[i].op;
-    std::string resource = QualifiedResource(*op.kind);
-    std::string key = absl::StrCat(resource, "|", ObjectKey(op.namespace_, op.name));
-    ObjectPtr current;
-    if (auto it = overlay.find(key); it != overlay.end()) {
-      current = it->second;
-    } else {
-      absl::ReaderMutexLock lock(&mu_);
-      auto by_kind = objects_.find(op.kind);
-      if (by_kind != objects_.end()) {
-        auto found = by_kind->second.find(ObjectKey(op.namespace_, op.name));
-        if (found != by_kind->second.end()) current = found->second;
+    const uint64_t group = batch[i].group;
+    if (group != 0 && (i == 0 || batch[i - 1].group != group)) {
+      undo.clear();
+      group_revision = d.revision;
+      group_writes = d.writes.size();
+      group_start = i;
+    }
+    Decide(batch, i, d, group != 0 ? &undo : nullptr);
+    const bool group_ends = group != 0 && (i + 1 == batch.size() || batch[i + 1].group != group);
+    if (!group_ends) continue;
+    auto end = d.outcome.begin() + static_cast<std::ptrdiff_t>(i + 1);
+    auto failed = std::find_if(d.outcome.begin() + static_cast<std::ptrdiff_t>(group_start), end,
+                               [](const absl::Status& st) { return !st.ok(); });
+    if (failed == end) continue;
+    absl::Status aborted = absl::AbortedError(
+        absl::StrCat("not written: another write of its all-or-nothing group failed: ", failed->message()));
+    for (auto u = undo.rbegin(); u != undo.rend(); ++u) {
+      if (u->overlay) {
+        d.overlay[u->key] = *u->overlay;
+      } else {
+        d.overlay.erase(u->key);
       }
     }
-    const api::ObjectMeta* cur_meta = current ? &api::MetaOf(*current) : nullptr;
-    absl::Status status;
-    switch (op.type) {
-      case WriteOp::Type::kCreate:
-        if (current) status = api::AlreadyExistsError(resource, op.name);
-        break;
-      case WriteOp::Type::kUpdate: {
-        const api::ObjectMeta& meta = api::MetaOf(*op.object);
-        if (!current) {
-          status = api::NotFoundError(resource, op.name);
-        } else if (!meta.resource_version().empty() &&
-                   meta.resource_version() != cur_meta->resource_version()) {
-          status = api::ConflictError(resource, op.name,
-                                      "the object has been modified; please apply your changes to "
-                                      "the latest version and try again");
-        } else if (!meta.uid().empty() && meta.uid() != cur_meta->uid()) {
-          status = api::ConflictError(resource, op.name, "the object's UID changed (it was recreated)");
-        }
-        break;
-      }
-      case WriteOp::Type::kDelete:
-        if (!current) {
-          status = api::NotFoundError(resource, op.name);
-        } else if (!op.preconditions.uid.empty() && op.preconditions.uid != cur_meta->uid()) {
-          status = api::ConflictError(resource, op.name,
-                                      absl::StrCat("Precondition failed: UID in precondition: ",
-                                                   op.preconditions.uid, ", UID in object meta: ",
-                                                   cur_meta->uid()));
-        } else if (!op.preconditions.resource_version.empty() &&
-                   op.preconditions.resource_version != cur_meta->resource_version()) {
-          status = api::ConflictError(
-              resource, op.name,
-              absl::StrCat("Precondition failed: ResourceVersion in precondition: ",
-                           op.preconditions.resource_version,
-                           ", ResourceVersion in object meta: ", cur_meta->resource_version()));
-        }
-        break;
+    d.revision = group_revision;
+    d.writes.resize(group_writes);
+    for (size_t j = group_start; j <= i; ++j) {
+      if (d.outcome[j].ok()) d.outcome[j] = aborted;
+      d.results[j] = nullptr;
+      d.previous[j] = nullptr;
     }
-    outcome[i] = status;
-    if (!status.ok()) continue;
-    ++revision;
-    std::unique_ptr<google::protobuf::Message> stored;
-    if (op.type == WriteOp::Type::kDelete) {
-      stored.reset(current->New());
-      stored->CopyFrom(*current);
-    } else {
-      stored = std::move(op.object);
-    }
-    api::MutableMetaOf(stored.get())->set_resource_version(std::to_string(revision));
-    results[i] = std::shared_ptr<const google::protobuf::Message>(std::move(stored));
-    previous[i] = current;
-    overlay[key] = op.type == WriteOp::Type::kDelete ? nullptr : results[i];
-    writes.push_back(&batch[i]);
   }
+  Finish(batch, d);
+}
 
+void SqliteStore::Decide(std::vector<Pending>& batch, size_t i, BatchDecisions& d, std::vector<OverlayUndo>* undo) {
+  WriteOp& op = batch[i].op;
+  std::string resource = QualifiedResource(*op.kind);
+  std::string key = absl::StrCat(resource, "|", ObjectKey(op.namespace_, op.name));
+  ObjectPtr current;
+  if (auto it = d.overlay.find(key); it != d.overlay.end()) {
+    current = it->second;
+  } else {
+    absl::ReaderMutexLock lock(&mu_);
+    auto by_kind = objects_.find(op.kind);
+    if (by_kind != objects_.end()) {
+      auto found = by_kind->second.find(ObjectKey(op.namespace_, op.name));
+      if (found != by_kind->second.end()) current = found->second;
+    }
+  }
+  const api::ObjectMeta* cur_meta = current ? &api::MetaOf(*current) : nullptr;
+  absl::Status status;
+  switch (op.type) {
+    case WriteOp::Type::kCreate:
+      if (current) status = api::AlreadyExistsError(resource, op.name);
+      break;
+    case WriteOp::Type::kUpdate: {
+      const api::ObjectMeta& meta = api::MetaOf(*op.object);
+      if (!current) {
+        status = api::NotFoundError(resource, op.name);
+      } else if (!meta.resource_version().empty() &&
+                 meta.resource_version() != cur_meta->resource_version()) {
+        status = api::ConflictError(resource, op.name,
+                                    "the object has been modified; please apply your changes to "
+                                    "the latest version and try again");
+      } else if (!meta.uid().empty() && meta.uid() != cur_meta->uid()) {
+        status = api::ConflictError(resource, op.name, "the object's UID changed (it was recreated)");
+      }
+      break;
+    }
+    case WriteOp::Type::kDelete:
+      if (!current) {
+        status = api::NotFoundError(resource, op.name);
+      } else if (!op.preconditions.uid.empty() && op.preconditions.uid != cur_meta->uid()) {
+        status = api::ConflictError(resource, op.name,
+                                    absl::StrCat("Precondition failed: UID in precondition: ",
+                                                 op.preconditions.uid, ", UID in object meta: ",
+                                                 cur_meta->uid()));
+      } else if (!op.preconditions.resource_version.empty() &&
+                 op.preconditions.resource_version != cur_meta->resource_version()) {
+        status = api::ConflictError(
+            resource, op.name,
+            absl::StrCat("Precondition failed: ResourceVersion in precondition: ",
+                         op.preconditions.resource_version,
+                         ", ResourceVersion in object meta: ", cur_meta->resource_version()));
+      }
+      break;
+  }
+  d.outcome[i] = status;
+  if (!status.ok()) return;
+  ++d.revision;
+  std::unique_ptr<google::protobuf::Message> stored;
+  if (op.type == WriteOp::Type::kDelete) {
+    stored.reset(current->New());
+    stored->CopyFrom(*current);
+  } else {
+    stored = std::move(op.object);
+  }
+  api::MutableMetaOf(stored.get())->set_resource_version(std::to_string(d.revision));
+  d.results[i] = std::shared_ptr<const google::protobuf::Message>(std::move(stored));
+  d.previous[i] = current;
+  if (undo != nullptr) {
+    auto it = d.overlay.find(key);
+    undo->push_back({key, it == d.overlay.end() ? std::nullopt : std::optional<ObjectPtr>(it->second)});
+  }
+  d.overlay[key] = op.type == WriteOp::Type::kDelete ? nullptr : d.results[i];
+  d.writes.push_back(&batch[i]);
+}
+
+void SqliteStore::Finish(std::vector<Pending>& batch, BatchDecisions& d) {
+  const std::vector<Pending*>& writes = d.writes;
+  std::vector<absl::Status>& outcome = d.outcome;
+  const std::vector<ObjectPtr>& results = d.results;
+  const std::vector<ObjectPtr>& previous = d.previous;
+  const int64_t revision = d.revision;
   std::vector<ObjectPtr> written;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (outcome[i].ok()) written.push_back(results[i]);

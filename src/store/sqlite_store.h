@@ -9,6 +9,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "store/store.h"
@@ -44,6 +45,9 @@ class SqliteStore final : public Store {
   struct Pending {
     WriteOp op;
     std::promise<absl::StatusOr<ObjectPtr>> done;
+    // Unique across Commit calls; the ops of a group sit next to each other
+    // in the queue and are never split across batches.
+    uint64_t group = 0;
   };
   struct RingEvent {
     const api::KindInfo* kind;
@@ -57,7 +61,27 @@ class SqliteStore final : public Store {
   explicit SqliteStore(Options options, sqlite3* db);
   absl::Status Load();
   void WriterLoop(std::stop_token stop);
+  // What deciding a batch's writes has produced so far.
+  struct BatchDecisions {
+    explicit BatchDecisions(size_t n) : outcome(n), results(n), previous(n) {}
+    absl::flat_hash_map<std::string, ObjectPtr> overlay;  // key -> object, nullptr if deleted
+    std::vector<absl::Status> outcome;
+    std::vector<ObjectPtr> results;
+    std::vector<ObjectPtr> previous;
+    std::vector<Pending*> writes;
+    int64_t revision = 0;
+  };
+  // An overlay entry as it was before a write of an all-or-nothing group.
+  struct OverlayUndo {
+    std::string key;
+    std::optional<ObjectPtr> overlay;  // nullopt: the key was not in the overlay
+  };
   void CommitBatch(std::vector<Pending>& batch);
+  // Decides write `i` against the state plus the overlay; records how to
+  // undo it in `undo` when given.
+  void Decide(std::vector<Pending>& batch, size_t i, BatchDecisions& d, std::vector<OverlayUndo>* undo);
+  // Persists what was decided, publishes it and answers every write.
+  void Finish(std::vector<Pending>& batch, BatchDecisions& d);
   absl::Status Persist(const std::vector<Pending*>& writes, const std::vector<ObjectPtr>& results,
                        int64_t revision);
   void Publish(const api::KindInfo& kind, WatchEvent::Type type, const ObjectPtr& object,
@@ -76,6 +100,7 @@ class SqliteStore final : public Store {
   absl::Mutex queue_mu_;
   std::vector<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool accepting_ ABSL_GUARDED_BY(queue_mu_) = true;
+  uint64_t next_group_ ABSL_GUARDED_BY(queue_mu_) = 0;
 
   std::jthread writer_;
 };

@@ -53,6 +53,9 @@ struct WriteOp {
   std::string name;
   std::unique_ptr<google::protobuf::Message> object;
   Preconditions preconditions;  // for kDelete
+  // Ops of one Commit call with the same nonzero group succeed or fail
+  // together (a gang's bindings); 0 means the op stands alone.
+  uint32_t all_or_nothing_group = 0;
 };
 
 class Store {
@@ -63,8 +66,10 @@ class Store {
                                         absl::string_view name) const = 0;
   virtual absl::StatusOr<ListResult> List(const api::KindInfo& kind,
                                           const ListOptions& options) const = 0;
-  // Each op succeeds or fails on its own; all that succeed commit together,
-  // and return only once durable.
+  // Each op succeeds or fails on its own, except that ops sharing an
+  // all_or_nothing_group all fail (Aborted, naming the first failure) when
+  // one does; all that succeed commit together, and return only once
+  // durable: no crash can persist part of a group.
   virtual std::vector<absl::StatusOr<ObjectPtr>> Commit(std::vector<WriteOp> ops) = 0;
   // Events with revision > from_revision; from_revision 0 starts with the
   // current objects as ADDED. Expired (410) when that history is gone.

@@ -150,6 +150,60 @@ TEST_CASE("a batch commits independently per write") {
   CHECK(s->CurrentRevision() == 3);
 }
 
+TEST_CASE("an all-or-nothing group commits whole or not at all, beside independent writes") {
+  TempDir dir;
+  auto s = Open(dir);
+  REQUIRE(s->Create(PodKind(), MakePod("taken")).ok());
+  auto op = [](store::WriteOp::Type type, const std::string& name, uint32_t group) {
+    store::WriteOp w{type, &PodKind(), "default", name, type == store::WriteOp::Type::kDelete ? nullptr : MakePod(name), {}};
+    w.all_or_nothing_group = group;
+    return w;
+  };
+  std::vector<store::WriteOp> ops;
+  ops.push_back(op(store::WriteOp::Type::kCreate, "solo-1", 0));
+  ops.push_back(op(store::WriteOp::Type::kCreate, "gang-a-1", 1));
+  ops.push_back(op(store::WriteOp::Type::kCreate, "taken", 1));  // fails: the whole group fails
+  ops.push_back(op(store::WriteOp::Type::kCreate, "gang-a-2", 1));
+  ops.push_back(op(store::WriteOp::Type::kCreate, "gang-b-1", 2));
+  ops.push_back(op(store::WriteOp::Type::kCreate, "gang-b-2", 2));
+  ops.push_back(op(store::WriteOp::Type::kDelete, "gang-a-1", 0));  // gang a never existed
+  auto results = s->Commit(std::move(ops));
+  REQUIRE(results.size() == 7);
+  CHECK(results[0].ok());
+  CHECK(results[1].status().code() == absl::StatusCode::kAborted);
+  CHECK(api::DetailsOf(results[2].status()).reason == "AlreadyExists");
+  CHECK(results[3].status().code() == absl::StatusCode::kAborted);
+  CHECK(results[4].ok());
+  CHECK(results[5].ok());
+  CHECK(api::DetailsOf(results[6].status()).reason == "NotFound");
+  // Revisions stay dense: the undone group took none.
+  CHECK(Rv(*results[4]) == Rv(*results[0]) + 1);
+  CHECK(s->CurrentRevision() == Rv(*results[5]));
+  CHECK_FALSE(s->Get(PodKind(), "default", "gang-a-1").ok());
+  CHECK_FALSE(s->Get(PodKind(), "default", "gang-a-2").ok());
+  s.reset();
+  auto reopened = Open(dir);
+  CHECK(reopened->Get(PodKind(), "default", "gang-b-1").ok());
+  CHECK(reopened->Get(PodKind(), "default", "gang-b-2").ok());
+  CHECK_FALSE(reopened->Get(PodKind(), "default", "gang-a-2").ok());
+}
+
+TEST_CASE("the ops of an all-or-nothing group must be adjacent") {
+  TempDir dir;
+  auto s = Open(dir);
+  std::vector<store::WriteOp> ops;
+  for (const char* name : {"a", "b", "c"}) {
+    ops.push_back({store::WriteOp::Type::kCreate, &PodKind(), "default", name, MakePod(name), {}});
+  }
+  ops[0].all_or_nothing_group = 1;
+  ops[2].all_or_nothing_group = 1;
+  auto results = s->Commit(std::move(ops));
+  CHECK(results[0].status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(results[1].ok());
+  CHECK(results[2].status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK_FALSE(s->Get(PodKind(), "default", "a").ok());
+}
+
 TEST_CASE("state and revisions survive a reopen") {
   TempDir dir;
   int64_t last;
