@@ -1,5 +1,7 @@
 #include "api/defaults.h"
 
+#include "api/gang.h"
+
 #include <absl/strings/match.h>
 
 #include "api/quantity.h"
@@ -77,9 +79,14 @@ void ApplyDefaults(const KindInfo& kind, google::protobuf::Message* object) {
   } else if (kind.kind == "PriorityClass") {
     auto* pc = static_cast<PriorityClass*>(object);
     if (pc->preemption_policy().empty()) pc->set_preemption_policy("PreemptLowerPriority");
-  } else if (kind.kind == "PodGroup") {
-    auto* pg = static_cast<PodGroup*>(object);
-    if (pg->status().phase().empty()) pg->mutable_status()->set_phase("Pending");
+  } else if (const PodGroupShape* shape = FindPodGroupShape(kind)) {
+    // Every shape's status is a message with a string phase.
+    const auto* status_field = object->GetDescriptor()->FindFieldByName("status");
+    auto* status = object->GetReflection()->MutableMessage(object, status_field);
+    const auto* phase = status->GetDescriptor()->FindFieldByName("phase");
+    if (status->GetReflection()->GetString(*status, phase).empty()) {
+      status->GetReflection()->SetString(status, phase, shape->InitialPhase());
+    }
   } else if (kind.kind == "Event") {
     auto* ev = static_cast<Event*>(object);
     if (ev->type().empty()) ev->set_type("Normal");

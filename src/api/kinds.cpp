@@ -29,6 +29,10 @@ const std::vector<KindInfo>& AllKinds() {
        {"pc"}, &PriorityClass::default_instance()},
       {"PodGroup", "podgroups", "podgroup", "scheduling.gantry.io", "v1alpha1", true, {"pg"},
        &PodGroup::default_instance()},
+      {"PodGroup", "podgroups", "podgroup", "scheduling.x-k8s.io", "v1alpha1", true, {"pg", "pgs"},
+       &CoschedulingPodGroup::default_instance()},
+      {"PodGroup", "podgroups", "podgroup", "scheduling.volcano.sh", "v1beta1", true, {"pg", "podgroup-v1beta1"},
+       &VolcanoPodGroup::default_instance()},
   };
   return kinds;
 }

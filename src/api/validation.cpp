@@ -6,6 +6,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include "api/errors.h"
+#include "api/gang.h"
 #include "api/object_meta.h"
 #include "api/quantity.h"
 #include "core.pb.h"
@@ -63,8 +64,8 @@ void ValidateMeta(const KindInfo& kind, const ObjectMeta& meta, Causes* causes) 
   }
 }
 
-void ValidateQuantities(const google::protobuf::Map<std::string, std::string>& map,
-                        const std::string& path, Causes* causes) {
+template <typename QuantityMap>
+void ValidateQuantities(const QuantityMap& map, const std::string& path, Causes* causes) {
   for (const auto& [name, value] : map) {
     auto q = Quantity::Parse(value);
     std::string field = absl::StrCat(path, "[", name, "]");
@@ -257,6 +258,29 @@ void ValidatePod(const Pod& pod, const Pod* old, Causes* causes) {
   }
 }
 
+void ValidateGang(const PodGroupShape& shape, const google::protobuf::Message& group, Causes* causes) {
+  GangSpec gang = shape.Spec(group);
+  if (gang.min_member < shape.min_member_floor()) {
+    causes->push_back(InvalidCause("spec.minMember", std::to_string(gang.min_member),
+                                   absl::StrCat("must be greater than or equal to ", shape.min_member_floor())));
+  }
+  if (gang.schedule_timeout_seconds < 0) {
+    causes->push_back(InvalidCause("spec.scheduleTimeoutSeconds", std::to_string(gang.schedule_timeout_seconds),
+                                   "must be greater than or equal to 0"));
+  }
+  ValidateQuantities(gang.min_resources, "spec.minResources", causes);
+  auto topology_keys = [&](const std::vector<std::string>& keys, const char* path) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!IsLabelKey(keys[i])) {
+        causes->push_back(InvalidCause(absl::StrCat("spec.affinity.podGroupAffinity.", path, "[", i, "].topologyKey"),
+                                       keys[i], "must be a valid label key"));
+      }
+    }
+  };
+  topology_keys(gang.required_topology_keys, "required");
+  topology_keys(gang.preferred_topology_keys, "preferred");
+}
+
 void ValidateNode(const Node& node, Causes* causes) {
   for (int i = 0; i < node.spec().taints_size(); ++i) {
     const auto& t = node.spec().taints(i);
@@ -307,17 +331,8 @@ absl::Status Validate(const KindInfo& kind, const google::protobuf::Message& obj
     if (old != nullptr && static_cast<const PriorityClass*>(old)->value() != pc.value()) {
       causes.push_back({"FieldValueForbidden", "value", "Forbidden: may not be changed in an update."});
     }
-  } else if (kind.kind == "PodGroup") {
-    const auto& pg = static_cast<const PodGroup&>(object);
-    if (pg.spec().min_member() < 1) {
-      causes.push_back(InvalidCause("spec.minMember", std::to_string(pg.spec().min_member()),
-                                    "must be greater than or equal to 1"));
-    }
-    if (pg.spec().schedule_timeout_seconds() < 0) {
-      causes.push_back(InvalidCause("spec.scheduleTimeoutSeconds",
-                                    std::to_string(pg.spec().schedule_timeout_seconds()),
-                                    "must be greater than or equal to 0"));
-    }
+  } else if (const PodGroupShape* shape = FindPodGroupShape(kind)) {
+    ValidateGang(*shape, object, &causes);
   } else if (kind.kind == "Event") {
     const auto& ev = static_cast<const Event&>(object);
     if (ev.involved_object().name().empty()) causes.push_back(RequiredCause("involvedObject.name"));

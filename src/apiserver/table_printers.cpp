@@ -5,6 +5,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
+#include "api/gang.h"
 #include "api/json_codec.h"
 #include "api/object_meta.h"
 #include "common/time_format.h"
@@ -148,13 +149,21 @@ const Printer& PrinterFor(const api::KindInfo& kind) {
                                         AgeOf(p.metadata().creation_timestamp()), p.preemption_policy()};
                           }};
   static const Printer pg{{kName,
-                           {"MinMember", "integer", 0, "Pods that must be schedulable together."},
                            {"Phase", "string", 0, "Scheduling phase of the group."},
+                           {"Min", "integer", 0, "Pods that must be scheduled together."},
+                           {"Scheduled", "string", 0, "Pods bound to a node."},
+                           {"Running", "string", 0, "Pods running."},
+                           {"Succeeded", "string", 0, "Pods that succeeded."},
+                           {"Failed", "string", 0, "Pods that failed."},
                            kAge},
                           [](const google::protobuf::Message& m) {
-                            const auto& g = static_cast<const api::PodGroup&>(m);
-                            return json{g.metadata().name(), g.spec().min_member(), g.status().phase(),
-                                        AgeOf(g.metadata().creation_timestamp())};
+                            const api::PodGroupSummary g = api::SummarizePodGroup(*api::FindPodGroupShape(m), m);
+                            auto count = [](const std::optional<int32_t>& n) -> json {
+                              return n ? json(std::to_string(*n)) : json("-");
+                            };
+                            return json{api::MetaOf(m).name(), g.phase, g.min_member, count(g.scheduled),
+                                        count(g.running), count(g.succeeded), count(g.failed),
+                                        AgeOf(api::MetaOf(m).creation_timestamp())};
                           }};
   static const Printer generic{{kName, kAge}, [](const google::protobuf::Message& m) {
                                  const auto& meta = api::MetaOf(m);

@@ -59,51 +59,79 @@ void Binder::Run(std::stop_token stop) {
   }
 }
 
-void Binder::BindBatch(std::vector<dispatcher::Proposal> batch) {
-  static const api::KindInfo* pods = api::FindKindByResource("", "v1", "pods");
-  std::vector<store::WriteOp> ops;
-  std::vector<const dispatcher::Proposal*> assumed;
-  ops.reserve(batch.size());
-  assumed.reserve(batch.size());
-  for (const auto& proposal : batch) {
-    const auto& pod = proposal.unit.pod;
-    auto info = scheduler::PodInfo::From(pod);
+absl::Status Binder::AssumeAll(const dispatcher::Proposal& proposal) {
+  const auto& pods = proposal.unit.pods;
+  for (size_t i = 0; i < pods.size(); ++i) {
+    auto info = scheduler::PodInfo::From(pods[i]);
     absl::Status placed = info.status();
     if (placed.ok()) {
-      placed = cluster_.Assume(pod, proposal.node, [&](const cluster::NodeTable& nodes, uint32_t node) {
+      placed = cluster_.Assume(pods[i], proposal.nodes[i], [&](const cluster::NodeTable& nodes, uint32_t node) {
         return scheduler::CheckNode(profile_, *info, nodes, node);
       });
     }
+    if (!placed.ok()) {
+      // A gang is assumed whole or not at all.
+      for (size_t j = 0; j < i; ++j) cluster_.Forget(*pods[j]);
+      return placed;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Binder::BindBatch(std::vector<dispatcher::Proposal> batch) {
+  static const api::KindInfo* pods = api::FindKindByResource("", "v1", "pods");
+  struct Assumed {
+    const dispatcher::Proposal* proposal;
+    size_t first_op;
+  };
+  std::vector<store::WriteOp> ops;
+  std::vector<Assumed> assumed;
+  ops.reserve(batch.size());
+  assumed.reserve(batch.size());
+  uint32_t next_group = 0;
+  for (const auto& proposal : batch) {
+    absl::Status placed = AssumeAll(proposal);
     if (!placed.ok()) {
       if (placed.code() == absl::StatusCode::kAlreadyExists) {
         feedback_.Retry(proposal.unit);  // placed by someone else: the watch settles it
         continue;
       }
       dispatcher::Metrics().binder_conflicts.Inc();
-      spdlog::debug("binder: {} on {} rejected: {}", proposal.unit.key, proposal.node, placed);
+      spdlog::debug("binder: {} rejected: {}", proposal.unit.key, placed);
       feedback_.Conflict(proposal.unit);
       continue;
     }
-    // The pod as the shard saw it: its resourceVersion makes the write a
-    // compare-and-swap, so a pod deleted or changed meanwhile is not bound.
-    auto bound = std::make_unique<api::Pod>(*pod);
-    bound->mutable_spec()->set_node_name(proposal.node);
-    api::SetPodCondition(*bound, "PodScheduled", "True", "", "");
-    ops.push_back({store::WriteOp::Type::kUpdate, pods, pod->metadata().namespace_(), pod->metadata().name(),
-                   std::move(bound), {}});
-    assumed.push_back(&proposal);
+    // A gang's bindings commit in one all-or-nothing group.
+    const uint32_t group = proposal.unit.gang != nullptr ? ++next_group : 0;
+    assumed.push_back({&proposal, ops.size()});
+    for (size_t i = 0; i < proposal.unit.pods.size(); ++i) {
+      const auto& pod = proposal.unit.pods[i];
+      // The pod as the shard saw it: its resourceVersion makes the write a
+      // compare-and-swap, so a pod deleted or changed meanwhile is not bound.
+      auto bound = std::make_unique<api::Pod>(*pod);
+      bound->mutable_spec()->set_node_name(proposal.nodes[i]);
+      api::SetPodCondition(*bound, "PodScheduled", "True", "", "");
+      store::WriteOp op{store::WriteOp::Type::kUpdate, pods, pod->metadata().namespace_(), pod->metadata().name(),
+                        std::move(bound), {}};
+      op.all_or_nothing_group = group;
+      ops.push_back(std::move(op));
+    }
   }
   if (ops.empty()) return;
   dispatcher::Metrics().binder_batch.Observe(static_cast<double>(ops.size()));
   auto results = store_.Commit(std::move(ops));
-  for (size_t i = 0; i < results.size(); ++i) {
-    const dispatcher::Proposal& proposal = *assumed[i];
-    if (results[i].ok()) {
+  for (const Assumed& a : assumed) {
+    const dispatcher::Proposal& proposal = *a.proposal;
+    const size_t n = proposal.unit.pods.size();
+    auto failed = std::find_if(results.begin() + static_cast<std::ptrdiff_t>(a.first_op),
+                               results.begin() + static_cast<std::ptrdiff_t>(a.first_op + n),
+                               [](const auto& r) { return !r.ok(); });
+    if (failed == results.begin() + static_cast<std::ptrdiff_t>(a.first_op + n)) {
       feedback_.Bound(proposal.unit);
       continue;
     }
-    cluster_.Forget(*proposal.unit.pod);
-    spdlog::debug("binder: binding {} to {} not persisted: {}", proposal.unit.key, proposal.node, results[i].status());
+    for (const auto& pod : proposal.unit.pods) cluster_.Forget(*pod);
+    spdlog::debug("binder: binding {} not persisted: {}", proposal.unit.key, failed->status());
     feedback_.Retry(proposal.unit);
   }
 }

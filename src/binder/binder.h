@@ -6,7 +6,9 @@
 // plus PodScheduled=True) in one batched store commit per round. A rejected
 // proposal goes back to the dispatcher as a conflict; a pod that changed or
 // vanished meanwhile fails the commit's compare-and-swap and is never bound
-// twice or bound after deletion.
+// twice or bound after deletion. A gang is checked and assumed whole and its
+// bindings persisted in one all-or-nothing group: a conflict or a failed
+// write on any of its pods sends the whole gang back.
 #pragma once
 
 #include <condition_variable>
@@ -38,6 +40,8 @@ class Binder final : public dispatcher::ProposalSink {
 
  private:
   void Run(std::stop_token stop);
+  // Checks and assumes every pod of the proposal on its node, or none.
+  absl::Status AssumeAll(const dispatcher::Proposal& proposal);
 
   store::Store& store_;
   cluster::ClusterState& cluster_;

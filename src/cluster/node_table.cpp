@@ -133,22 +133,27 @@ void NodeTable::AddPodUntracked(uint32_t i, const PodUsage& usage) {
 absl::Status NodeTable::RemovePod(absl::string_view node, const PodUsage& usage) {
   auto i = Find(node);
   if (!i) return api::NotFoundError("nodes", node);
-  requested_[*i].Subtract(usage.requests);
-  auto& ports = host_ports_[*i];
+  if (Uncharge(*i, usage)) anti_affinity_epoch_ = clock_ + 1;
+  Touch(*i);
+  return absl::OkStatus();
+}
+
+void NodeTable::RemovePodUntracked(uint32_t i, const PodUsage& usage) { Uncharge(i, usage); }
+
+bool NodeTable::Uncharge(uint32_t i, const PodUsage& usage) {
+  requested_[i].Subtract(usage.requests);
+  auto& ports = host_ports_[i];
   for (const HostPort& hp : usage.host_ports) {
     auto it = std::find(ports.begin(), ports.end(), hp);
     if (it != ports.end()) ports.erase(it);
   }
-  if (usage.pod) {
-    auto& pods = pods_[*i];
-    if (auto it = std::find(pods.begin(), pods.end(), usage.pod); it != pods.end()) {
-      *it = std::move(pods.back());
-      pods.pop_back();
-    }
-    if (anti_affinity_pods_.erase(usage.pod.get()) > 0) anti_affinity_epoch_ = clock_ + 1;
+  if (!usage.pod) return false;
+  auto& pods = pods_[i];
+  if (auto it = std::find(pods.begin(), pods.end(), usage.pod); it != pods.end()) {
+    *it = std::move(pods.back());
+    pods.pop_back();
   }
-  Touch(*i);
-  return absl::OkStatus();
+  return anti_affinity_pods_.erase(usage.pod.get()) > 0;
 }
 
 void NodeTable::SetPartition(uint32_t i, int16_t partition) {

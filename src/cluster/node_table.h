@@ -69,6 +69,8 @@ class NodeTable {
   // own placement, kept until the next sync of that row brings the
   // authoritative state (which by then includes it, or rejected it).
   void AddPodUntracked(uint32_t i, const PodUsage& usage);
+  // Takes back an AddPodUntracked (a gang that did not fit as a whole).
+  void RemovePodUntracked(uint32_t i, const PodUsage& usage);
 
   uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
   const std::string& name(uint32_t i) const { return names_[i]; }
@@ -96,6 +98,8 @@ class NodeTable {
 
  private:
   void Touch(uint32_t i) { generation_[i] = ++clock_; }
+  // Releases a pod's usage on row i; true when it carried required anti-affinity.
+  bool Uncharge(uint32_t i, const PodUsage& usage);
   void ChangeLayout() {
     layout_epoch_ = ++clock_;
     static_epoch_ = clock_;

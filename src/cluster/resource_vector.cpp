@@ -26,7 +26,8 @@ Registry& TheRegistry() {
   return *r;
 }
 
-absl::Status AddQuantities(const google::protobuf::Map<std::string, std::string>& map, ResourceVector* out) {
+template <typename QuantityMap>
+absl::Status AddQuantities(const QuantityMap& map, ResourceVector* out) {
   for (const auto& [name, text] : map) {
     auto slot = ResourceSlot(name);
     if (!slot.ok()) return slot.status();
@@ -90,6 +91,19 @@ absl::StatusOr<ResourceVector> NodeAllocatable(const api::NodeStatus& status) {
   const auto& source = status.allocatable().empty() ? status.capacity() : status.allocatable();
   if (auto s = AddQuantities(source, &out); !s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<ResourceVector> ResourceListOf(const std::map<std::string, std::string>& quantities) {
+  ResourceVector out;
+  if (auto s = AddQuantities(quantities, &out); !s.ok()) return s;
+  return out;
+}
+
+bool Covers(const ResourceVector& have, const ResourceVector& need) {
+  for (int i = 0; i < kMaxResources; ++i) {
+    if (need[i] > have[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace gantry::cluster

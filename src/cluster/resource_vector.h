@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "core.pb.h"
@@ -42,5 +43,9 @@ int ResourceSlotsInUse();
 absl::StatusOr<ResourceVector> PodRequests(const api::PodSpec& spec);
 // Node allocatable (or capacity when allocatable is absent).
 absl::StatusOr<ResourceVector> NodeAllocatable(const api::NodeStatus& status);
+// A resource list ("cpu" -> "4", "memory" -> "8Gi") as a vector.
+absl::StatusOr<ResourceVector> ResourceListOf(const std::map<std::string, std::string>& quantities);
+// Every amount of `need` is within `have`.
+bool Covers(const ResourceVector& have, const ResourceVector& need);
 
 }  // namespace gantry::cluster

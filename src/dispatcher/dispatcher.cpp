@@ -3,7 +3,9 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include "api/gang.h"
 #include "api/kinds.h"
+#include "api/object_meta.h"
 #include "common/log_format.h"
 #include "dispatcher/pipeline_metrics.h"
 
@@ -82,12 +84,22 @@ absl::Status Dispatcher::Start() {
   if (!pods.ok()) return pods.status();
   node_stream_ = *nodes;
   pod_stream_ = *pods;
+  for (const api::PodGroupShape* shape : api::PodGroupShapes()) {
+    auto groups = store_.Watch(shape->kind(), {}, 0);
+    if (!groups.ok()) return groups.status();
+    pod_group_streams_.push_back(*groups);
+  }
   node_watch_ = std::jthread([this, s = node_stream_](std::stop_token stop) {
     Follow(stop, *s, "node", [this](const store::WatchEvent& e) { OnNode(e); });
   });
   pod_watch_ = std::jthread([this, s = pod_stream_](std::stop_token stop) {
     Follow(stop, *s, "pod", [this](const store::WatchEvent& e) { OnPod(e); });
   });
+  for (const auto& stream : pod_group_streams_) {
+    pod_group_watches_.emplace_back([this, s = stream](std::stop_token stop) {
+      Follow(stop, *s, "pod group", [this](const store::WatchEvent& e) { OnPodGroup(e); });
+    });
+  }
   loop_ = std::jthread([this](std::stop_token stop) { DispatchLoop(stop); });
   spdlog::info("dispatcher: {} shard(s), sorting policy {}, scheduler name {}", options_.shards,
                options_.sorting_policy, options_.scheduler_name);
@@ -96,11 +108,14 @@ absl::Status Dispatcher::Start() {
 
 void Dispatcher::Stop() {
   for (auto* t : {&loop_, &pod_watch_, &node_watch_}) t->request_stop();
+  for (auto& t : pod_group_watches_) t.request_stop();
   if (pod_stream_) pod_stream_->Cancel();
   if (node_stream_) node_stream_->Cancel();
+  for (const auto& stream : pod_group_streams_) stream->Cancel();
   for (auto* t : {&loop_, &pod_watch_, &node_watch_}) {
     if (t->joinable()) t->join();
   }
+  pod_group_watches_.clear();  // joins
 }
 
 bool Dispatcher::Ours(const api::Pod& pod) const {
@@ -113,11 +128,22 @@ void Dispatcher::OnPod(const store::WatchEvent& event) {
   std::string key = PodKey(*pod);
   bool deleted = event.type == store::WatchEvent::Type::kDeleted;
   bool bound = !pod->spec().node_name().empty();
+  auto gang = api::GangOf(*pod);
+  std::string gang_key = gang ? gang->Key(pod->metadata().namespace_()) : "";
   std::lock_guard lock(mu_);
   if (deleted || bound || Terminal(*pod) || !pod->metadata().deletion_timestamp().empty()) {
     if (auto it = pending_.find(key); it != pending_.end()) {
-      if (it->second.state == State::kInFlight) --in_flight_;
+      // A gang's in-flight count is the gang's, not its members'.
+      if (it->second.progress.state == State::kInFlight && it->second.gang.empty()) --in_flight_;
+      if (!it->second.gang.empty()) gangs_.RemovePending(it->second.gang, key);
       pending_.erase(it);  // its queue entries go stale
+    }
+    if (!gang_key.empty()) {
+      if (bound && !deleted && !Terminal(*pod)) {
+        gangs_.MarkBound(gang_key, key);
+      } else {
+        gangs_.ForgetBound(gang_key, key);
+      }
     }
     if (bound && !deleted && !Terminal(*pod)) {
       auto requests = cluster::PodRequests(pod->spec());
@@ -134,9 +160,48 @@ void Dispatcher::OnPod(const store::WatchEvent& event) {
   auto [it, inserted] = pending_.try_emplace(key);
   it->second.pod = pod;
   if (!inserted) return;  // newer version of a pod already being handled
-  it->second.seq = ++next_seq_;
-  it->second.first_seen = absl::Now();
-  Enqueue(key, it->second);
+  Tracked& t = it->second;
+  t.progress.seq = ++next_seq_;
+  t.progress.first_seen = absl::Now();
+  if (gang_key.empty()) {
+    Enqueue(key, t.progress);
+    return;
+  }
+  t.gang = gang_key;
+  GangTracker::Gang& g = gangs_.AddPending(gang_key, absl::StrCat(pod->metadata().namespace_(), "/", gang->name), key);
+  if (g.progress.state != State::kWaiting) return;  // joins the gang's next attempt
+  if (!g.reported.empty() && options_.pending_reasons != nullptr) options_.pending_reasons->Report(pod, g.reported);
+  ConsiderGang(gang_key, g);
+}
+
+void Dispatcher::OnPodGroup(const store::WatchEvent& event) {
+  const api::PodGroupShape* shape = api::FindPodGroupShape(*event.object);
+  if (shape == nullptr) return;
+  const api::ObjectMeta& meta = api::MetaOf(*event.object);
+  api::GangRef ref{shape, meta.name()};
+  std::string key = ref.Key(meta.namespace_());
+  std::optional<api::GangSpec> spec;
+  if (event.type != store::WatchEvent::Type::kDeleted) spec = shape->Spec(*event.object);
+  std::lock_guard lock(mu_);
+  GangTracker::Gang& gang = gangs_.SetSpec(key, absl::StrCat(meta.namespace_(), "/", meta.name()), std::move(spec));
+  if (gang.progress.state == State::kWaiting && !gang.pending.empty()) ConsiderGang(key, gang);
+}
+
+void Dispatcher::ConsiderGang(const std::string& key, GangTracker::Gang& gang) {
+  std::string reason = GangTracker::WaitReason(gang, shares_.capacity());
+  if (reason.empty()) {
+    gang.reported.clear();
+    gang.progress.state = State::kQueued;
+    gang.progress.seq = ++next_seq_;
+    Enqueue(key, gang.progress);
+    return;
+  }
+  if (reason == gang.reported) return;
+  gang.reported = reason;
+  if (options_.pending_reasons == nullptr) return;
+  for (const std::string& member : gang.pending) {
+    if (auto it = pending_.find(member); it != pending_.end()) options_.pending_reasons->Report(it->second.pod, reason);
+  }
 }
 
 void Dispatcher::OnNode(const store::WatchEvent& event) {
@@ -158,23 +223,52 @@ void Dispatcher::OnNode(const store::WatchEvent& event) {
       }
       if (added) moves = shuffler_.Add(name);
       if (relevant) ReleaseBackoff();
+      if (added) {
+        // More capacity may let a gang's minResources fit.
+        gangs_.ForEach([this](const std::string& key, GangTracker::Gang& gang) {
+          if (gang.progress.state == State::kWaiting && gang.spec && !gang.spec->min_resources.empty() &&
+              !gang.pending.empty()) {
+            ConsiderGang(key, gang);
+          }
+        });
+      }
     }
   }
   for (const auto& [n, partition] : moves) cluster_.SetPartition(n, partition);
 }
 
-void Dispatcher::Enqueue(const std::string& key, const Tracked& t) {
-  const auto& pod = *t.pod;
-  policy_->Push({key, pod.metadata().namespace_(), pod.spec().has_priority() ? pod.spec().priority() : 0, t.seq});
+void Dispatcher::Enqueue(const std::string& key, const UnitProgress& progress) {
+  auto priority = [](const api::Pod& pod) { return pod.spec().has_priority() ? pod.spec().priority() : 0; };
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    const api::Pod& pod = *it->second.pod;
+    policy_->Push({key, pod.metadata().namespace_(), priority(pod), progress.seq});
+  } else if (GangTracker::Gang* gang = gangs_.Find(key)) {
+    // A gang goes by its most important member.
+    std::string namespace_;
+    int32_t top = INT32_MIN;
+    for (const std::string& member : gang->pending) {
+      auto m = pending_.find(member);
+      if (m == pending_.end()) continue;
+      namespace_ = m->second.pod->metadata().namespace_();
+      top = std::max(top, priority(*m->second.pod));
+    }
+    policy_->Push({key, namespace_, top == INT32_MIN ? 0 : top, progress.seq});
+  }
   Wake();
+}
+
+UnitProgress* Dispatcher::Find(const std::string& key) {
+  if (auto it = pending_.find(key); it != pending_.end()) return &it->second.progress;
+  if (GangTracker::Gang* gang = gangs_.Find(key)) return &gang->progress;
+  return nullptr;
 }
 
 void Dispatcher::ReleaseBackoff() {
   for (auto& entry : backoff_.TakeAll()) {
-    auto it = pending_.find(entry.key);
-    if (it == pending_.end() || it->second.seq != entry.seq || it->second.state != State::kBackoff) continue;
-    it->second.state = State::kQueued;
-    Enqueue(entry.key, it->second);
+    UnitProgress* p = Find(entry.key);
+    if (p == nullptr || p->seq != entry.seq || p->state != State::kBackoff) continue;
+    p->state = State::kQueued;
+    Enqueue(entry.key, *p);
   }
 }
 
@@ -194,10 +288,10 @@ void Dispatcher::DispatchLoop(std::stop_token stop) {
     {
       std::lock_guard lock(mu_);
       for (auto& entry : backoff_.TakeReady(absl::Now())) {
-        auto it = pending_.find(entry.key);
-        if (it == pending_.end() || it->second.seq != entry.seq || it->second.state != State::kBackoff) continue;
-        it->second.state = State::kQueued;
-        Enqueue(entry.key, it->second);
+        UnitProgress* p = Find(entry.key);
+        if (p == nullptr || p->seq != entry.seq || p->state != State::kBackoff) continue;
+        p->state = State::kQueued;
+        Enqueue(entry.key, *p);
       }
       // The shallowest queue; ties go round-robin, or an idle pipeline would
       // feed shard 0 alone and fill its partition first.
@@ -214,17 +308,8 @@ void Dispatcher::DispatchLoop(std::stop_token stop) {
       while (target != nullptr && !unit) {
         auto entry = policy_->Pop();
         if (!entry) break;
-        auto it = pending_.find(entry->key);
-        if (it == pending_.end() || it->second.seq != entry->seq || it->second.state != State::kQueued) continue;
-        Tracked& t = it->second;
-        t.state = State::kInFlight;
-        ++t.attempts;
-        ++in_flight_;
-        unit = Unit{entry->key, t.pod, t.seq, t.attempts, t.conflicts, t.first_seen};
-        next_shard_ = chosen + 1;
-        if (auto requests = cluster::PodRequests(t.pod->spec()); requests.ok()) {
-          shares_.Charge(entry->key, entry->namespace_, *requests);
-        }
+        unit = TakeUnit(entry->key, entry->seq);
+        if (unit) next_shard_ = chosen + 1;
       }
       PublishDepths();
       next_ready = backoff_.NextReady();
@@ -245,19 +330,70 @@ void Dispatcher::DispatchLoop(std::stop_token stop) {
   }
 }
 
-Dispatcher::Tracked* Dispatcher::InFlight(const Unit& unit) {
-  auto it = pending_.find(unit.key);
-  if (it == pending_.end() || it->second.seq != unit.seq || it->second.state != State::kInFlight) return nullptr;
-  return &it->second;
+std::optional<Unit> Dispatcher::TakeUnit(const std::string& key, uint64_t seq) {
+  UnitProgress* p = Find(key);
+  if (p == nullptr || p->seq != seq || p->state != State::kQueued) return std::nullopt;
+  Unit unit;
+  unit.key = key;
+  unit.seq = seq;
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    unit.pods.push_back(it->second.pod);
+  } else {
+    GangTracker::Gang& gang = *gangs_.Find(key);
+    if (!GangTracker::WaitReason(gang, shares_.capacity()).empty()) {
+      // Members left or the group changed since it was queued.
+      gang.progress.state = State::kWaiting;
+      ConsiderGang(key, gang);
+      return std::nullopt;
+    }
+    for (const std::string& member : gang.pending) unit.pods.push_back(pending_.at(member).pod);
+    unit.gang = std::make_shared<const GangInfo>(
+        GangInfo{gang.display_name, *gang.spec, static_cast<int32_t>(gang.bound.size())});
+  }
+  p->state = State::kInFlight;
+  ++p->attempts;
+  ++in_flight_;
+  unit.attempts = p->attempts;
+  unit.conflicts = p->conflicts;
+  unit.first_seen = p->first_seen;
+  for (const auto& pod : unit.pods) {
+    if (auto requests = cluster::PodRequests(pod->spec()); requests.ok()) {
+      shares_.Charge(PodKey(*pod), pod->metadata().namespace_(), *requests);
+    }
+  }
+  return unit;
+}
+
+void Dispatcher::ReleaseShares(const Unit& unit) {
+  for (const auto& pod : unit.pods) shares_.Release(PodKey(*pod));
+}
+
+UnitProgress* Dispatcher::InFlight(const Unit& unit) {
+  UnitProgress* p = Find(unit.key);
+  if (p == nullptr || p->seq != unit.seq || p->state != State::kInFlight) return nullptr;
+  return p;
 }
 
 void Dispatcher::Bound(const Unit& unit) {
   Metrics().scheduling_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - unit.first_seen));
   Metrics().attempts.WithLabels({"scheduled"}).Inc();
   std::lock_guard lock(mu_);
-  if (InFlight(unit) != nullptr) {
-    pending_.erase(unit.key);
+  if (UnitProgress* p = InFlight(unit)) {
     --in_flight_;
+    if (unit.gang == nullptr) {
+      pending_.erase(unit.key);
+    } else {
+      // Members that arrive later make the gang's next unit.
+      p->state = State::kWaiting;
+      for (const auto& pod : unit.pods) {
+        std::string key = PodKey(*pod);
+        gangs_.MarkBound(unit.key, key);
+        pending_.erase(key);
+      }
+      if (GangTracker::Gang* gang = gangs_.Find(unit.key); gang != nullptr && !gang->pending.empty()) {
+        ConsiderGang(unit.key, *gang);
+      }
+    }
   }
   PublishDepths();
 }
@@ -266,11 +402,11 @@ void Dispatcher::Unschedulable(const Unit& unit, const std::string& reason) {
   Metrics().attempts.WithLabels({"unschedulable"}).Inc();
   spdlog::debug("dispatcher: {} unschedulable (attempt {}): {}", unit.key, unit.attempts, reason);
   std::lock_guard lock(mu_);
-  Tracked* t = InFlight(unit);
+  UnitProgress* t = InFlight(unit);
   if (t == nullptr) return;
   t->state = State::kBackoff;
   --in_flight_;
-  shares_.Release(unit.key);
+  ReleaseShares(unit);
   backoff_.Add({unit.key, unit.seq}, absl::Now() + BackoffDelay(t->attempts));
   PublishDepths();
   Wake();  // the loop's next deadline may now be earlier
@@ -279,23 +415,23 @@ void Dispatcher::Unschedulable(const Unit& unit, const std::string& reason) {
 void Dispatcher::Conflict(const Unit& unit) {
   Metrics().attempts.WithLabels({"conflict"}).Inc();
   std::lock_guard lock(mu_);
-  Tracked* t = InFlight(unit);
+  UnitProgress* t = InFlight(unit);
   if (t == nullptr) return;
   ++t->conflicts;
   t->state = State::kQueued;
   --in_flight_;
-  shares_.Release(unit.key);
+  ReleaseShares(unit);
   Enqueue(unit.key, *t);
 }
 
 void Dispatcher::Retry(const Unit& unit) {
   Metrics().attempts.WithLabels({"retry"}).Inc();
   std::lock_guard lock(mu_);
-  Tracked* t = InFlight(unit);
+  UnitProgress* t = InFlight(unit);
   if (t == nullptr) return;
   t->state = State::kQueued;
   --in_flight_;
-  shares_.Release(unit.key);
+  ReleaseShares(unit);
   Enqueue(unit.key, *t);
 }
 

@@ -1,8 +1,11 @@
-// The dispatcher: watches pods and nodes, keeps every pending pod of this
-// scheduler as a unit, orders them by the sorting policy and hands each to
-// the least-loaded shard; takes back what shards and the binder could not
-// place (backoff, or at once after a conflict). It also runs the node
-// shuffler, recording each node's partition in the cluster state.
+// The dispatcher: watches pods, nodes and PodGroups (every shape), keeps
+// every pending pod of this scheduler as a unit of its own or as a member
+// of its gang, holds a gang until it is ready (its PodGroup exists, minMember
+// pods exist, minResources fit the cluster), orders units by the sorting
+// policy and hands each to the least-loaded shard; takes back what shards
+// and the binder could not place (backoff, or at once after a conflict). It
+// also runs the node shuffler, recording each node's partition in the
+// cluster state.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -18,11 +21,13 @@
 #include "cluster/cluster_state.h"
 #include "common/metrics.h"
 #include "dispatcher/backoff_queue.h"
+#include "dispatcher/gang_tracker.h"
 #include "dispatcher/namespace_shares.h"
 #include "dispatcher/node_shuffler.h"
 #include "dispatcher/shard_queue.h"
 #include "dispatcher/sorting_policy.h"
 #include "dispatcher/unit.h"
+#include "dispatcher/unit_progress.h"
 #include "store/store.h"
 
 namespace gantry::dispatcher {
@@ -32,6 +37,8 @@ struct DispatcherOptions {
   std::string scheduler_name = "gantry";
   std::string sorting_policy = "fifo";
   size_t shard_queue_capacity = 32;
+  // Told why a pod waits before it reaches a shard (its gang is not ready).
+  PendingReasonSink* pending_reasons = nullptr;
 };
 
 class Dispatcher final : public SchedulingFeedback {
@@ -52,14 +59,11 @@ class Dispatcher final : public SchedulingFeedback {
   void Retry(const Unit& unit) override;
 
  private:
-  enum class State { kQueued, kInFlight, kBackoff };
+  using State = UnitProgress::State;
   struct Tracked {
-    State state = State::kQueued;
+    UnitProgress progress;
     std::shared_ptr<const api::Pod> pod;
-    uint64_t seq = 0;
-    int attempts = 0;
-    int conflicts = 0;
-    absl::Time first_seen;
+    std::string gang;  // the gang's key when the pod is a member
   };
 
   Dispatcher(DispatcherOptions options, store::Store& store, cluster::ClusterState& cluster);
@@ -68,12 +72,22 @@ class Dispatcher final : public SchedulingFeedback {
   void WatchNodes(std::stop_token stop, store::WatchStream& stream);
   void OnPod(const store::WatchEvent& event);
   void OnNode(const store::WatchEvent& event);
+  void OnPodGroup(const store::WatchEvent& event);
   void DispatchLoop(std::stop_token stop);
 
   bool Ours(const api::Pod& pod) const;
-  void Enqueue(const std::string& key, const Tracked& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues a pod or gang by its key (progress.seq marks the entry).
+  void Enqueue(const std::string& key, const UnitProgress& progress) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The progress of the pod or gang `key`, or nullptr.
+  UnitProgress* Find(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Finds the in-flight record of `unit`, or nullptr when it is stale.
-  Tracked* InFlight(const Unit& unit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  UnitProgress* InFlight(const Unit& unit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues a waiting gang once it is ready; otherwise tells its pods why not.
+  void ConsiderGang(const std::string& key, GangTracker::Gang& gang) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Builds the unit for the queued pod or gang `key`, or nullopt when
+  // there is nothing to schedule under it any more.
+  std::optional<Unit> TakeUnit(const std::string& key, uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseShares(const Unit& unit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReleaseBackoff() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishDepths() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wake();
@@ -85,6 +99,7 @@ class Dispatcher final : public SchedulingFeedback {
 
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, Tracked> pending_ ABSL_GUARDED_BY(mu_);
+  GangTracker gangs_ ABSL_GUARDED_BY(mu_);
   NamespaceShares shares_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<SortingPolicy> policy_ ABSL_GUARDED_BY(mu_);  // may read shares_
   BackoffQueue backoff_ ABSL_GUARDED_BY(mu_);
@@ -108,8 +123,10 @@ class Dispatcher final : public SchedulingFeedback {
 
   std::shared_ptr<store::WatchStream> pod_stream_;
   std::shared_ptr<store::WatchStream> node_stream_;
+  std::vector<std::shared_ptr<store::WatchStream>> pod_group_streams_;  // one per PodGroup shape
   std::jthread pod_watch_;
   std::jthread node_watch_;
+  std::vector<std::jthread> pod_group_watches_;
   std::jthread loop_;
 };
 

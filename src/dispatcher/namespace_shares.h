@@ -22,6 +22,8 @@ class NamespaceShares {
   void Release(const std::string& pod_key);
 
   double DominantShare(const std::string& namespace_) const;
+  // Allocatable summed over every node.
+  const cluster::ResourceVector& capacity() const { return capacity_; }
 
  private:
   struct Held {

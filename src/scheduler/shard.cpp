@@ -5,6 +5,7 @@
 
 #include "common/log_format.h"
 #include "dispatcher/pipeline_metrics.h"
+#include "scheduler/gang_placement.h"
 
 namespace gantry::scheduler {
 namespace {
@@ -53,13 +54,14 @@ void Shard::Schedule(const dispatcher::Unit& unit) {
   links_.cluster.Refresh(snapshot_);
   const cluster::NodeTable& nodes = snapshot_.nodes;
   if (nodes.static_epoch() != partitioned_epoch_) Repartition();
+  if (unit.gang != nullptr) {
+    ScheduleGang(unit);
+    return;
+  }
 
-  auto info = PodInfo::From(unit.pod);
+  auto info = PodInfo::From(unit.pod());
   if (!info.ok()) {
-    dispatcher::Metrics().attempts.WithLabels({"error"}).Inc();
-    std::string why = absl::StrCat("pod cannot be scheduled: ", info.status().message());
-    links_.reporter.Report(unit.pod, why);
-    links_.feedback.Unschedulable(unit, why);
+    RejectMalformed(unit, info.status());
     return;
   }
 
@@ -88,7 +90,7 @@ void Shard::Schedule(const dispatcher::Unit& unit) {
       placement = full;  // only if the cache was wrong; never expected
       spdlog::warn("scheduler shard {}: equivalence cache missed a feasible node for {}", index_, unit.key);
     } else {
-      links_.reporter.Report(unit.pod, full.explanation);
+      links_.reporter.Report(unit.pod(), full.explanation);
       links_.feedback.Unschedulable(unit, full.explanation);
       return;
     }
@@ -96,8 +98,42 @@ void Shard::Schedule(const dispatcher::Unit& unit) {
   scheduled_.Inc();
   // Until the binder's assumption reaches the snapshot, count the pod here
   // too, or the next pods would see the node as it was and conflict.
-  snapshot_.nodes.AddPodUntracked(*placement.node, {info->requests, info->host_ports, unit.pod});
-  links_.binder.Propose({unit, nodes.name(*placement.node)});
+  snapshot_.nodes.AddPodUntracked(*placement.node, {info->requests, info->host_ports, unit.pod()});
+  links_.binder.Propose({unit, {nodes.name(*placement.node)}});
+}
+
+void Shard::RejectMalformed(const dispatcher::Unit& unit, const absl::Status& why) {
+  dispatcher::Metrics().attempts.WithLabels({"error"}).Inc();
+  std::string text = absl::StrCat("pod cannot be scheduled: ", why.message());
+  for (const auto& pod : unit.pods) links_.reporter.Report(pod, text);
+  links_.feedback.Unschedulable(unit, text);
+}
+
+void Shard::ScheduleGang(const dispatcher::Unit& unit) {
+  std::vector<PodInfo> infos;
+  infos.reserve(unit.pods.size());
+  for (const auto& pod : unit.pods) {
+    auto info = PodInfo::From(pod);
+    if (!info.ok()) {
+      RejectMalformed(unit, info.status());
+      return;
+    }
+    infos.push_back(*std::move(info));
+  }
+  // The placements stay charged to the snapshot until the binder's
+  // assumptions reach it, as for single pods.
+  GangPlacement placed = PlaceGang(profile_, infos, *unit.gang, snapshot_.nodes,
+                                   {.own = own_, .others = others_, .rotation = &rotation_});
+  if (placed.nodes.empty()) {
+    for (const auto& pod : unit.pods) links_.reporter.Report(pod, placed.explanation);
+    links_.feedback.Unschedulable(unit, placed.explanation);
+    return;
+  }
+  scheduled_.Inc();
+  dispatcher::Proposal proposal{unit, {}};
+  proposal.nodes.reserve(placed.nodes.size());
+  for (uint32_t n : placed.nodes) proposal.nodes.push_back(snapshot_.nodes.name(n));
+  links_.binder.Propose(std::move(proposal));
 }
 
 void Shard::ObservePluginTimes(const PluginTimes& times) {

@@ -46,6 +46,10 @@ class Shard {
   // Re-splits the snapshot's nodes into own and other partitions.
   void Repartition();
   void ObservePluginTimes(const PluginTimes& times);
+  // A gang, all its pods in this one snapshot, or none.
+  void ScheduleGang(const dispatcher::Unit& unit);
+  // A pod whose spec the scheduler cannot read: reported, and backed off.
+  void RejectMalformed(const dispatcher::Unit& unit, const absl::Status& why);
 
   const int index_;
   const Profile& profile_;

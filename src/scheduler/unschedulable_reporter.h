@@ -13,18 +13,19 @@
 #include <vector>
 
 #include "core.pb.h"
+#include "dispatcher/unit.h"
 #include "store/store.h"
 
 namespace gantry::scheduler {
 
-class UnschedulableReporter {
+class UnschedulableReporter final : public dispatcher::PendingReasonSink {
  public:
   explicit UnschedulableReporter(store::Store& store);
-  ~UnschedulableReporter();
+  ~UnschedulableReporter() override;
 
   void Start();
   void Stop();
-  void Report(std::shared_ptr<const api::Pod> pod, std::string explanation);
+  void Report(std::shared_ptr<const api::Pod> pod, std::string explanation) override;
 
  private:
   struct Pending {

@@ -16,7 +16,10 @@ absl::StatusOr<std::unique_ptr<SchedulingPipeline>> SchedulingPipeline::Create(c
   }
   auto pipeline = std::unique_ptr<SchedulingPipeline>(new SchedulingPipeline(std::move(profile), store));
   auto dispatcher = dispatcher::Dispatcher::Create(
-      {.shards = options.shards, .scheduler_name = options.scheduler_name, .sorting_policy = options.sorting_policy},
+      {.shards = options.shards,
+       .scheduler_name = options.scheduler_name,
+       .sorting_policy = options.sorting_policy,
+       .pending_reasons = &pipeline->reporter_},
       store, pipeline->cluster_);
   if (!dispatcher.ok()) return dispatcher.status();
   pipeline->dispatcher_ = *std::move(dispatcher);

@@ -65,8 +65,8 @@ struct RecordingFeedback final : dispatcher::SchedulingFeedback {
 dispatcher::Proposal Propose(std::shared_ptr<const api::Pod> pod, const std::string& node) {
   dispatcher::Unit unit;
   unit.key = absl::StrCat(pod->metadata().namespace_(), "/", pod->metadata().name());
-  unit.pod = std::move(pod);
-  return {unit, node};
+  unit.pods.push_back(std::move(pod));
+  return {unit, {node}};
 }
 
 int64_t RequestedCpu(const cluster::ClusterState& state, const std::string& node) {

@@ -1,0 +1,67 @@
+#include "api/kinds.h"
+#include "api/pod_group/shapes.h"
+#include "scheduling.pb.h"
+
+namespace gantry::api {
+namespace {
+
+constexpr absl::string_view kMemberLabel = "scheduling.x-k8s.io/pod-group";
+
+// Phases and counts as scheduler-plugins' coscheduling controller reports
+// them. Its status has no conditions: a timeout shows as an Event only.
+class CoschedulingShape final : public PodGroupShape {
+ public:
+  const KindInfo& kind() const override {
+    static const KindInfo* k = FindKindByApiVersion("scheduling.x-k8s.io/v1alpha1", "PodGroup");
+    return *k;
+  }
+
+  GangSpec Spec(const google::protobuf::Message& message) const override {
+    const auto& spec = static_cast<const CoschedulingPodGroup&>(message).spec();
+    GangSpec gang;
+    gang.min_member = spec.min_member();
+    gang.min_resources.insert(spec.min_resources().begin(), spec.min_resources().end());
+    gang.schedule_timeout_seconds = spec.schedule_timeout_seconds();
+    return gang;
+  }
+
+  int32_t min_member_floor() const override { return 0; }
+
+  std::string GroupOf(const Pod& pod) const override {
+    auto it = pod.metadata().labels().find(std::string(kMemberLabel));
+    return it == pod.metadata().labels().end() ? "" : it->second;
+  }
+
+  void WriteStatus(const GangSpec& spec, const GangObservation& seen,
+                   google::protobuf::Message* message) const override {
+    CoschedulingPodGroupStatus* status = static_cast<CoschedulingPodGroup*>(message)->mutable_status();
+    const int32_t min = EffectiveMinMember(spec);
+    std::string phase = "Pending";
+    if (seen.failed > 0 && seen.running + seen.succeeded < min) {
+      phase = "Failed";
+    } else if (seen.succeeded >= min && seen.running == 0) {
+      phase = "Finished";
+    } else if (seen.running >= min) {
+      phase = "Running";
+    } else if (seen.scheduled >= min) {
+      phase = "Scheduled";
+    } else if (seen.members >= min) {
+      phase = "Scheduling";
+    }
+    status->set_phase(phase);
+    status->set_scheduled(seen.scheduled);
+    status->set_running(seen.running);
+    status->set_succeeded(seen.succeeded);
+    status->set_failed(seen.failed);
+    status->set_schedule_start_time(seen.schedule_start_time);
+  }
+};
+
+}  // namespace
+
+const PodGroupShape& CoschedulingPodGroupShape() {
+  static const CoschedulingShape shape;
+  return shape;
+}
+
+}  // namespace gantry::api

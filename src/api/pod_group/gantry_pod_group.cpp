@@ -1,0 +1,89 @@
+#include "api/kinds.h"
+#include "api/pod_group/shapes.h"
+#include "scheduling.pb.h"
+
+namespace gantry::api {
+namespace {
+
+constexpr absl::string_view kMemberLabel = "scheduling.gantry.io/pod-group";
+
+class GantryShape final : public PodGroupShape {
+ public:
+  const KindInfo& kind() const override {
+    static const KindInfo* k = FindKindByApiVersion("scheduling.gantry.io/v1alpha1", "PodGroup");
+    return *k;
+  }
+
+  GangSpec Spec(const google::protobuf::Message& message) const override {
+    const auto& spec = static_cast<const PodGroup&>(message).spec();
+    GangSpec gang;
+    gang.min_member = spec.min_member();
+    gang.min_resources.insert(spec.min_resources().begin(), spec.min_resources().end());
+    gang.schedule_timeout_seconds = spec.schedule_timeout_seconds();
+    gang.priority_class_name = spec.priority_class_name();
+    for (const auto& term : spec.affinity().pod_group_affinity().required()) {
+      gang.required_topology_keys.push_back(term.topology_key());
+    }
+    for (const auto& term : spec.affinity().pod_group_affinity().preferred()) {
+      gang.preferred_topology_keys.push_back(term.topology_key());
+    }
+    return gang;
+  }
+
+  std::string GroupOf(const Pod& pod) const override {
+    auto it = pod.metadata().labels().find(std::string(kMemberLabel));
+    return it == pod.metadata().labels().end() ? "" : it->second;
+  }
+
+  void WriteStatus(const GangSpec& spec, const GangObservation& seen,
+                   google::protobuf::Message* message) const override {
+    PodGroupStatus* status = static_cast<PodGroup*>(message)->mutable_status();
+    const int32_t min = EffectiveMinMember(spec);
+    std::string phase = "Pending";
+    if (seen.failed > 0 && seen.running + seen.succeeded < min) {
+      phase = "Failed";
+    } else if (seen.succeeded >= min && seen.running == 0) {
+      phase = "Finished";
+    } else if (seen.running >= min) {
+      phase = "Running";
+    } else if (seen.scheduled >= min) {
+      phase = "Scheduled";
+    } else if (seen.timed_out) {
+      phase = "Timeout";
+    }
+    status->set_phase(phase);
+    status->set_scheduled(seen.scheduled);
+    status->set_running(seen.running);
+    status->set_succeeded(seen.succeeded);
+    status->set_failed(seen.failed);
+    status->set_schedule_start_time(seen.schedule_start_time);
+    SetGroupCondition(status->mutable_conditions(), "Scheduled", seen.scheduled >= min ? "True" : "False",
+                      seen.timed_out && seen.scheduled < min ? "Timeout" : "", "", seen.now);
+  }
+};
+
+}  // namespace
+
+const PodGroupShape& GantryPodGroupShape() {
+  static const GantryShape shape;
+  return shape;
+}
+
+void SetGroupCondition(google::protobuf::RepeatedPtrField<PodGroupCondition>* conditions, absl::string_view type,
+                       absl::string_view status, absl::string_view reason, absl::string_view message,
+                       absl::string_view now) {
+  PodGroupCondition* c = nullptr;
+  for (auto& existing : *conditions) {
+    if (existing.type() == type) c = &existing;
+  }
+  if (c == nullptr) {
+    c = conditions->Add();
+    c->set_type(std::string(type));
+  }
+  if (c->status() != status) c->set_last_transition_time(std::string(now));
+  c->set_status(std::string(status));
+  c->set_reason(std::string(reason));
+  c->set_message(std::string(message));
+}
+
+}  // namespace gantry::api
