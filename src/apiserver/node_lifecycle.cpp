@@ -7,6 +7,7 @@
 #include "api/field_selector.h"
 #include "api/kinds.h"
 #include "api/node_conditions.h"
+#include "api/pod_termination.h"
 #include "api/tolerations.h"
 #include "common/log_format.h"
 #include "common/stoppable_sleep.h"
@@ -121,9 +122,7 @@ void NodeLifecycle::EvictIntolerant(const api::Node& node, absl::Time tainted_at
     // Graceful deletion: the pod stays Terminating until its node confirms
     // (or an admin removes it with --grace-period=0).
     auto marked = std::make_unique<api::Pod>(pod);
-    int64_t grace = pod.spec().termination_grace_period_seconds();
-    marked->mutable_metadata()->set_deletion_timestamp(Rfc3339(now + absl::Seconds(grace)));
-    marked->mutable_metadata()->set_deletion_grace_period_seconds(grace);
+    api::MarkForDeletion(marked.get(), api::DefaultGracePeriod(pod), now);
     if (store_.Update(PodsKind(), std::move(marked)).ok()) {
       spdlog::warn("node lifecycle: evicting {}/{} from unreachable node {}", pod.metadata().namespace_(),
                    pod.metadata().name(), node.metadata().name());

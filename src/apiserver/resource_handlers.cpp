@@ -19,6 +19,7 @@
 #include "api/object_meta.h"
 #include "api/patch.h"
 #include "api/pod_conditions.h"
+#include "api/pod_termination.h"
 #include "api/unmodeled_fields.h"
 #include "api/validation.h"
 #include "api/yaml_json.h"
@@ -434,12 +435,11 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::DeleteObject(const ResourcePa
     auto current = store_.Get(kind, path.namespace_, path.name);
     if (!current.ok()) return current.status();
     const auto& pod = static_cast<const api::Pod&>(**current);
-    int64_t period = grace.value_or(pod.spec().termination_grace_period_seconds());
+    int64_t period = grace.value_or(api::DefaultGracePeriod(pod));
     if (!pod.spec().node_name().empty() && period > 0) {
       if (!pod.metadata().deletion_timestamp().empty()) return *current;  // already terminating
       auto marked = std::make_unique<api::Pod>(pod);
-      marked->mutable_metadata()->set_deletion_timestamp(Rfc3339(absl::Now() + absl::Seconds(period)));
-      marked->mutable_metadata()->set_deletion_grace_period_seconds(period);
+      api::MarkForDeletion(marked.get(), period, absl::Now());
       if (!preconditions.uid.empty() && preconditions.uid != pod.metadata().uid()) {
         return api::ConflictError("pods", path.name, "Precondition failed: UID in precondition does not match");
       }

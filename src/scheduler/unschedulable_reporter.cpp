@@ -4,6 +4,7 @@
 #include <absl/time/clock.h>
 #include <spdlog/spdlog.h>
 
+#include "api/events.h"
 #include "api/kinds.h"
 #include "api/pod_conditions.h"
 #include "common/log_format.h"
@@ -13,29 +14,6 @@ namespace gantry::scheduler {
 namespace {
 
 constexpr size_t kMaxBatch = 256;
-
-std::unique_ptr<api::Event> FailedSchedulingEvent(const api::Pod& pod, const std::string& explanation) {
-  auto event = std::make_unique<api::Event>();
-  const auto& meta = pod.metadata();
-  std::string now = NowRfc3339();
-  event->mutable_metadata()->set_name(absl::StrCat(meta.name(), ".", absl::Hex(absl::GetCurrentTimeNanos())));
-  event->mutable_metadata()->set_namespace_(meta.namespace_());
-  auto* ref = event->mutable_involved_object();
-  ref->set_kind("Pod");
-  ref->set_api_version("v1");
-  ref->set_namespace_(meta.namespace_());
-  ref->set_name(meta.name());
-  ref->set_uid(meta.uid());
-  event->set_reason("FailedScheduling");
-  event->set_message(explanation);
-  event->set_type("Warning");
-  event->mutable_source()->set_component("gantry-scheduler");
-  event->set_reporting_component("gantry-scheduler");
-  event->set_first_timestamp(now);
-  event->set_last_timestamp(now);
-  event->set_count(1);
-  return event;
-}
 
 }  // namespace
 
@@ -88,7 +66,10 @@ void UnschedulableReporter::Write(std::vector<Pending> batch) {
     api::SetPodCondition(*updated, "PodScheduled", "False", "Unschedulable", report.explanation);
     ops.push_back({store::WriteOp::Type::kUpdate, pods, pod.metadata().namespace_(), pod.metadata().name(),
                    std::move(updated), {}});
-    auto event = FailedSchedulingEvent(pod, report.explanation);
+    static const api::KindInfo* pod_kind = api::FindKindByResource("", "v1", "pods");
+    auto event = api::NewEvent(*pod_kind, pod,
+                               {.type = "Warning", .reason = "FailedScheduling", .message = report.explanation,
+                                .component = "gantry-scheduler"});
     std::string name = event->metadata().name();
     ops.push_back({store::WriteOp::Type::kCreate, events, pod.metadata().namespace_(), name, std::move(event), {}});
   }

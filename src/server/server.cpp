@@ -24,6 +24,7 @@
 #include "common/time_format.h"
 #include "common/tls.h"
 #include "core.pb.h"
+#include "scheduling.pb.h"
 #include "store/sqlite_store.h"
 
 namespace gantry::server {
@@ -55,6 +56,34 @@ absl::Status EnsureNamespaces(store::Store& store) {
     ns->mutable_metadata()->set_creation_timestamp(NowRfc3339());
     ns->mutable_status()->set_phase("Active");
     auto created = store.Create(*kind, std::move(ns));
+    if (!created.ok() && created.status().code() != absl::StatusCode::kAlreadyExists) return created.status();
+  }
+  return absl::OkStatus();
+}
+
+// Kubernetes' built-in PriorityClasses, which node daemons and cluster
+// add-ons name in their manifests.
+absl::Status EnsureSystemPriorityClasses(store::Store& store) {
+  const api::KindInfo* kind = api::FindKindByResource("scheduling.k8s.io", "v1", "priorityclasses");
+  struct Builtin {
+    const char* name;
+    int32_t value;
+    const char* description;
+  };
+  for (const Builtin& b : {Builtin{"system-cluster-critical", 2000000000,
+                                   "Used for system critical pods that must run in the cluster, but can be moved "
+                                   "to another node if necessary."},
+                           Builtin{"system-node-critical", 2000001000,
+                                   "Used for system critical pods that must not be moved from their current node."}}) {
+    if (store.Get(*kind, "", b.name).ok()) continue;
+    auto pc = std::make_unique<api::PriorityClass>();
+    pc->mutable_metadata()->set_name(b.name);
+    pc->mutable_metadata()->set_uid(absl::StrCat("priorityclass-", b.name));
+    pc->mutable_metadata()->set_creation_timestamp(NowRfc3339());
+    pc->set_value(b.value);
+    pc->set_description(b.description);
+    pc->set_preemption_policy("PreemptLowerPriority");
+    auto created = store.Create(*kind, std::move(pc));
     if (!created.ok() && created.status().code() != absl::StatusCode::kAlreadyExists) return created.status();
   }
   return absl::OkStatus();
@@ -133,6 +162,10 @@ int RunServer(const ServerOptions& options) {
   }
   if (auto s = EnsureNamespaces(**store); !s.ok()) {
     spdlog::critical("creating default namespaces: {}", s);
+    return 1;
+  }
+  if (auto s = EnsureSystemPriorityClasses(**store); !s.ok()) {
+    spdlog::critical("creating the system priority classes: {}", s);
     return 1;
   }
 
