@@ -1,5 +1,6 @@
 #include "binder/binder.h"
 
+#include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
@@ -21,7 +22,8 @@ Binder::Binder(store::Store& store, cluster::ClusterState& cluster, const schedu
       cluster_(cluster),
       profile_(profile),
       feedback_(feedback),
-      depth_(dispatcher::Metrics().queue_depth.WithLabels({"binder"})) {}
+      depth_(dispatcher::Metrics().queue_depth.WithLabels({"binder"})),
+      preemptions_(store, cluster, feedback) {}
 
 Binder::~Binder() { Stop(); }
 
@@ -48,7 +50,15 @@ void Binder::Run(std::stop_token stop) {
     std::vector<dispatcher::Proposal> batch;
     {
       std::unique_lock lock(mu_);
-      if (!ready_.wait(lock, stop, [this] { return !queue_.empty(); })) return;
+      auto has_work = [this] { return !queue_.empty(); };
+      if (preemptions_.waiting()) {
+        // Victims leave through the store; look again at this pace while
+        // some preemptor waits for them.
+        ready_.wait_for(lock, stop, std::chrono::milliseconds(50), has_work);
+        if (stop.stop_requested()) return;
+      } else if (!ready_.wait(lock, stop, has_work)) {
+        return;
+      }
       // Whatever arrived while the last commit was in flight: group commit.
       size_t n = std::min(queue_.size(), kMaxBatch);
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
@@ -61,13 +71,17 @@ void Binder::Run(std::stop_token stop) {
 
 absl::Status Binder::AssumeAll(const dispatcher::Proposal& proposal) {
   const auto& pods = proposal.unit.pods;
+  std::vector<std::string> victims;
+  victims.reserve(proposal.victims.size());
+  for (const auto& v : proposal.victims) victims.push_back(absl::StrCat(v->metadata().namespace_(), "/", v->metadata().name()));
   for (size_t i = 0; i < pods.size(); ++i) {
     auto info = scheduler::PodInfo::From(pods[i]);
     absl::Status placed = info.status();
     if (placed.ok()) {
-      placed = cluster_.Assume(pods[i], proposal.nodes[i], [&](const cluster::NodeTable& nodes, uint32_t node) {
-        return scheduler::CheckNode(profile_, *info, nodes, node);
-      });
+      placed = cluster_.Assume(
+          pods[i], proposal.nodes[i],
+          [&](const cluster::NodeTable& nodes, uint32_t node) { return scheduler::CheckNode(profile_, *info, nodes, node); },
+          victims);
     }
     if (!placed.ok()) {
       // A gang is assumed whole or not at all.
@@ -86,10 +100,12 @@ void Binder::BindBatch(std::vector<dispatcher::Proposal> batch) {
   };
   std::vector<store::WriteOp> ops;
   std::vector<Assumed> assumed;
-  ops.reserve(batch.size());
-  assumed.reserve(batch.size());
   uint32_t next_group = 0;
-  for (const auto& proposal : batch) {
+  // Preemptors whose victims are gone are assumed already: bind them now.
+  std::vector<dispatcher::Proposal> ready = preemptions_.TakeReady(absl::Now());
+  std::vector<dispatcher::Proposal*> to_bind;
+  for (auto& proposal : ready) to_bind.push_back(&proposal);
+  for (auto& proposal : batch) {
     absl::Status placed = AssumeAll(proposal);
     if (!placed.ok()) {
       if (placed.code() == absl::StatusCode::kAlreadyExists) {
@@ -101,6 +117,14 @@ void Binder::BindBatch(std::vector<dispatcher::Proposal> batch) {
       feedback_.Conflict(proposal.unit);
       continue;
     }
+    if (!proposal.victims.empty()) {
+      preemptions_.Begin(std::move(proposal));
+      continue;
+    }
+    to_bind.push_back(&proposal);
+  }
+  for (const dispatcher::Proposal* bind : to_bind) {
+    const dispatcher::Proposal& proposal = *bind;
     // A gang's bindings commit in one all-or-nothing group.
     const uint32_t group = proposal.unit.gang != nullptr ? ++next_group : 0;
     assumed.push_back({&proposal, ops.size()});

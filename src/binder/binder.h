@@ -8,7 +8,9 @@
 // vanished meanwhile fails the commit's compare-and-swap and is never bound
 // twice or bound after deletion. A gang is checked and assumed whole and its
 // bindings persisted in one all-or-nothing group: a conflict or a failed
-// write on any of its pods sends the whole gang back.
+// write on any of its pods sends the whole gang back. A proposal with
+// victims is checked as if they were gone, assumed (holding the room), and
+// handed to the preemption executor; it is bound once they are gone.
 #pragma once
 
 #include <condition_variable>
@@ -16,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "binder/preemption_executor.h"
 #include "cluster/cluster_state.h"
 #include "common/metrics.h"
 #include "dispatcher/unit.h"
@@ -48,6 +51,7 @@ class Binder final : public dispatcher::ProposalSink {
   const scheduler::Profile& profile_;
   dispatcher::SchedulingFeedback& feedback_;
   metrics::Gauge& depth_;
+  PreemptionExecutor preemptions_;  // binder thread only
 
   std::mutex mu_;
   std::condition_variable_any ready_;

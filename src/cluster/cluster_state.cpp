@@ -18,14 +18,6 @@ bool Holds(const api::Pod& pod) {
   return !pod.spec().node_name().empty() && phase != "Succeeded" && phase != "Failed";
 }
 
-absl::StatusOr<PodUsage> UsageOf(std::shared_ptr<const api::Pod> pod) {
-  auto requests = PodRequests(pod->spec());
-  if (!requests.ok()) return requests.status();
-  auto ports = HostPortsOf(pod->spec());
-  if (!ports.ok()) return ports.status();
-  return PodUsage{*requests, *std::move(ports), std::move(pod)};
-}
-
 }  // namespace
 
 ClusterState::ClusterState(store::Store& store) : store_(store) {}
@@ -111,7 +103,7 @@ void ClusterState::ApplyPod(const store::WatchEvent& event) {
   }
   Release(key);
   if (!holds) return;
-  auto usage = UsageOf(pod_ptr);
+  auto usage = PodUsageOf(pod_ptr);
   if (!usage.ok()) {
     spdlog::warn("cluster state: pod {} not charged: {}", key, usage.status());
     return;
@@ -144,15 +136,26 @@ bool ClusterState::Refresh(Snapshot& snapshot) const {
 }
 
 absl::Status ClusterState::Assume(std::shared_ptr<const api::Pod> pod, const std::string& node,
-                                  PlacementCheck check) {
+                                  PlacementCheck check, absl::Span<const std::string> displacing) {
   std::string key = PodKey(*pod);
-  auto usage = UsageOf(std::move(pod));
+  auto usage = PodUsageOf(std::move(pod));
   if (!usage.ok()) return usage.status();
   absl::MutexLock lock(&mu_);
   if (charges_.contains(key)) return absl::AlreadyExistsError(absl::StrCat("pod ", key, " is already placed"));
   auto index = nodes_.Find(node);
   if (!index) return api::NotFoundError("nodes", node);
-  if (auto s = check(nodes_, *index); !s.ok()) return s;
+  // Lift the victims' usage for the check only (the row's generation is
+  // untouched: nothing changes for snapshots).
+  std::vector<const PodUsage*> lifted;
+  for (const std::string& victim : displacing) {
+    auto it = charges_.find(victim);
+    if (it == charges_.end() || it->second.node != node) continue;
+    nodes_.RemovePodUntracked(*index, it->second.usage);
+    lifted.push_back(&it->second.usage);
+  }
+  absl::Status checked = check(nodes_, *index);
+  for (const PodUsage* u : lifted) nodes_.AddPodUntracked(*index, *u);
+  if (!checked.ok()) return checked;
   if (auto s = nodes_.AddPod(node, *usage); !s.ok()) return s;
   charges_.emplace(key, Charge{node, *std::move(usage), true});
   ++version_;

@@ -7,6 +7,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/functional/function_ref.h>
 #include <absl/synchronization/mutex.h>
+#include <absl/types/span.h>
 
 #include <atomic>
 #include <string>
@@ -42,8 +43,12 @@ class ClusterState {
   // node's index is passed); its error rejects the placement. A later watch
   // event binding the same pod to the same node turns it into a bound pod
   // without charging twice; Forget releases an assumption whose binding failed.
+  // `displacing` names pods ("namespace/name") being preempted for this
+  // one: `check` sees the node without them, though they stay charged
+  // until they are gone.
   using PlacementCheck = absl::FunctionRef<absl::Status(const NodeTable&, uint32_t)>;
-  absl::Status Assume(std::shared_ptr<const api::Pod> pod, const std::string& node, PlacementCheck check);
+  absl::Status Assume(std::shared_ptr<const api::Pod> pod, const std::string& node, PlacementCheck check,
+                      absl::Span<const std::string> displacing = {});
   void Forget(const api::Pod& pod);
 
   // Puts a node into a shard's partition (the dispatcher's shuffler

@@ -111,6 +111,14 @@ std::optional<uint32_t> NodeTable::Find(absl::string_view name) const {
   return it->second;
 }
 
+absl::StatusOr<PodUsage> PodUsageOf(std::shared_ptr<const api::Pod> pod) {
+  auto requests = PodRequests(pod->spec());
+  if (!requests.ok()) return requests.status();
+  auto ports = HostPortsOf(pod->spec());
+  if (!ports.ok()) return ports.status();
+  return PodUsage{*requests, *std::move(ports), std::move(pod)};
+}
+
 absl::Status NodeTable::AddPod(absl::string_view node, const PodUsage& usage) {
   auto i = Find(node);
   if (!i) return api::NotFoundError("nodes", node);

@@ -43,6 +43,9 @@ struct PodUsage {
   std::shared_ptr<const api::Pod> pod;
 };
 
+// What a pod takes, as its node is charged for it.
+absl::StatusOr<PodUsage> PodUsageOf(std::shared_ptr<const api::Pod> pod);
+
 // True when the pod has a required anti-affinity term: such pods also
 // constrain where later pods may go.
 bool HasRequiredAntiAffinity(const api::Pod& pod);

@@ -24,6 +24,13 @@ PipelineMetrics& Metrics() {
                        {"plugin", "extension"}),
         r.AddHistogram("gantry_binder_batch_size", "Bindings persisted per store commit.", metrics::SizeBuckets())
             .WithLabels({}),
+        r.AddCounter("gantry_scheduler_preemption_attempts_total", "Placements proposed with victims to preempt.")
+            .WithLabels({}),
+        r.AddCounter("gantry_scheduler_preemption_victims_total", "Pods evicted to make room for preemptors.")
+            .WithLabels({}),
+        r.AddGauge("gantry_binder_preemptions_waiting",
+                   "Preemptors holding their room until their victims are gone.")
+            .WithLabels({}),
     };
   }();
   return *m;

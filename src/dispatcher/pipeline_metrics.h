@@ -6,6 +6,9 @@
 //   gantry_scheduler_shard_scheduled_total{shard}       placements each shard produced
 //   gantry_scheduler_plugin_duration_seconds{plugin,extension}  sampled attempts
 //   gantry_binder_batch_size                            bindings per store commit
+//   gantry_scheduler_preemption_attempts_total          placements proposed with victims
+//   gantry_scheduler_preemption_victims_total           pods evicted by preemption
+//   gantry_binder_preemptions_waiting                   preemptors holding room until their victims are gone
 #pragma once
 
 #include <string>
@@ -22,6 +25,9 @@ struct PipelineMetrics {
   metrics::Family<metrics::Counter>& shard_scheduled;
   metrics::Family<metrics::Histogram>& plugin_seconds;
   metrics::Histogram& binder_batch;
+  metrics::Counter& preemptions;
+  metrics::Counter& preemption_victims;
+  metrics::Gauge& preemptions_waiting;
 };
 
 PipelineMetrics& Metrics();

@@ -51,10 +51,12 @@ class SchedulingFeedback {
   virtual void Retry(const Unit& unit) = 0;
 };
 
-// A shard's choice for a unit, on its way to the binder: nodes[i] for pods[i].
+// A shard's choice for a unit, on its way to the binder: nodes[i] for
+// pods[i], and the pods to preempt first to make room (empty when it fits).
 struct Proposal {
   Unit unit;
   std::vector<std::string> nodes;
+  std::vector<std::shared_ptr<const api::Pod>> victims;
 };
 
 class ProposalSink {

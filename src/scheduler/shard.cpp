@@ -6,6 +6,7 @@
 #include "common/log_format.h"
 #include "dispatcher/pipeline_metrics.h"
 #include "scheduler/gang_placement.h"
+#include "scheduler/preemption.h"
 
 namespace gantry::scheduler {
 namespace {
@@ -90,6 +91,7 @@ void Shard::Schedule(const dispatcher::Unit& unit) {
       placement = full;  // only if the cache was wrong; never expected
       spdlog::warn("scheduler shard {}: equivalence cache missed a feasible node for {}", index_, unit.key);
     } else {
+      if (MayPreempt(*unit.pod()) && TryPreempt(unit, *info, *feasible)) return;
       links_.reporter.Report(unit.pod(), full.explanation);
       links_.feedback.Unschedulable(unit, full.explanation);
       return;
@@ -99,7 +101,23 @@ void Shard::Schedule(const dispatcher::Unit& unit) {
   // Until the binder's assumption reaches the snapshot, count the pod here
   // too, or the next pods would see the node as it was and conflict.
   snapshot_.nodes.AddPodUntracked(*placement.node, {info->requests, info->host_ports, unit.pod()});
-  links_.binder.Propose({unit, {nodes.name(*placement.node)}});
+  links_.binder.Propose({unit, {nodes.name(*placement.node)}, {}});
+}
+
+bool Shard::TryPreempt(const dispatcher::Unit& unit, const PodInfo& info, const EquivalenceCache::Entry& feasible) {
+  std::vector<uint32_t> candidates(feasible.own.begin(), feasible.own.end());
+  candidates.insert(candidates.end(), feasible.others.begin(), feasible.others.end());
+  GangMembers gangs(snapshot_.nodes);
+  auto plan = FindPreemption(profile_, info, snapshot_.nodes, candidates, gangs);
+  if (!plan) return false;
+  // The preemptor holds the room in this snapshot; the victims stay
+  // charged until they are gone.
+  snapshot_.nodes.AddPodUntracked(plan->node, {info.requests, info.host_ports, unit.pod()});
+  dispatcher::Metrics().preemptions.Inc();
+  dispatcher::Proposal proposal{unit, {snapshot_.nodes.name(plan->node)}, {}};
+  for (const Victim& v : plan->victims) proposal.victims.push_back(v.usage.pod);
+  links_.binder.Propose(std::move(proposal));
+  return true;
 }
 
 void Shard::RejectMalformed(const dispatcher::Unit& unit, const absl::Status& why) {
@@ -125,12 +143,13 @@ void Shard::ScheduleGang(const dispatcher::Unit& unit) {
   GangPlacement placed = PlaceGang(profile_, infos, *unit.gang, snapshot_.nodes,
                                    {.own = own_, .others = others_, .rotation = &rotation_});
   if (placed.nodes.empty()) {
+    if (TryPreemptForGang(unit, infos)) return;
     for (const auto& pod : unit.pods) links_.reporter.Report(pod, placed.explanation);
     links_.feedback.Unschedulable(unit, placed.explanation);
     return;
   }
   scheduled_.Inc();
-  dispatcher::Proposal proposal{unit, {}};
+  dispatcher::Proposal proposal{unit, {}, {}};
   proposal.nodes.reserve(placed.nodes.size());
   for (uint32_t n : placed.nodes) proposal.nodes.push_back(snapshot_.nodes.name(n));
   links_.binder.Propose(std::move(proposal));
@@ -144,6 +163,50 @@ void Shard::ObservePluginTimes(const PluginTimes& times) {
   for (size_t i = 0; i < profile_.scores.size(); ++i) {
     if (times.scores[i] > 0) family.WithLabels({std::string(profile_.scores[i].plugin->name()), "score"}).Observe(times.scores[i]);
   }
+}
+
+bool Shard::TryPreemptForGang(const dispatcher::Unit& unit, const std::vector<PodInfo>& infos) {
+  // Job-level affinity is not weighed against victims: such gangs wait.
+  if (!unit.gang->spec.required_topology_keys.empty()) return false;
+  for (const auto& pod : unit.pods) {
+    if (!MayPreempt(*pod)) return false;
+  }
+  cluster::NodeTable& nodes = snapshot_.nodes;
+  GangMembers gangs(nodes);
+  std::vector<uint32_t> chosen;
+  std::vector<Victim> victims;
+  // Every victim for every pod is chosen before any is evicted: each pod
+  // sees the nodes as the earlier pods and their victims left them.
+  bool complete = true;
+  for (const PodInfo& info : infos) {
+    Placement p = Place(profile_, info, nodes, PlaceOptions{.primary = own_, .secondary = others_});
+    std::optional<uint32_t> node = p.node;
+    if (!node) {
+      auto plan = FindPreemption(profile_, info, nodes, all_, gangs);
+      if (!plan) {
+        complete = false;
+        break;
+      }
+      LiftVictims(nodes, plan->victims);
+      victims.insert(victims.end(), plan->victims.begin(), plan->victims.end());
+      node = plan->node;
+    }
+    nodes.AddPodUntracked(*node, {info.requests, info.host_ports, info.pod});
+    chosen.push_back(*node);
+  }
+  RestoreVictims(nodes, victims);
+  if (!complete || victims.empty()) {
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      nodes.RemovePodUntracked(chosen[i], {infos[i].requests, infos[i].host_ports, infos[i].pod});
+    }
+    return false;
+  }
+  dispatcher::Metrics().preemptions.Inc();
+  dispatcher::Proposal proposal{unit, {}, {}};
+  for (uint32_t n : chosen) proposal.nodes.push_back(nodes.name(n));
+  for (const Victim& v : victims) proposal.victims.push_back(v.usage.pod);
+  links_.binder.Propose(std::move(proposal));
+  return true;
 }
 
 }  // namespace gantry::scheduler

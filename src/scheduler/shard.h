@@ -48,6 +48,10 @@ class Shard {
   void ObservePluginTimes(const PluginTimes& times);
   // A gang, all its pods in this one snapshot, or none.
   void ScheduleGang(const dispatcher::Unit& unit);
+  // Preemption for a pod (or a gang) that fits nowhere: proposes the
+  // placement with its victims; false when no plan makes room.
+  bool TryPreempt(const dispatcher::Unit& unit, const PodInfo& info, const EquivalenceCache::Entry& feasible);
+  bool TryPreemptForGang(const dispatcher::Unit& unit, const std::vector<PodInfo>& infos);
   // A pod whose spec the scheduler cannot read: reported, and backed off.
   void RejectMalformed(const dispatcher::Unit& unit, const absl::Status& why);
 

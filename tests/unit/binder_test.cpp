@@ -66,7 +66,7 @@ dispatcher::Proposal Propose(std::shared_ptr<const api::Pod> pod, const std::str
   dispatcher::Unit unit;
   unit.key = absl::StrCat(pod->metadata().namespace_(), "/", pod->metadata().name());
   unit.pods.push_back(std::move(pod));
-  return {unit, {node}};
+  return {unit, {node}, {}};
 }
 
 int64_t RequestedCpu(const cluster::ClusterState& state, const std::string& node) {
