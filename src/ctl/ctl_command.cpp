@@ -1,5 +1,7 @@
 #include "ctl/ctl_command.h"
 
+#include "api/gang.h"
+
 #include <absl/strings/str_cat.h>
 
 #include <cstdio>
@@ -59,6 +61,11 @@ absl::StatusOr<ResourceRef> ParseResourceArgs(const std::vector<std::string>& ar
   if (ref.kind == nullptr) {
     return absl::NotFoundError(absl::StrCat("error: the server doesn't have a resource type \"", type, "\""));
   }
+  ref.kinds.push_back(ref.kind);
+  if (type.find('.') == std::string::npos && api::FindPodGroupShape(*ref.kind) != nullptr) {
+    ref.kinds.clear();
+    for (const api::PodGroupShape* shape : api::PodGroupShapes()) ref.kinds.push_back(&shape->kind());
+  }
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i].find('/') != std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (\"", args[i], "\")"));
@@ -66,6 +73,16 @@ absl::StatusOr<ResourceRef> ParseResourceArgs(const std::vector<std::string>& ar
     ref.names.push_back(args[i]);
   }
   return ref;
+}
+
+absl::StatusOr<nlohmann::json> GetFromAny(ApiClient& client, const std::vector<const api::KindInfo*>& kinds,
+                                          const std::string& ns, const std::string& name, const std::string& accept) {
+  absl::StatusOr<nlohmann::json> found = absl::NotFoundError(name);
+  for (const api::KindInfo* kind : kinds) {
+    found = client.Call("GET", ResourceUrl(*kind, ns, name), nullptr, "application/json", accept);
+    if (found.ok() || found.status().code() != absl::StatusCode::kNotFound) return found;
+  }
+  return found;
 }
 
 std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object) {

@@ -58,10 +58,16 @@ int RunVersion(const CtlOptions& options, ApiClient& client);
 // Shared by the subcommands.
 struct ResourceRef {
   const api::KindInfo* kind = nullptr;
+  // Every kind the type names: "podgroups" (no group) covers gantry's,
+  // scheduler-plugins' and Volcano's PodGroups; otherwise just `kind`.
+  std::vector<const api::KindInfo*> kinds;
   std::vector<std::string> names;
 };
 // "pods", "pods x y", "pod/x": an error names what was not understood.
 absl::StatusOr<ResourceRef> ParseResourceArgs(const std::vector<std::string>& args);
+// The object `name` of the first of `kinds` that has one.
+absl::StatusOr<nlohmann::json> GetFromAny(ApiClient& client, const std::vector<const api::KindInfo*>& kinds,
+                                          const std::string& ns, const std::string& name, const std::string& accept);
 // The namespace a command acts in: the object's own, else -n.
 std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object = nullptr);
 // Prints an error the way kubectl does and returns the exit code 1.

@@ -6,6 +6,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "api/gang.h"
+#include "api/json_codec.h"
 #include "api/yaml_json.h"
 #include "common/time_format.h"
 #include "ctl/ctl_command.h"
@@ -201,6 +203,30 @@ std::string DescribeGeneric(const json& object) {
   return d.str();
 }
 
+// The pods that join a PodGroup, through its shape's label or annotation.
+std::string DescribeMembers(ApiClient& client, const json& group) {
+  const api::KindInfo* kind = api::FindKindByApiVersion(Str(group, "apiVersion"), "PodGroup");
+  const api::PodGroupShape* shape = kind != nullptr ? api::FindPodGroupShape(*kind) : nullptr;
+  if (shape == nullptr) return "";
+  const std::string name = Str(group["metadata"], "name");
+  auto pods = client.Call("GET", absl::StrCat("/api/v1/namespaces/", Str(group["metadata"], "namespace"), "/pods"));
+  if (!pods.ok()) return "";
+  Describer d;
+  std::vector<std::string> rows;
+  for (const auto& item : (*pods)["items"]) {
+    api::Pod pod;
+    std::vector<std::string> unknown;
+    if (!api::DecodeJson(item, &pod, &unknown).ok() || shape->GroupOf(pod) != name) continue;
+    rows.push_back(absl::StrCat("  ", pod.metadata().name(), "   ",
+                                pod.spec().node_name().empty() ? "<none>" : pod.spec().node_name(), "   ",
+                                pod.status().phase()));
+  }
+  d.Line(absl::StrCat("Members:  (", rows.size(), " in total)"));
+  if (!rows.empty()) d.Line("  Name   Node   Phase");
+  for (const std::string& row : rows) d.Line(row);
+  return d.str();
+}
+
 std::string DescribeEvents(ApiClient& client, const json& object) {
   const json& meta = object["metadata"];
   std::string selector = absl::StrCat("involvedObject.name=", Str(meta, "name"),
@@ -245,7 +271,7 @@ int RunDescribe(const CtlOptions& o, ApiClient& client) {
     for (auto& item : (*list)["items"]) objects.push_back(item);
   }
   for (const auto& name : ref->names) {
-    auto obj = client.Call("GET", ResourceUrl(kind, ns, name));
+    auto obj = GetFromAny(client, ref->kinds, ns, name, "application/json");
     if (!obj.ok()) {
       exit_code = Fail(obj.status());
       continue;
@@ -259,6 +285,8 @@ int RunDescribe(const CtlOptions& o, ApiClient& client) {
       std::cout << DescribePod(obj);
     } else if (kind.kind == "Node") {
       std::cout << DescribeNode(obj, client);
+    } else if (kind.kind == "PodGroup") {
+      std::cout << DescribeGeneric(obj) << DescribeMembers(client, obj);
     } else {
       std::cout << DescribeGeneric(obj);
     }

@@ -29,8 +29,11 @@ void PrintObject(const std::string& format, const api::KindInfo& kind, const nlo
   } else if (format == "yaml") {
     std::cout << api::ToYaml(object);
   } else {
-    std::cout << absl::AsciiStrToLower(kind.kind) << (kind.group.empty() ? "" : absl::StrCat(".", kind.group))
-              << "/" << object["metadata"].value("name", "") << "\n";
+    // Items of a list over several kinds (podgroups) name their own.
+    const api::KindInfo* own = api::FindKindByApiVersion(object.value("apiVersion", ""), object.value("kind", ""));
+    const api::KindInfo& k = own != nullptr ? *own : kind;
+    std::cout << absl::AsciiStrToLower(k.kind) << (k.group.empty() ? "" : absl::StrCat(".", k.group)) << "/"
+              << object["metadata"].value("name", "") << "\n";
   }
 }
 
@@ -62,7 +65,7 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
     if (!ref->names.empty()) {
       nlohmann::json items = nlohmann::json::array();
       for (const auto& name : ref->names) {
-        auto obj = client.Call("GET", ResourceUrl(kind, ns, name));
+        auto obj = GetFromAny(client, ref->kinds, ns, name, "application/json");
         if (!obj.ok()) {
           exit_code = Fail(obj.status());
           continue;
@@ -78,6 +81,11 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
       auto list = client.Call("GET", ResourceUrl(kind, ns) + Query(o, false, ""));
       if (!list.ok()) return Fail(list.status());
       resource_version = (*list)["metadata"].value("resourceVersion", "");
+      for (size_t k = 1; k < ref->kinds.size(); ++k) {
+        auto more = client.Call("GET", ResourceUrl(*ref->kinds[k], ns) + Query(o, false, ""));
+        if (!more.ok()) return Fail(more.status());
+        for (auto& item : (*more)["items"]) (*list)["items"].push_back(std::move(item));
+      }
       if (o.output == "name") {
         for (const auto& item : (*list)["items"]) PrintObject(o.output, kind, item);
       } else {
@@ -107,7 +115,7 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
   std::string query = Query(o, false, "");
   if (!ref->names.empty()) {
     for (const auto& name : ref->names) {
-      auto t = client.Call("GET", ResourceUrl(kind, ns, name), nullptr, "application/json", kTableAccept);
+      auto t = GetFromAny(client, ref->kinds, ns, name, kTableAccept);
       if (!t.ok()) {
         exit_code = Fail(t.status());
         continue;
@@ -120,6 +128,11 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
     if (!t.ok()) return Fail(t.status());
     output.Add(*t);
     resource_version = (*t)["metadata"].value("resourceVersion", "");
+    for (size_t k = 1; k < ref->kinds.size(); ++k) {
+      auto more = client.Call("GET", ResourceUrl(*ref->kinds[k], ns) + query, nullptr, "application/json", kTableAccept);
+      if (!more.ok()) return Fail(more.status());
+      output.Add(*more);
+    }
     if (output.empty() && !o.watch) {
       if (kind.namespaced && !o.all_namespaces) {
         std::cerr << "No resources found in " << ns << " namespace.\n";

@@ -15,6 +15,7 @@
 #include "apiserver/api_server.h"
 #include "apiserver/node_credentials.h"
 #include "apiserver/node_lifecycle.h"
+#include "controllers/pod_group_status.h"
 #include "common/join_token.h"
 #include "common/files.h"
 #include "common/kubeconfig.h"
@@ -207,6 +208,11 @@ int RunServer(const ServerOptions& options) {
   }
   apiserver::NodeLifecycle lifecycle(**store, agents, {});
   lifecycle.Start();
+  controllers::PodGroupStatusController pod_groups(**store);
+  if (auto s = pod_groups.Start(); !s.ok()) {
+    spdlog::critical("pod group status controller: {}", s);
+    return 1;
+  }
 
   auto scheduling = SchedulingPipeline::Create(options.scheduling, **store);
   if (!scheduling.ok()) {
@@ -269,6 +275,7 @@ int RunServer(const ServerOptions& options) {
   api.Stop();
   agents.Shutdown();
   agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  pod_groups.Stop();
   lifecycle.Stop();
   (*scheduling)->Stop();
   (*store)->Shutdown();

@@ -27,6 +27,15 @@ for _ in $(seq 1 100); do
 done
 expect_eq "the scheduler-plugins gang binds whole (label)" "$(bound_count -l app=nginx)" 3
 expect_eq "the Volcano gang binds whole (annotation)" "$(bound_count test-worker-0 test-worker-1)" 2
+phase() { kubectl get "$1" -o jsonpath='{.status.phase}' 2>/dev/null; }
+for _ in $(seq 1 50); do [[ $(phase podgroups.scheduling.x-k8s.io/nginx) == Scheduled ]] && break; sleep 0.1; done
+expect_eq "the scheduler-plugins group reports phase Scheduled" "$(phase podgroups.scheduling.x-k8s.io/nginx)" Scheduled
+expect_eq "... with its scheduled count" "$(kubectl get podgroups.scheduling.x-k8s.io/nginx -o jsonpath='{.status.scheduled}')" 3
+for _ in $(seq 1 50); do [[ $(phase podgroups.scheduling.volcano.sh/test) == Running ]] && break; sleep 0.1; done
+expect_eq "the Volcano group reports phase Running" "$(phase podgroups.scheduling.volcano.sh/test)" Running
+expect_contains "... with condition Scheduled=True" "$(kubectl get podgroups.scheduling.volcano.sh/test -o jsonpath='{range .status.conditions[*]}{.type}={.status} {end}')" "Scheduled=True"
+out=$(ctl describe podgroup nginx 2>&1)
+expect_contains "ctl describe podgroup lists the members and their nodes" "$out" "Members:  (3 in total)"
 out=$(kubectl get podgroups.scheduling.x-k8s.io 2>&1)
 expect_contains "kubectl get podgroups.scheduling.x-k8s.io" "$out" "nginx"
 out=$(kubectl get podgroups.scheduling.volcano.sh 2>&1)

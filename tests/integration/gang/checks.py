@@ -61,8 +61,10 @@ def node(name, scenario, cpu="1", labels=None):
     assert status == 201, out
 
 
-def pod_group(name, min_member, required=None, preferred=None):
+def pod_group(name, min_member, required=None, preferred=None, timeout=None):
     spec = {"minMember": min_member}
+    if timeout:
+        spec["scheduleTimeoutSeconds"] = timeout
     affinity = {}
     if required:
         affinity["required"] = [{"topologyKey": required}]
@@ -100,6 +102,11 @@ def bound(items):
     return [p for p in items if p["spec"].get("nodeName")]
 
 
+def group_status(name):
+    status, out = call("GET", f"/apis/scheduling.gantry.io/v1alpha1/namespaces/default/podgroups/{name}")
+    return out.get("status", {}) if status == 200 else {}
+
+
 def wait_for(predicate, timeout=30.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -120,7 +127,7 @@ def condition_message(p):
 def scenario_all_or_nothing():
     for i in range(7):
         node(f"a-{i}", "a")
-    pod_group("train", 8)
+    pod_group("train", 8, timeout=2)
     for i in range(8):
         pod(f"train-{i}", "a", group="train")
     sel = "scheduling.gantry.io/pod-group=train"
@@ -128,6 +135,11 @@ def scenario_all_or_nothing():
     items = pods(sel)
     report("a gang of 8 with room for 7 binds none", len(bound(items)) == 0, [p["spec"].get("nodeName") for p in items])
     report("... and every member says why, naming the gang", explained, [condition_message(p) for p in items])
+    group = wait_for(lambda: group_status("train").get("phase") == "Timeout" and group_status("train"), 10)
+    report("after scheduleTimeoutSeconds the PodGroup's phase is Timeout", bool(group), group_status("train"))
+    status, events = call("GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dtrain")
+    report("... with a Timeout event", any(e.get("reason") == "Timeout" for e in events.get("items", [])),
+           [e.get("reason") for e in events.get("items", [])])
     node("a-7", "a")
     done = wait_for(lambda: len(bound(pods(sel))) == 8)
     items = pods(sel)
@@ -135,6 +147,9 @@ def scenario_all_or_nothing():
     revisions = sorted(int(p["metadata"]["resourceVersion"]) for p in items)
     report("... in one commit (consecutive revisions)", revisions[-1] - revisions[0] == 7, revisions)
     report("... one pod per node", len({p["spec"]["nodeName"] for p in items}) == 8)
+    st = wait_for(lambda: group_status("train").get("phase") == "Scheduled" and group_status("train"))
+    report("the status controller reports phase Scheduled and 8 scheduled", bool(st) and st.get("scheduled") == 8,
+           group_status("train"))
 
 
 def scenario_competing_gangs():
