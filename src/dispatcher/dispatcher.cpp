@@ -6,6 +6,7 @@
 #include "api/gang.h"
 #include "api/kinds.h"
 #include "api/object_meta.h"
+#include "scheduling.pb.h"
 #include "common/log_format.h"
 #include "dispatcher/pipeline_metrics.h"
 
@@ -181,9 +182,18 @@ void Dispatcher::OnPodGroup(const store::WatchEvent& event) {
   api::GangRef ref{shape, meta.name()};
   std::string key = ref.Key(meta.namespace_());
   std::optional<api::GangSpec> spec;
-  if (event.type != store::WatchEvent::Type::kDeleted) spec = shape->Spec(*event.object);
+  std::optional<int32_t> priority;
+  if (event.type != store::WatchEvent::Type::kDeleted) {
+    spec = shape->Spec(*event.object);
+    if (!spec->priority_class_name.empty()) {
+      static const api::KindInfo* classes = api::FindKindByResource("scheduling.k8s.io", "v1", "priorityclasses");
+      auto cls = store_.Get(*classes, "", spec->priority_class_name);
+      if (cls.ok()) priority = static_cast<const api::PriorityClass&>(**cls).value();
+    }
+  }
   std::lock_guard lock(mu_);
-  GangTracker::Gang& gang = gangs_.SetSpec(key, absl::StrCat(meta.namespace_(), "/", meta.name()), std::move(spec));
+  GangTracker::Gang& gang =
+      gangs_.SetSpec(key, absl::StrCat(meta.namespace_(), "/", meta.name()), std::move(spec), priority);
   if (gang.progress.state == State::kWaiting && !gang.pending.empty()) ConsiderGang(key, gang);
 }
 
@@ -243,7 +253,8 @@ void Dispatcher::Enqueue(const std::string& key, const UnitProgress& progress) {
     const api::Pod& pod = *it->second.pod;
     policy_->Push({key, pod.metadata().namespace_(), priority(pod), progress.seq});
   } else if (GangTracker::Gang* gang = gangs_.Find(key)) {
-    // A gang goes by its most important member.
+    // A gang goes by its group's PriorityClass, else by its most important
+    // member.
     std::string namespace_;
     int32_t top = INT32_MIN;
     for (const std::string& member : gang->pending) {
@@ -252,6 +263,7 @@ void Dispatcher::Enqueue(const std::string& key, const UnitProgress& progress) {
       namespace_ = m->second.pod->metadata().namespace_();
       top = std::max(top, priority(*m->second.pod));
     }
+    if (gang->priority) top = *gang->priority;
     policy_->Push({key, namespace_, top == INT32_MIN ? 0 : top, progress.seq});
   }
   Wake();

@@ -38,11 +38,12 @@ void GangTracker::ForgetBound(const std::string& gang_key, const std::string& po
 }
 
 GangTracker::Gang& GangTracker::SetSpec(const std::string& gang_key, const std::string& display_name,
-                                        std::optional<api::GangSpec> spec) {
+                                        std::optional<api::GangSpec> spec, std::optional<int32_t> priority) {
   auto [it, added] = gangs_.try_emplace(gang_key);
   if (added) it->second.progress.first_seen = absl::Now();
   it->second.display_name = display_name;
   it->second.spec = std::move(spec);
+  it->second.priority = priority;
   return it->second;
 }
 

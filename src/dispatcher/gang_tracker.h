@@ -30,6 +30,8 @@ class GangTracker {
   struct Gang {
     std::string display_name;  // "namespace/name"
     std::optional<api::GangSpec> spec;  // nullopt while its PodGroup does not exist
+    // The value of spec.priorityClassName, when the group names one that exists.
+    std::optional<int32_t> priority;
     absl::btree_set<std::string> pending;  // member pod keys waiting to be placed, ordered
     absl::flat_hash_set<std::string> bound;
     UnitProgress progress = Waiting();
@@ -43,7 +45,8 @@ class GangTracker {
   void MarkBound(const std::string& gang_key, const std::string& pod_key);
   void ForgetBound(const std::string& gang_key, const std::string& pod_key);
   // The group's PodGroup appeared, changed (spec) or was deleted (nullopt).
-  Gang& SetSpec(const std::string& gang_key, const std::string& display_name, std::optional<api::GangSpec> spec);
+  Gang& SetSpec(const std::string& gang_key, const std::string& display_name, std::optional<api::GangSpec> spec,
+                std::optional<int32_t> priority);
 
   Gang* Find(const std::string& gang_key);
   template <typename Fn>

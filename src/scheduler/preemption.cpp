@@ -126,9 +126,11 @@ std::optional<PreemptionPlan> FindPreemption(const Profile& profile, const PodIn
       for (const VictimGroup& g : groups) Restore(nodes, g, node);
       continue;
     }
-    // Give back the most important first (highest priority, then the
-    // longest running) while the preemptor still fits.
+    // Give back while the preemptor still fits: gangs first (breaking one
+    // costs the most), then the most important (highest priority, then the
+    // longest running).
     std::sort(groups.begin(), groups.end(), [](const VictimGroup& a, const VictimGroup& b) {
+      if (a.gang != b.gang) return a.gang;
       return a.priority != b.priority ? a.priority > b.priority : a.started < b.started;
     });
     std::vector<const VictimGroup*> evicted;

@@ -2,7 +2,8 @@
 // of strictly lower priority makes room, and the fewest and least
 // important such pods there. As kube-scheduler's DefaultPreemption, per
 // node: take away every lower-priority pod, check the preemptor fits, then
-// give back the most important ones while it still fits. Gang-aware: a
+// give back pods while it still fits, gangs first, then the most important
+// ones. Gang-aware: a
 // victim that belongs to a gang takes its whole gang with it (members on
 // other nodes too), so no gang is left running below minMember, and that
 // whole cost counts when candidates are ranked:
