@@ -20,6 +20,8 @@ struct SchedulingBenchOptions {
   int node_cpu = 32;
   int pods = 20000;
   int clients = 8;
+  // Pods form gangs of this size (a PodGroup each, minMember = size); 0: single pods.
+  int gang_size = 0;
   bool keep = false;
   bool until_running = false;
   int timeout_seconds = 600;
