@@ -7,33 +7,19 @@ Prints TAP-style "ok - " / "not ok - " lines (counted by tests/run.sh).
 import json
 import os
 import socket
-import ssl
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks_lib import TLS, failures, report  # noqa: E402
+
 PORT, TOKEN, PID = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 P = "/api/v1/namespaces/default/pods"
-failed = 0
-
-
-def report(name, good, detail=""):
-    global failed
-    if good:
-        print(f"ok - {name}")
-    else:
-        failed += 1
-        print(f"not ok - {name}")
-        for line in str(detail).splitlines()[:15]:
-            print(f"#   {line}")
-    sys.stdout.flush()
 
 
 def connect(timeout=30):
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
     raw = socket.create_connection(("127.0.0.1", PORT), timeout=timeout)
-    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+    return TLS.wrap_socket(raw, server_hostname="127.0.0.1")
 
 
 def read_response(sock):
@@ -308,4 +294,4 @@ report("a connection that sends nothing is closed after about 10 s",
 for s in idle:
     s.close()
 report("server is up at the end", alive())
-sys.exit(1 if failed else 0)
+sys.exit(1 if failures() else 0)

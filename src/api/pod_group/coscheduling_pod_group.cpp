@@ -11,10 +11,7 @@ constexpr absl::string_view kMemberLabel = "scheduling.x-k8s.io/pod-group";
 // them. Its status has no conditions: a timeout shows as an Event only.
 class CoschedulingShape final : public PodGroupShape {
  public:
-  const KindInfo& kind() const override {
-    static const KindInfo* k = FindKindByApiVersion("scheduling.x-k8s.io/v1alpha1", "PodGroup");
-    return *k;
-  }
+  const KindInfo& kind() const override { return PodGroupKind("scheduling.x-k8s.io/v1alpha1"); }
 
   GangSpec Spec(const google::protobuf::Message& message) const override {
     const auto& spec = static_cast<const CoschedulingPodGroup&>(message).spec();
@@ -27,27 +24,14 @@ class CoschedulingShape final : public PodGroupShape {
 
   int32_t min_member_floor() const override { return 0; }
 
-  std::string GroupOf(const Pod& pod) const override {
-    auto it = pod.metadata().labels().find(std::string(kMemberLabel));
-    return it == pod.metadata().labels().end() ? "" : it->second;
-  }
+  std::string GroupOf(const Pod& pod) const override { return LabelValue(pod, kMemberLabel); }
 
   void WriteStatus(const GangSpec& spec, const GangObservation& seen,
                    google::protobuf::Message* message) const override {
     CoschedulingPodGroupStatus* status = static_cast<CoschedulingPodGroup*>(message)->mutable_status();
     const int32_t min = EffectiveMinMember(spec);
-    std::string phase = "Pending";
-    if (seen.failed > 0 && seen.running + seen.succeeded < min) {
-      phase = "Failed";
-    } else if (seen.succeeded >= min && seen.running == 0) {
-      phase = "Finished";
-    } else if (seen.running >= min) {
-      phase = "Running";
-    } else if (seen.scheduled >= min) {
-      phase = "Scheduled";
-    } else if (seen.members >= min) {
-      phase = "Scheduling";
-    }
+    std::string phase = ScheduledPhase(min, seen);
+    if (phase.empty()) phase = seen.members >= min ? "Scheduling" : "Pending";
     status->set_phase(phase);
     status->set_scheduled(seen.scheduled);
     status->set_running(seen.running);

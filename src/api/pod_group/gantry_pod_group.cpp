@@ -9,10 +9,7 @@ constexpr absl::string_view kMemberLabel = "scheduling.gantry.io/pod-group";
 
 class GantryShape final : public PodGroupShape {
  public:
-  const KindInfo& kind() const override {
-    static const KindInfo* k = FindKindByApiVersion("scheduling.gantry.io/v1alpha1", "PodGroup");
-    return *k;
-  }
+  const KindInfo& kind() const override { return PodGroupKind("scheduling.gantry.io/v1alpha1"); }
 
   GangSpec Spec(const google::protobuf::Message& message) const override {
     const auto& spec = static_cast<const PodGroup&>(message).spec();
@@ -30,27 +27,14 @@ class GantryShape final : public PodGroupShape {
     return gang;
   }
 
-  std::string GroupOf(const Pod& pod) const override {
-    auto it = pod.metadata().labels().find(std::string(kMemberLabel));
-    return it == pod.metadata().labels().end() ? "" : it->second;
-  }
+  std::string GroupOf(const Pod& pod) const override { return LabelValue(pod, kMemberLabel); }
 
   void WriteStatus(const GangSpec& spec, const GangObservation& seen,
                    google::protobuf::Message* message) const override {
     PodGroupStatus* status = static_cast<PodGroup*>(message)->mutable_status();
     const int32_t min = EffectiveMinMember(spec);
-    std::string phase = "Pending";
-    if (seen.failed > 0 && seen.running + seen.succeeded < min) {
-      phase = "Failed";
-    } else if (seen.succeeded >= min && seen.running == 0) {
-      phase = "Finished";
-    } else if (seen.running >= min) {
-      phase = "Running";
-    } else if (seen.scheduled >= min) {
-      phase = "Scheduled";
-    } else if (seen.timed_out) {
-      phase = "Timeout";
-    }
+    std::string phase = ScheduledPhase(min, seen);
+    if (phase.empty()) phase = seen.timed_out ? "Timeout" : "Pending";
     status->set_phase(phase);
     status->set_scheduled(seen.scheduled);
     status->set_running(seen.running);
@@ -63,6 +47,23 @@ class GantryShape final : public PodGroupShape {
 };
 
 }  // namespace
+
+const KindInfo& PodGroupKind(absl::string_view api_version) {
+  return *FindKindByApiVersion(api_version, "PodGroup");
+}
+
+std::string LabelValue(const Pod& pod, absl::string_view key) {
+  auto it = pod.metadata().labels().find(std::string(key));
+  return it == pod.metadata().labels().end() ? "" : it->second;
+}
+
+std::string ScheduledPhase(int32_t min_member, const GangObservation& seen) {
+  if (seen.failed > 0 && seen.running + seen.succeeded < min_member) return "Failed";
+  if (seen.succeeded >= min_member && seen.running == 0) return "Finished";
+  if (seen.running >= min_member) return "Running";
+  if (seen.scheduled >= min_member) return "Scheduled";
+  return "";
+}
 
 const PodGroupShape& GantryPodGroupShape() {
   static const GantryShape shape;

@@ -16,6 +16,13 @@ const PodGroupShape& CoschedulingPodGroupShape();
 // scheduling.k8s.io/group-name (or scheduling.volcano.sh/group-name).
 const PodGroupShape& VolcanoPodGroupShape();
 
+// What the shapes share: their kind by apiVersion, a member label's value,
+// and the phases past scheduling ("Failed", "Finished", "Running",
+// "Scheduled"; "" while fewer than minMember are bound).
+const KindInfo& PodGroupKind(absl::string_view api_version);
+std::string LabelValue(const Pod& pod, absl::string_view key);
+std::string ScheduledPhase(int32_t min_member, const GangObservation& seen);
+
 // Sets condition `type` to `status` in a Volcano-shaped condition list,
 // stamping the transition time only when the status changes.
 void SetGroupCondition(google::protobuf::RepeatedPtrField<PodGroupCondition>* conditions, absl::string_view type,

@@ -12,10 +12,7 @@ constexpr absl::string_view kMemberAnnotations[] = {"scheduling.k8s.io/group-nam
 // Scheduled / Unschedulable conditions as Volcano reports them.
 class VolcanoShape final : public PodGroupShape {
  public:
-  const KindInfo& kind() const override {
-    static const KindInfo* k = FindKindByApiVersion("scheduling.volcano.sh/v1beta1", "PodGroup");
-    return *k;
-  }
+  const KindInfo& kind() const override { return PodGroupKind("scheduling.volcano.sh/v1beta1"); }
 
   GangSpec Spec(const google::protobuf::Message& message) const override {
     const auto& spec = static_cast<const VolcanoPodGroup&>(message).spec();

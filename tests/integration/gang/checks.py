@@ -6,48 +6,20 @@ nodes (label `scenario`) and its pods select them.
 Usage: gang_checks.py PORT TOKEN
 Prints TAP-style "ok - " / "not ok - " lines (counted by tests/run.sh).
 """
-import http.client
 import json
-import ssl
+import os
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks_lib import Api, failures, report, wait_for  # noqa: E402
+
 PORT, TOKEN = int(sys.argv[1]), sys.argv[2]
+call = Api(PORT, TOKEN).call
 PODS = "/api/v1/namespaces/default/pods"
-failed = 0
-CTX = ssl.create_default_context()
-CTX.check_hostname = False
-CTX.verify_mode = ssl.CERT_NONE
 
 
-def report(name, good, detail=""):
-    global failed
-    if good:
-        print(f"ok - {name}")
-    else:
-        failed += 1
-        print(f"not ok - {name}")
-        for line in str(detail).splitlines()[:15]:
-            print(f"#   {line}")
-    sys.stdout.flush()
-
-
-def call(method, path, body=None):
-    conn = http.client.HTTPSConnection("127.0.0.1", PORT, context=CTX, timeout=30)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    data = None
-    if body is not None:
-        data = json.dumps(body)
-        headers["Content-Type"] = "application/json"
-    conn.request(method, path, body=data, headers=headers)
-    resp = conn.getresponse()
-    raw = resp.read()
-    conn.close()
-    try:
-        return resp.status, json.loads(raw) if raw else {}
-    except ValueError:
-        return resp.status, {"raw": raw.decode(errors="replace")}
 
 
 def node(name, scenario, cpu="1", labels=None):
@@ -106,15 +78,6 @@ def group_status(name):
     status, out = call("GET", f"/apis/scheduling.gantry.io/v1alpha1/namespaces/default/podgroups/{name}")
     return out.get("status", {}) if status == 200 else {}
 
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
 
 
 def condition_message(p):
@@ -250,4 +213,4 @@ scenario_all_or_nothing()
 scenario_competing_gangs()
 scenario_job_level_affinity()
 scenario_missing_group()
-sys.exit(1 if failed else 0)
+sys.exit(1 if failures() else 0)

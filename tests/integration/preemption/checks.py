@@ -9,41 +9,19 @@ Usage: checks.py PORT TOKEN
 """
 import http.client
 import json
-import ssl
+import os
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks_lib import TLS, Api, failures, report, wait_for  # noqa: E402
+
 PORT, TOKEN = int(sys.argv[1]), sys.argv[2]
+call = Api(PORT, TOKEN).call
 PODS = "/api/v1/namespaces/default/pods"
-CTX = ssl.create_default_context()
-CTX.check_hostname = False
-CTX.verify_mode = ssl.CERT_NONE
-failed = 0
 
 
-def report(name, good, detail=""):
-    global failed
-    if good:
-        print(f"ok - {name}")
-    else:
-        failed += 1
-        print(f"not ok - {name}")
-        for line in str(detail).splitlines()[:15]:
-            print(f"#   {line}")
-    sys.stdout.flush()
-
-
-def call(method, path, body=None):
-    conn = http.client.HTTPSConnection("127.0.0.1", PORT, context=CTX, timeout=30)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    resp = conn.getresponse()
-    raw = resp.read()
-    conn.close()
-    return resp.status, (json.loads(raw) if raw else {})
 
 
 def priority_class(name, value, policy=None):
@@ -77,15 +55,6 @@ def all_pods():
     return {p["metadata"]["name"]: p for p in out["items"]}
 
 
-def wait_for(predicate, timeout=30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
-
 
 def bound_count():
     return sum(1 for p in all_pods().values() if p["spec"].get("nodeName"))
@@ -109,7 +78,7 @@ class DisruptionWatch(threading.Thread):
         self.nominated = {}
 
     def run(self):
-        conn = http.client.HTTPSConnection("127.0.0.1", PORT, context=CTX, timeout=600)
+        conn = http.client.HTTPSConnection("127.0.0.1", PORT, context=TLS, timeout=600)
         conn.request("GET", f"{PODS}?watch=true&labelSelector=test%3Dpreemption",
                      headers={"Authorization": f"Bearer {TOKEN}"})
         resp = conn.getresponse()
@@ -213,4 +182,4 @@ gone = sorted(set(before) - set(after))
 report("a victim gang goes whole: no gang is left below minMember", bool(done) and
        gone == [f"lg-{i}" for i in range(4)], gone)
 report("... and nothing of equal or higher priority is touched", all(f"mid-{i}" in after for i in range(12)))
-sys.exit(1 if failed else 0)
+sys.exit(1 if failures() else 0)
