@@ -15,10 +15,7 @@ class CoschedulingShape final : public PodGroupShape {
 
   GangSpec Spec(const google::protobuf::Message& message) const override {
     const auto& spec = static_cast<const CoschedulingPodGroup&>(message).spec();
-    GangSpec gang;
-    gang.min_member = spec.min_member();
-    gang.min_resources.insert(spec.min_resources().begin(), spec.min_resources().end());
-    gang.schedule_timeout_seconds = spec.schedule_timeout_seconds();
+    GangSpec gang = CommonGangSpec(spec);
     return gang;
   }
 
@@ -33,11 +30,7 @@ class CoschedulingShape final : public PodGroupShape {
     std::string phase = ScheduledPhase(min, seen);
     if (phase.empty()) phase = seen.members >= min ? "Scheduling" : "Pending";
     status->set_phase(phase);
-    status->set_scheduled(seen.scheduled);
-    status->set_running(seen.running);
-    status->set_succeeded(seen.succeeded);
-    status->set_failed(seen.failed);
-    status->set_schedule_start_time(seen.schedule_start_time);
+    WriteCommonCounts(seen, status);
   }
 };
 

@@ -13,10 +13,7 @@ class GantryShape final : public PodGroupShape {
 
   GangSpec Spec(const google::protobuf::Message& message) const override {
     const auto& spec = static_cast<const PodGroup&>(message).spec();
-    GangSpec gang;
-    gang.min_member = spec.min_member();
-    gang.min_resources.insert(spec.min_resources().begin(), spec.min_resources().end());
-    gang.schedule_timeout_seconds = spec.schedule_timeout_seconds();
+    GangSpec gang = CommonGangSpec(spec);
     gang.priority_class_name = spec.priority_class_name();
     for (const auto& term : spec.affinity().pod_group_affinity().required()) {
       gang.required_topology_keys.push_back(term.topology_key());
@@ -36,11 +33,7 @@ class GantryShape final : public PodGroupShape {
     std::string phase = ScheduledPhase(min, seen);
     if (phase.empty()) phase = seen.timed_out ? "Timeout" : "Pending";
     status->set_phase(phase);
-    status->set_scheduled(seen.scheduled);
-    status->set_running(seen.running);
-    status->set_succeeded(seen.succeeded);
-    status->set_failed(seen.failed);
-    status->set_schedule_start_time(seen.schedule_start_time);
+    WriteCommonCounts(seen, status);
     SetGroupCondition(status->mutable_conditions(), "Scheduled", seen.scheduled >= min ? "True" : "False",
                       seen.timed_out && seen.scheduled < min ? "Timeout" : "", "", seen.now);
   }

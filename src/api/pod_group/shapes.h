@@ -23,6 +23,26 @@ const KindInfo& PodGroupKind(absl::string_view api_version);
 std::string LabelValue(const Pod& pod, absl::string_view key);
 std::string ScheduledPhase(int32_t min_member, const GangObservation& seen);
 
+// The spec fields gantry's and scheduler-plugins' kinds share.
+template <typename GroupSpec>
+GangSpec CommonGangSpec(const GroupSpec& spec) {
+  GangSpec gang;
+  gang.min_member = spec.min_member();
+  gang.min_resources.insert(spec.min_resources().begin(), spec.min_resources().end());
+  gang.schedule_timeout_seconds = spec.schedule_timeout_seconds();
+  return gang;
+}
+
+// The counts gantry's and scheduler-plugins' statuses share.
+template <typename GroupStatus>
+void WriteCommonCounts(const GangObservation& seen, GroupStatus* status) {
+  status->set_scheduled(seen.scheduled);
+  status->set_running(seen.running);
+  status->set_succeeded(seen.succeeded);
+  status->set_failed(seen.failed);
+  status->set_schedule_start_time(seen.schedule_start_time);
+}
+
 // Sets condition `type` to `status` in a Volcano-shaped condition list,
 // stamping the transition time only when the status changes.
 void SetGroupCondition(google::protobuf::RepeatedPtrField<PodGroupCondition>* conditions, absl::string_view type,
