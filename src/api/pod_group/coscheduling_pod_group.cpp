@@ -5,7 +5,10 @@
 namespace gantry::api {
 namespace {
 
-constexpr absl::string_view kMemberLabel = "scheduling.x-k8s.io/pod-group";
+const std::string& MemberLabel() {
+  static const std::string key = "scheduling.x-k8s.io/pod-group";
+  return key;
+}
 
 // Phases and counts as scheduler-plugins' coscheduling controller reports
 // them. Its status has no conditions: a timeout shows as an Event only.
@@ -21,7 +24,7 @@ class CoschedulingShape final : public PodGroupShape {
 
   int32_t min_member_floor() const override { return 0; }
 
-  std::string GroupOf(const Pod& pod) const override { return LabelValue(pod, kMemberLabel); }
+  std::string GroupOf(const Pod& pod) const override { return LabelValue(pod, MemberLabel()); }
 
   void WriteStatus(const GangSpec& spec, const GangObservation& seen,
                    google::protobuf::Message* message) const override {

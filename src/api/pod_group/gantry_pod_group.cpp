@@ -5,7 +5,11 @@
 namespace gantry::api {
 namespace {
 
-constexpr absl::string_view kMemberLabel = "scheduling.gantry.io/pod-group";
+// Every pod event asks: a std::string key spares an allocation per lookup.
+const std::string& MemberLabel() {
+  static const std::string key = "scheduling.gantry.io/pod-group";
+  return key;
+}
 
 class GantryShape final : public PodGroupShape {
  public:
@@ -24,7 +28,7 @@ class GantryShape final : public PodGroupShape {
     return gang;
   }
 
-  std::string GroupOf(const Pod& pod) const override { return LabelValue(pod, kMemberLabel); }
+  std::string GroupOf(const Pod& pod) const override { return LabelValue(pod, MemberLabel()); }
 
   void WriteStatus(const GangSpec& spec, const GangObservation& seen,
                    google::protobuf::Message* message) const override {
@@ -45,8 +49,8 @@ const KindInfo& PodGroupKind(absl::string_view api_version) {
   return *FindKindByApiVersion(api_version, "PodGroup");
 }
 
-std::string LabelValue(const Pod& pod, absl::string_view key) {
-  auto it = pod.metadata().labels().find(std::string(key));
+std::string LabelValue(const Pod& pod, const std::string& key) {
+  auto it = pod.metadata().labels().find(key);
   return it == pod.metadata().labels().end() ? "" : it->second;
 }
 

@@ -20,7 +20,7 @@ const PodGroupShape& VolcanoPodGroupShape();
 // and the phases past scheduling ("Failed", "Finished", "Running",
 // "Scheduled"; "" while fewer than minMember are bound).
 const KindInfo& PodGroupKind(absl::string_view api_version);
-std::string LabelValue(const Pod& pod, absl::string_view key);
+std::string LabelValue(const Pod& pod, const std::string& key);
 std::string ScheduledPhase(int32_t min_member, const GangObservation& seen);
 
 // The spec fields gantry's and scheduler-plugins' kinds share.

@@ -1,3 +1,5 @@
+#include <array>
+
 #include "api/kinds.h"
 #include "api/pod_group/shapes.h"
 #include "scheduling.pb.h"
@@ -5,8 +7,10 @@
 namespace gantry::api {
 namespace {
 
-constexpr absl::string_view kMemberAnnotations[] = {"scheduling.k8s.io/group-name",
-                                                    "scheduling.volcano.sh/group-name"};
+const std::array<std::string, 2>& MemberAnnotations() {
+  static const std::array<std::string, 2> keys = {"scheduling.k8s.io/group-name", "scheduling.volcano.sh/group-name"};
+  return keys;
+}
 
 // Phases (Pending, Inqueue, Running, Completed, Unknown) and the
 // Scheduled / Unschedulable conditions as Volcano reports them.
@@ -27,9 +31,11 @@ class VolcanoShape final : public PodGroupShape {
   int32_t min_member_floor() const override { return 0; }
 
   std::string GroupOf(const Pod& pod) const override {
-    for (absl::string_view key : kMemberAnnotations) {
-      auto it = pod.metadata().annotations().find(std::string(key));
-      if (it != pod.metadata().annotations().end() && !it->second.empty()) return it->second;
+    const auto& annotations = pod.metadata().annotations();
+    if (annotations.empty()) return "";
+    for (const std::string& key : MemberAnnotations()) {
+      auto it = annotations.find(key);
+      if (it != annotations.end() && !it->second.empty()) return it->second;
     }
     return "";
   }
