@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "dispatcher/backoff_queue.h"
+#include "dispatcher/gang_tracker.h"
 #include "dispatcher/namespace_shares.h"
 #include "dispatcher/node_shuffler.h"
 #include "dispatcher/sorting_policy.h"
@@ -140,4 +141,40 @@ TEST_CASE("the node shuffler keeps partitions even as nodes and shards come and 
   for (const auto& [node, partition] : shrink) CHECK(partition < 2);
   for (int i = 0; i < 100; ++i) CHECK(s.PartitionOf(absl::StrCat("n", i)) < 2);
   CHECK(s.PartitionOf("unknown") == -1);
+}
+
+TEST_CASE("a gang waits for its PodGroup, for minMember pods and for minResources to fit the cluster") {
+  GangTracker gangs;
+  const std::string key = "scheduling.gantry.io/default/train";
+  cluster::ResourceVector cluster = Cpu(4000);
+  GangTracker::Gang& gang = gangs.AddPending(key, "default/train", "default/train-0");
+  CHECK(GangTracker::WaitReason(gang, cluster) == "pod group default/train does not exist");
+
+  api::GangSpec spec;
+  spec.min_member = 2;
+  gangs.SetSpec(key, "default/train", spec, std::nullopt);
+  CHECK(GangTracker::WaitReason(*gangs.Find(key), cluster) ==
+        "waiting for the 2 pods (minMember) of gang default/train to exist");
+  gangs.AddPending(key, "default/train", "default/train-1");
+  CHECK(GangTracker::WaitReason(*gangs.Find(key), cluster).empty());
+
+  spec.min_resources = {{"cpu", "8"}};
+  gangs.SetSpec(key, "default/train", spec, std::nullopt);
+  CHECK(GangTracker::WaitReason(*gangs.Find(key), cluster) ==
+        "gang default/train: minResources exceed what the whole cluster can allocate");
+  CHECK(GangTracker::WaitReason(*gangs.Find(key), Cpu(8000)).empty());
+
+  // Bound members count towards minMember for pods that join later.
+  gangs.MarkBound(key, "default/train-0");
+  gangs.MarkBound(key, "default/train-1");
+  gangs.AddPending(key, "default/train", "default/train-2");
+  CHECK(GangTracker::WaitReason(*gangs.Find(key), Cpu(8000)).empty());
+  CHECK(gangs.Find(key)->pending.size() == 1);
+
+  // A gang nothing refers to any more is forgotten.
+  gangs.SetSpec(key, "default/train", std::nullopt, std::nullopt);
+  gangs.RemovePending(key, "default/train-2");
+  gangs.ForgetBound(key, "default/train-0");
+  gangs.ForgetBound(key, "default/train-1");
+  CHECK(gangs.Find(key) == nullptr);
 }

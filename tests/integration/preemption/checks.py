@@ -183,4 +183,25 @@ gone = sorted(set(before) - set(after))
 report("a victim gang goes whole: no gang is left below minMember", bool(done) and
        gone == [f"lg-{i}" for i in range(4)], gone)
 report("... and nothing of equal or higher priority is touched", all(f"mid-{i}" in after for i in range(12)))
+
+# Priority admission: a pod's priority cannot change; globalDefault applies
+# to pods naming no class.
+conn_status, patched = call("PUT", f"{PODS}/between", dict(after["between"], spec=dict(after["between"]["spec"], priority=5)))
+report("changing a pod's priority after creation is refused", conn_status == 422, (conn_status, patched.get("message")))
+status, out = call("POST", "/apis/scheduling.k8s.io/v1/priorityclasses",
+                   {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "everyone"},
+                    "value": 42, "globalDefault": True})
+status, created = call("POST", PODS, {"apiVersion": "v1", "kind": "Pod",
+                                      "metadata": {"name": "plain", "labels": {"test": "preemption"}},
+                                      "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
+report("the globalDefault PriorityClass applies to a pod naming none",
+       created.get("spec", {}).get("priority") == 42 and created["spec"].get("priorityClassName") == "everyone",
+       created.get("spec"))
+status, out = call("POST", PODS, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nope"},
+                                  "spec": {"priorityClassName": "no-such-class",
+                                           "containers": [{"name": "c", "image": "busybox"}]}})
+report("an unknown PriorityClass is refused with 403 naming it", status == 403 and "no-such-class" in out.get("message", ""),
+       (status, out.get("message")))
+status, out = call("GET", "/apis/scheduling.k8s.io/v1/priorityclasses/system-node-critical")
+report("system-node-critical exists", status == 200 and out.get("value") == 2000001000, out)
 sys.exit(1 if failures() else 0)
