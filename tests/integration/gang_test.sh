@@ -34,6 +34,8 @@ expect_eq "... with its scheduled count" "$(kubectl get podgroups.scheduling.x-k
 for _ in $(seq 1 50); do [[ $(phase podgroups.scheduling.volcano.sh/test) == Running ]] && break; sleep 0.1; done
 expect_eq "the Volcano group reports phase Running" "$(phase podgroups.scheduling.volcano.sh/test)" Running
 expect_contains "... with condition Scheduled=True" "$(kubectl get podgroups.scheduling.volcano.sh/test -o jsonpath='{range .status.conditions[*]}{.type}={.status} {end}')" "Scheduled=True"
+expect_eq "the /status subresource of a scheduler-plugins PodGroup" "$(code GET /apis/scheduling.x-k8s.io/v1alpha1/namespaces/default/podgroups/nginx/status)" 200
+expect_contains "discovery lists Volcano's group" "$(api GET /apis)" '"name":"scheduling.volcano.sh"'
 out=$(ctl describe podgroup nginx 2>&1)
 expect_contains "ctl describe podgroup lists the members and their nodes" "$out" "Members:  (3 in total)"
 out=$(kubectl get podgroups.scheduling.x-k8s.io 2>&1)

@@ -184,9 +184,44 @@ report("a victim gang goes whole: no gang is left below minMember", bool(done) a
        gone == [f"lg-{i}" for i in range(4)], gone)
 report("... and nothing of equal or higher priority is touched", all(f"mid-{i}" in after for i in range(12)))
 
+# The room is held: on a node without an agent the victim stays Terminating
+# until removed by hand; a lower-priority pod created meanwhile must not take
+# the room the victim leaves.
+clear()
+alloc = {"cpu": "3", "memory": "8Gi", "pods": "110"}
+call("POST", "/api/v1/nodes", {"metadata": {"name": "held-0", "labels": {"hold": "yes"}},
+                               "status": {"capacity": alloc, "allocatable": alloc,
+                                          "conditions": [{"type": "Ready", "status": "True"}]}})
+
+
+def held_pod(name, cpu, cls):
+    status, out = call("POST", PODS, {"apiVersion": "v1", "kind": "Pod",
+                                      "metadata": {"name": name, "labels": {"test": "preemption"}},
+                                      "spec": {"priorityClassName": cls, "nodeSelector": {"hold": "yes"},
+                                               "containers": [{"name": "c", "image": "busybox",
+                                                               "resources": {"requests": {"cpu": cpu}}}]}})
+    assert status == 201, out
+
+
+held_pod("keep", "1", "high")
+held_pod("victim", "2", "low")
+wait_for(lambda: bound_count() == 2)
+held_pod("taker", "2", "high")
+terminating = wait_for(lambda: all_pods().get("victim", {}).get("metadata", {}).get("deletionTimestamp"))
+held_pod("sneaky", "2", "low")
+time.sleep(0.5)
+call("DELETE", f"{PODS}/victim?gracePeriodSeconds=0")
+taken = wait_for(lambda: all_pods().get("taker", {}).get("spec", {}).get("nodeName") == "held-0")
+time.sleep(0.5)
+report("the freed room is held for the preemptor: a lower-priority pod created meanwhile does not take it",
+       bool(terminating) and bool(taken) and not all_pods().get("sneaky", {}).get("spec", {}).get("nodeName"),
+       {n: p["spec"].get("nodeName") for n, p in all_pods().items()})
+call("DELETE", "/api/v1/nodes/held-0")
+
 # Priority admission: a pod's priority cannot change; globalDefault applies
 # to pods naming no class.
-conn_status, patched = call("PUT", f"{PODS}/between", dict(after["between"], spec=dict(after["between"]["spec"], priority=5)))
+current = all_pods()["taker"]
+conn_status, patched = call("PUT", f"{PODS}/taker", dict(current, spec=dict(current["spec"], priority=5)))
 report("changing a pod's priority after creation is refused", conn_status == 422, (conn_status, patched.get("message")))
 status, out = call("POST", "/apis/scheduling.k8s.io/v1/priorityclasses",
                    {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "everyone"},
