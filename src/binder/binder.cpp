@@ -23,7 +23,18 @@ Binder::Binder(store::Store& store, cluster::ClusterState& cluster, const schedu
       profile_(profile),
       feedback_(feedback),
       depth_(dispatcher::Metrics().queue_depth.WithLabels({"binder"})),
-      preemptions_(store, cluster, feedback) {}
+      preemptions_(store, cluster, feedback) {
+  cluster_.SetPodDeletedListener([this] { OnPodDeleted(); });
+}
+
+void Binder::OnPodDeleted() {
+  if (!awaiting_victims_.load()) return;
+  {
+    std::lock_guard lock(mu_);
+    victim_left_ = true;
+  }
+  ready_.notify_one();
+}
 
 Binder::~Binder() { Stop(); }
 
@@ -50,15 +61,17 @@ void Binder::Run(std::stop_token stop) {
     std::vector<dispatcher::Proposal> batch;
     {
       std::unique_lock lock(mu_);
-      auto has_work = [this] { return !queue_.empty(); };
+      auto has_work = [this] { return !queue_.empty() || victim_left_; };
       if (preemptions_.waiting()) {
-        // Victims leave through the store; look again at this pace while
-        // some preemptor waits for them.
-        ready_.wait_for(lock, stop, std::chrono::milliseconds(50), has_work);
+        // Woken by a deletion (a victim may be gone) or when the first
+        // hold runs out.
+        absl::Duration left = std::max(preemptions_.NextDeadline() - absl::Now(), absl::ZeroDuration());
+        ready_.wait_for(lock, stop, absl::ToChronoNanoseconds(left), has_work);
         if (stop.stop_requested()) return;
       } else if (!ready_.wait(lock, stop, has_work)) {
         return;
       }
+      victim_left_ = false;
       // Whatever arrived while the last commit was in flight: group commit.
       size_t n = std::min(queue_.size(), kMaxBatch);
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
@@ -103,6 +116,7 @@ void Binder::BindBatch(std::vector<dispatcher::Proposal> batch) {
   uint32_t next_group = 0;
   // Preemptors whose victims are gone are assumed already: bind them now.
   std::vector<dispatcher::Proposal> ready = preemptions_.TakeReady(absl::Now());
+  awaiting_victims_ = preemptions_.waiting();
   std::vector<dispatcher::Proposal*> to_bind;
   for (auto& proposal : ready) to_bind.push_back(&proposal);
   for (auto& proposal : batch) {
@@ -118,6 +132,7 @@ void Binder::BindBatch(std::vector<dispatcher::Proposal> batch) {
       continue;
     }
     if (!proposal.victims.empty()) {
+      awaiting_victims_ = true;  // before any victim can go
       preemptions_.Begin(std::move(proposal));
       continue;
     }

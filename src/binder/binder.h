@@ -13,6 +13,7 @@
 // handed to the preemption executor; it is bound once they are gone.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -43,6 +44,8 @@ class Binder final : public dispatcher::ProposalSink {
 
  private:
   void Run(std::stop_token stop);
+  // A pod was deleted: wakes the binder if a preemptor waits for victims.
+  void OnPodDeleted();
   // Checks and assumes every pod of the proposal on its node, or none.
   absl::Status AssumeAll(const dispatcher::Proposal& proposal);
 
@@ -56,6 +59,8 @@ class Binder final : public dispatcher::ProposalSink {
   std::mutex mu_;
   std::condition_variable_any ready_;
   std::vector<dispatcher::Proposal> queue_;
+  bool victim_left_ = false;  // guarded by mu_
+  std::atomic<bool> awaiting_victims_{false};
   std::jthread thread_;
 };
 

@@ -131,6 +131,12 @@ std::vector<dispatcher::Proposal> PreemptionExecutor::TakeReady(absl::Time now) 
   return ready;
 }
 
+absl::Time PreemptionExecutor::NextDeadline() const {
+  absl::Time next = absl::InfiniteFuture();
+  for (const Waiting& w : waiting_) next = std::min(next, w.deadline);
+  return next;
+}
+
 void PreemptionExecutor::Release(const dispatcher::Proposal& proposal) {
   for (const auto& pod : proposal.unit.pods) cluster_.Forget(*pod);
   feedback_.Retry(proposal.unit);

@@ -30,6 +30,8 @@ class PreemptionExecutor {
   // (their pods as nominated); those held too long are released.
   std::vector<dispatcher::Proposal> TakeReady(absl::Time now);
   bool waiting() const { return !waiting_.empty(); }
+  // When the first hold runs out (InfiniteFuture when none waits).
+  absl::Time NextDeadline() const;
 
  private:
   struct VictimRef {

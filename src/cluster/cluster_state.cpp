@@ -63,9 +63,14 @@ void ClusterState::Feed(std::stop_token stop, store::WatchStream& stream, const 
       return;
     }
     if (!*got) continue;
-    absl::MutexLock lock(&mu_);
-    (this->*apply)(event);
-    ++version_;
+    {
+      absl::MutexLock lock(&mu_);
+      (this->*apply)(event);
+      ++version_;
+    }
+    if (apply == &ClusterState::ApplyPod && event.type == store::WatchEvent::Type::kDeleted && pod_deleted_) {
+      pod_deleted_();
+    }
   }
 }
 

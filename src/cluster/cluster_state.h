@@ -10,6 +10,7 @@
 #include <absl/types/span.h>
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -55,6 +56,11 @@ class ClusterState {
   // decides); remembered for a node this state has not seen yet.
   void SetPartition(const std::string& node, int16_t partition);
 
+  // Called on the pod feed's thread, without the lock, after a pod's
+  // deletion has been applied (the binder waits for preemption victims to
+  // go). Set before Start.
+  void SetPodDeletedListener(std::function<void()> listener) { pod_deleted_ = std::move(listener); }
+
   // Changes applied so far (every node or pod event bumps it).
   uint64_t version() const { return version_.load(); }
 
@@ -81,6 +87,7 @@ class ClusterState {
   absl::flat_hash_map<std::string, Charge> charges_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int16_t> partitions_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> version_{0};
+  std::function<void()> pod_deleted_;
   std::jthread node_feed_;
   std::jthread pod_feed_;
   std::shared_ptr<store::WatchStream> node_stream_;
