@@ -356,6 +356,7 @@ std::optional<Unit> Dispatcher::TakeUnit(const std::string& key, uint64_t seq) {
       // Members left or the group changed since it was queued.
       gang.progress.state = State::kWaiting;
       ConsiderGang(key, gang);
+      gangs_.Collect(key);
       return std::nullopt;
     }
     for (const std::string& member : gang.pending) unit.pods.push_back(pending_.at(member).pod);
@@ -420,6 +421,7 @@ void Dispatcher::Unschedulable(const Unit& unit, const std::string& reason) {
   --in_flight_;
   ReleaseShares(unit);
   backoff_.Add({unit.key, unit.seq}, absl::Now() + BackoffDelay(t->attempts));
+  if (unit.gang != nullptr) gangs_.Collect(unit.key);  // its group and members may be gone
   PublishDepths();
   Wake();  // the loop's next deadline may now be earlier
 }

@@ -54,6 +54,7 @@ GangTracker::Gang* GangTracker::Find(const std::string& gang_key) {
 
 void GangTracker::Collect(const std::string& gang_key) {
   auto it = gangs_.find(gang_key);
+  if (it == gangs_.end()) return;
   const Gang& gang = it->second;
   if (gang.pending.empty() && gang.bound.empty() && !gang.spec && gang.progress.state != UnitProgress::State::kInFlight) gangs_.erase(it);
 }

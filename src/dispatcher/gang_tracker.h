@@ -49,6 +49,9 @@ class GangTracker {
                 std::optional<int32_t> priority);
 
   Gang* Find(const std::string& gang_key);
+  // Drops a gang nothing refers to any more (no group, no members, not in
+  // flight); its queue entries go stale.
+  void Collect(const std::string& gang_key);
   template <typename Fn>
   void ForEach(Fn&& fn) {
     for (auto& [key, gang] : gangs_) fn(key, gang);
@@ -58,9 +61,6 @@ class GangTracker {
   static std::string WaitReason(const Gang& gang, const cluster::ResourceVector& cluster_capacity);
 
  private:
-  // Drops a gang that nothing refers to any more.
-  void Collect(const std::string& gang_key);
-
   absl::flat_hash_map<std::string, Gang> gangs_;
 };
 
