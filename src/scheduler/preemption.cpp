@@ -85,9 +85,12 @@ struct Cost {
   size_t victims = 0;
   absl::Time earliest_start = absl::InfiniteFuture();
 
-  // Lower is better; the latest start is best, hence the negation.
-  auto Key() const {
-    return std::make_tuple(gangs_broken, max_priority, priority_sum, victims, -absl::ToUnixNanos(earliest_start));
+  // Fewer gangs broken, then lower priorities, fewer victims, and the
+  // latest start (a start may be unknown: InfinitePast, never negated).
+  bool BetterThan(const Cost& other) const {
+    auto key = [](const Cost& c) { return std::make_tuple(c.gangs_broken, c.max_priority, c.priority_sum, c.victims); };
+    if (key(*this) != key(other)) return key(*this) < key(other);
+    return earliest_start > other.earliest_start;
   }
 };
 
@@ -152,7 +155,7 @@ std::optional<PreemptionPlan> FindPreemption(const Profile& profile, const PodIn
       cost.earliest_start = std::min(cost.earliest_start, g->started);
     }
     cost.victims = total;
-    if (best && !(cost.Key() < best_cost.Key())) continue;
+    if (best && !cost.BetterThan(best_cost)) continue;
     PreemptionPlan plan{node, {}};
     plan.victims.reserve(total);
     for (const VictimGroup* g : evicted) plan.victims.insert(plan.victims.end(), g->members.begin(), g->members.end());
