@@ -5,6 +5,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
+
 #include "api/events.h"
 #include "api/kinds.h"
 #include "api/object_meta.h"
@@ -19,18 +21,11 @@ namespace {
 // Pod changes arrive in bursts (a gang binds at once): gather them.
 constexpr absl::Duration kCoalesce = absl::Milliseconds(200);
 
-template <typename Apply>
-void Follow(std::stop_token stop, store::WatchStream& stream, Apply apply) {
-  store::WatchEvent event;
-  while (!stop.stop_requested()) {
-    auto got = stream.Next(&event, absl::Milliseconds(200));
-    if (!got.ok()) {
-      if (got.status().code() != absl::StatusCode::kCancelled) {
-        spdlog::error("pod group status: watch ended: {}", got.status());
-      }
-      return;
-    }
-    if (*got) apply(event);
+void Follow(std::stop_token stop, store::WatchStream& stream,
+            const std::function<void(const store::WatchEvent&)>& apply) {
+  absl::Status ended = store::FollowWatch(stop, stream, apply);
+  if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
+    spdlog::error("pod group status: watch ended: {}", ended);
   }
 }
 
@@ -112,6 +107,7 @@ void PodGroupStatusController::OnGroup(const store::WatchEvent& event) {
   Gang& gang = gangs_[key];
   gang.shape = shape;
   gang.group = event.object;
+  gang.spec = shape->Spec(*event.object);
   Mark(key);
 }
 
@@ -123,7 +119,7 @@ void PodGroupStatusController::Run(std::stop_token stop) {
       absl::Time next = absl::InfiniteFuture();
       for (const auto& [key, gang] : gangs_) {
         if (gang.group == nullptr || gang.timeout_reported || gang.members.empty()) continue;
-        next = std::min(next, gang.first_member + api::EffectiveScheduleTimeout(gang.shape->Spec(*gang.group)));
+        next = std::min(next, gang.first_member + api::EffectiveScheduleTimeout(gang.spec));
       }
       auto ready = [this] { return !dirty_.empty(); };
       if (next == absl::InfiniteFuture()) {
@@ -146,13 +142,13 @@ void PodGroupStatusController::Reconcile(absl::Time now) {
     dirty_.clear();
     for (auto& [key, gang] : gangs_) {
       if (gang.group == nullptr || gang.timeout_reported || gang.members.empty()) continue;
-      if (gang.first_member + api::EffectiveScheduleTimeout(gang.shape->Spec(*gang.group)) <= now) keys.insert(key);
+      if (gang.first_member + api::EffectiveScheduleTimeout(gang.spec) <= now) keys.insert(key);
     }
     for (const std::string& key : keys) {
       auto it = gangs_.find(key);
       if (it == gangs_.end() || it->second.group == nullptr) continue;
       Gang& gang = it->second;
-      Work w{gang.shape, gang.group, gang.shape->Spec(*gang.group), {}, {}};
+      Work w{gang.shape, gang.group, gang.spec, {}, {}};
       const int32_t min = api::EffectiveMinMember(w.spec);
       absl::flat_hash_set<int32_t> priorities;
       for (const auto& [name, m] : gang.members) {

@@ -45,6 +45,7 @@ class PodGroupStatusController {
   struct Gang {
     const api::PodGroupShape* shape = nullptr;
     std::shared_ptr<const google::protobuf::Message> group;  // nullptr until its PodGroup is seen
+    api::GangSpec spec;  // read from `group` when it arrives
     absl::flat_hash_map<std::string, Member> members;
     absl::Time first_member = absl::InfiniteFuture();
     bool timeout_reported = false;

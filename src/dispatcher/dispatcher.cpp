@@ -3,6 +3,8 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
+
 #include "api/gang.h"
 #include "api/kinds.h"
 #include "api/object_meta.h"
@@ -33,18 +35,11 @@ bool SchedulingRelevantChange(const api::Node& before, const api::Node& after) {
 }
 
 // Feeds `stream` into `apply` until stopped; logs why a watch ended.
-template <typename Apply>
-void Follow(std::stop_token stop, store::WatchStream& stream, const char* what, Apply apply) {
-  store::WatchEvent event;
-  while (!stop.stop_requested()) {
-    auto got = stream.Next(&event, absl::Milliseconds(200));
-    if (!got.ok()) {
-      if (got.status().code() != absl::StatusCode::kCancelled) {
-        spdlog::error("dispatcher: {} watch ended: {}", what, got.status());
-      }
-      return;
-    }
-    if (*got) apply(event);
+void Follow(std::stop_token stop, store::WatchStream& stream, const char* what,
+            const std::function<void(const store::WatchEvent&)>& apply) {
+  absl::Status ended = store::FollowWatch(stop, stream, apply);
+  if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
+    spdlog::error("dispatcher: {} watch ended: {}", what, ended);
   }
 }
 

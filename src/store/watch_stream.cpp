@@ -87,4 +87,15 @@ bool WatchStream::ended() const {
   return !end_.ok();
 }
 
+absl::Status FollowWatch(std::stop_token stop, WatchStream& stream,
+                         const std::function<void(const WatchEvent&)>& apply) {
+  WatchEvent event;
+  while (!stop.stop_requested()) {
+    auto got = stream.Next(&event, absl::Milliseconds(200));
+    if (!got.ok()) return got.status();
+    if (*got) apply(event);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace gantry::store

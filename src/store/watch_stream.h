@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "api/field_selector.h"
@@ -63,5 +64,11 @@ class WatchStream {
   absl::Status end_ ABSL_GUARDED_BY(mu_);
   std::function<void()> listener_ ABSL_GUARDED_BY(mu_);
 };
+
+// Feeds every event of `stream` to `apply` until `stop` is requested or the
+// stream ends; returns why it ended (OK when stopped, Cancelled when the
+// stream was cancelled, else the error, e.g. Expired).
+absl::Status FollowWatch(std::stop_token stop, WatchStream& stream,
+                         const std::function<void(const WatchEvent&)>& apply);
 
 }  // namespace gantry::store
