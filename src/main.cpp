@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   server->add_flag("--disable-agent", server_options.disable_agent,
                    "Do not run the embedded node agent (this machine then runs no pods)");
   server->add_option("--node-name", server_options.node_name, "The embedded agent's node name (default: host name)");
+  gantry::agent::qos::QosFlagValues server_qos_seconds;
+  gantry::agent::qos::AddQosFlags(*server, server_options.qos, server_qos_seconds);
   server->add_option("--http-threads", server_options.http_threads,
                      "Request handler threads (handlers may wait on the store's commits); open watches and idle "
                      "connections hold none")
@@ -103,6 +105,8 @@ int main(int argc, char** argv) {
                     "YAML shape of the simulated nodes (configs/examples/hollow-node.yaml)")
       ->check(CLI::ExistingFile);
   agent->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")->capture_default_str();
+  gantry::agent::qos::QosFlagValues agent_qos_seconds;
+  gantry::agent::qos::AddQosFlags(*agent, agent_options.qos, agent_qos_seconds);
   agent->add_option("--config", agent_config, "YAML file whose keys are these flags' long names; flags win");
 
   gantry::ctl::CtlOptions ctl_options;
@@ -130,6 +134,14 @@ int main(int argc, char** argv) {
   }
   if (agent->parsed() && !agent_config.empty()) {
     if (auto s = gantry::ApplyConfigFile(*agent, agent_config); !s.ok()) {
+      fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
+  for (auto [command, seconds, qos] :
+       {std::tuple{server, &server_qos_seconds, &server_options.qos}, std::tuple{agent, &agent_qos_seconds, &agent_options.qos}}) {
+    if (!command->parsed()) continue;
+    if (auto s = gantry::agent::qos::FinishQosFlags(*seconds, *qos); !s.ok()) {
       fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
       return 2;
     }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agent.grpc.pb.h"
+#include "agent/colocation_loop.h"
 #include "agent/join.h"
 #include "agent/log_server.h"
 #include "agent/node_template.h"
@@ -145,7 +146,7 @@ class Reporter final : public PodStatusSink {
 };
 
 void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::string& node, const std::string& token,
-                absl::Duration every, ProcessRuntime& runtime) {
+                absl::Duration every, ProcessRuntime& runtime, ColocationLoop& colocation) {
   MachineUsage machine;
   while (!stop.stop_requested()) {
     grpc::ClientContext ctx;
@@ -157,6 +158,7 @@ void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::str
     request.set_cpu_millicores(used.cpu_millicores);
     request.set_memory_bytes(used.memory_bytes);
     for (auto& pod : runtime.SampleUsage()) *request.add_pods() = std::move(pod);
+    if (auto reclaimed = colocation.TakePublication()) *request.mutable_reclaimed() = *std::move(reclaimed);
     api::HeartbeatResponse response;
     if (grpc::Status s = stub.Heartbeat(&ctx, request, &response); !s.ok()) {
       spdlog::warn("agent: heartbeat failed: {}", s.error_message());
@@ -241,7 +243,11 @@ struct Agent::Parts {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<api::NodeAgent::Stub> stub;
   std::unique_ptr<Reporter> reporter;
+  std::unique_ptr<CgroupDriver> cgroups;
+  std::unique_ptr<qos::CpuPools> pools;
+  std::unique_ptr<qos::QosPolicy> policy;
   std::unique_ptr<ProcessRuntime> runtime;
+  std::unique_ptr<ColocationLoop> colocation;
   std::unique_ptr<LogServer> logs;
   std::jthread heartbeats;
   std::jthread pods;
@@ -258,6 +264,7 @@ void Agent::Stop() {
   if (parts_->pods.joinable()) parts_->pods.join();
   if (parts_->heartbeats.joinable()) parts_->heartbeats.join();
   parts_->logs->Stop();
+  parts_->colocation->Stop();
   parts_->runtime->Stop();
   parts_->reporter->Stop();
   parts_.reset();
@@ -296,19 +303,30 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
                "not pulled",
                name, options.server_url, (*cgroups)->name());
   const std::string token = *std::move(token_or);
+  qos::QosOptions qos = options.qos;
+  auto memory_threshold =
+      qos::ResolveMemoryThreshold(qos.memory_eviction_threshold, MachineUsage().Next().memory_capacity_bytes);
+  if (!memory_threshold.ok()) return memory_threshold.status();
+  qos.eviction.memory_threshold_bytes = *memory_threshold;
   parts->reporter = std::make_unique<Reporter>(*parts->stub, token);
-  parts->runtime = std::make_unique<ProcessRuntime>(
-      ProcessRuntimeOptions{.data_dir = options.node.data_dir}, *std::move(cgroups), spawner, *parts->reporter);
+  parts->cgroups = *std::move(cgroups);
+  parts->pools = std::make_unique<qos::CpuPools>(qos::DetectCpuTopology());
+  parts->policy = std::make_unique<qos::QosPolicy>(*parts->pools);
+  parts->runtime = std::make_unique<ProcessRuntime>(ProcessRuntimeOptions{.data_dir = options.node.data_dir},
+                                                    *parts->cgroups, *parts->policy, spawner, *parts->reporter);
+  parts->colocation = std::make_unique<ColocationLoop>(qos, *parts->cgroups, *parts->policy, *parts->runtime);
   ProcessRuntime* runtime = parts->runtime.get();
   parts->logs = std::make_unique<LogServer>(
       *parts->stub, name, token, [runtime](const std::string& uid, const std::string& c) { return runtime->LogPath(uid, c); });
   parts->reporter->Start();
   parts->runtime->Start();
+  parts->colocation->Start();
   parts->logs->Start();
   api::NodeAgent::Stub* stub = parts->stub.get();
   absl::Duration every = options.heartbeat;
-  parts->heartbeats =
-      std::jthread([=](std::stop_token stop) { Heartbeats(stop, *stub, name, token, every, *runtime); });
+  ColocationLoop* colocation = parts->colocation.get();
+  parts->heartbeats = std::jthread(
+      [=](std::stop_token stop) { Heartbeats(stop, *stub, name, token, every, *runtime, *colocation); });
   OpenPodStream open = [stub, name](grpc::ClientContext* ctx, int64_t revision) {
     api::WatchPodsRequest request;
     request.set_node_name(name);

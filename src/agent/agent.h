@@ -13,6 +13,7 @@
 #include <string>
 
 #include "agent/machine.h"
+#include "agent/qos/qos_options.h"
 #include "agent/runtime/shim_spawner.h"
 
 namespace gantry::agent {
@@ -26,6 +27,7 @@ struct AgentOptions {
   // machine, and run their pods with the simulated runtime.
   int simulate = 0;
   std::string node_template;
+  qos::QosOptions qos;
 };
 
 class Agent {

@@ -167,7 +167,8 @@ MachineUsage::Sample MachineUsage::Next() {
   }
   last_total_ = total;
   last_idle_ = idle;
-  out.memory_bytes = MemInfoBytes("MemTotal:") - MemInfoBytes("MemAvailable:");
+  out.memory_capacity_bytes = MemInfoBytes("MemTotal:");
+  out.memory_bytes = out.memory_capacity_bytes - MemInfoBytes("MemAvailable:");
   return out;
 }
 

@@ -35,6 +35,7 @@ class MachineUsage {
   struct Sample {
     int64_t cpu_millicores = 0;  // 0 on the first call
     int64_t memory_bytes = 0;
+    int64_t memory_capacity_bytes = 0;  // MemTotal
   };
   Sample Next();
 

@@ -8,6 +8,7 @@
 #include "api/errors.h"
 #include "api/gang.h"
 #include "api/object_meta.h"
+#include "api/qos.h"
 #include "api/quantity.h"
 #include "core.pb.h"
 #include "scheduling.pb.h"
@@ -172,6 +173,31 @@ bool PodSpecChangeAllowed(const PodSpec& now, const PodSpec& before) {
   return true;
 }
 
+// A reclaimed pod runs on reclaimed resources only: cpu or memory requests
+// would be charged to the online capacity it is meant to leave alone.
+void ValidateQosClass(const Pod& pod, Causes* causes) {
+  auto qos = ParseQosClass(pod);
+  if (!qos.ok()) {
+    for (auto& cause : DetailsOf(qos.status()).causes) causes->push_back(std::move(cause));
+    return;
+  }
+  for (int i = 0; i < pod.spec().containers_size(); ++i) {
+    const auto& requests = pod.spec().containers(i).resources().requests();
+    std::string path = absl::StrCat("spec.containers[", i, "].resources.requests");
+    for (const auto& [name, value] : requests) {
+      if (*qos == QosClass::kReclaimed && (name == "cpu" || name == "memory")) {
+        causes->push_back({"FieldValueForbidden", absl::StrCat(path, "[", name, "]"),
+                           absl::StrCat("Forbidden: a reclaimed pod requests ", kReclaimedMilliCpu, " and ",
+                                        kReclaimedMemory, " (or their Katalyst and Koordinator names), not ", name)});
+      }
+      auto q = Quantity::Parse(value);
+      if (CanonicalResourceName(name) == kReclaimedMilliCpu && q.ok() && q->MilliValue() != q->Value() * 1000) {
+        causes->push_back(InvalidCause(absl::StrCat(path, "[", name, "]"), value, "must be a whole number of millicores"));
+      }
+    }
+  }
+}
+
 void ValidatePod(const Pod& pod, const Pod* old, Causes* causes) {
   const PodSpec& spec = pod.spec();
   if (spec.containers().empty()) causes->push_back(RequiredCause("spec.containers"));
@@ -247,6 +273,7 @@ void ValidatePod(const Pod& pod, const Pod* old, Causes* causes) {
       }
     }
   };
+  ValidateQosClass(pod, causes);
   check_pod_affinity(spec.affinity().pod_affinity(), "spec.affinity.podAffinity");
   check_pod_affinity(spec.affinity().pod_anti_affinity(), "spec.affinity.podAntiAffinity");
   if (old != nullptr && !PodSpecChangeAllowed(spec, old->spec())) {

@@ -3,9 +3,12 @@
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
+#include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
+#include "api/events.h"
+#include "api/qos.h"
 #include "api/field_selector.h"
 #include "api/kinds.h"
 #include "api/node_conditions.h"
@@ -20,6 +23,28 @@ namespace {
 
 const api::KindInfo& NodesKind() { return *api::FindKindByResource("", "v1", "nodes"); }
 const api::KindInfo& PodsKind() { return *api::FindKindByResource("", "v1", "pods"); }
+const api::KindInfo& EventsKind() { return *api::FindKindByResource("", "v1", "events"); }
+
+// Reasons the node gives when it refuses or evicts a pod; each is recorded as
+// a Warning Event the first time the pod reports it.
+bool IsNodeVerdict(const api::PodStatus& status) {
+  return status.phase() == "Failed" && (status.reason() == "Evicted" || status.reason() == "DedicatedCPUsUnavailable" ||
+                                        status.reason() == "UnsupportedQoS");
+}
+
+// The node's reclaimed figure as capacity and allocatable, and its terms as
+// an annotation for `ctl describe node`.
+void PublishReclaimed(api::Node& node, const api::ReclaimedResources& r) {
+  for (auto* list : {node.mutable_status()->mutable_capacity(), node.mutable_status()->mutable_allocatable()}) {
+    (*list)[std::string(api::kReclaimedMilliCpu)] = std::to_string(r.millicpu());
+    (*list)[std::string(api::kReclaimedMemory)] = std::to_string(r.memory_bytes());
+  }
+  std::string breakdown;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(r, &breakdown, options);
+  (*node.mutable_metadata()->mutable_annotations())[std::string(api::kReclaimedBreakdownAnnotation)] = breakdown;
+}
 
 grpc::Status ToGrpc(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
@@ -196,6 +221,13 @@ grpc::Status AgentService::Heartbeat(grpc::ServerContext* context, const api::He
   auto current = store_.Get(NodesKind(), "", request->node_name());
   if (!current.ok()) return ToGrpc(current.status());
   const auto& node = static_cast<const api::Node&>(**current);
+  if (request->has_reclaimed()) {
+    return ToGrpc(UpdateWithRetry<api::Node>(store_, NodesKind(), "", request->node_name(), [&](api::Node& n) {
+      MarkReady(n);
+      PublishReclaimed(n, request->reclaimed());
+      return absl::OkStatus();
+    }));
+  }
   if (IsReady(node)) {
     auto at = ParseRfc3339(api::FindNodeCondition(node, "Ready")->last_heartbeat_time());
     if (at && absl::Now() - *at < absl::Minutes(1)) return grpc::Status::OK;
@@ -383,7 +415,9 @@ grpc::Status AgentService::UpdatePodStatus(grpc::ServerContext* context, const a
                                            api::Ack*) {
   const api::PodRef& ref = request->pod();
   if (auto s = Authorize(context, ref.node_name()); !s.ok()) return s;
-  return ToGrpc(UpdateWithRetry<api::Pod>(store_, PodsKind(), ref.namespace_(), ref.name(), [&](api::Pod& pod) {
+  bool verdict = false;
+  api::Pod about;
+  absl::Status updated = UpdateWithRetry<api::Pod>(store_, PodsKind(), ref.namespace_(), ref.name(), [&](api::Pod& pod) {
     if (pod.spec().node_name() != ref.node_name()) {
       return absl::PermissionDeniedError(absl::StrCat("pod ", ref.name(), " is not bound to ", ref.node_name()));
     }
@@ -391,10 +425,21 @@ grpc::Status AgentService::UpdatePodStatus(grpc::ServerContext* context, const a
     const api::PodCondition* scheduled = api::FindPodCondition(pod, "PodScheduled");
     api::PodCondition keep;
     if (scheduled != nullptr) keep = *scheduled;
+    verdict = IsNodeVerdict(request->status()) && pod.status().reason() != request->status().reason();
     *pod.mutable_status() = request->status();
     if (scheduled != nullptr) api::SetPodCondition(pod, "PodScheduled", keep.status(), keep.reason(), keep.message());
+    if (verdict) about = pod;
     return absl::OkStatus();
-  }));
+  });
+  if (!updated.ok() || !verdict) return ToGrpc(updated);
+  auto event = api::NewEvent(PodsKind(), about,
+                             {.type = "Warning", .reason = request->status().reason(),
+                              .message = request->status().message(),
+                              .component = absl::StrCat("gantry-agent/", ref.node_name())});
+  if (auto s = store_.Create(EventsKind(), std::move(event)); !s.ok()) {
+    spdlog::warn("agent service: event for {}/{}: {}", ref.namespace_(), ref.name(), s.status());
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status AgentService::ConfirmPodDeletion(grpc::ServerContext* context, const api::PodRef* request,

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <vector>
 
+#include "api/qos.h"
 #include "api/quantity.h"
 
 namespace gantry::cluster {
@@ -49,6 +50,7 @@ void ResourceVector::Subtract(const ResourceVector& other) {
 }
 
 absl::StatusOr<int> ResourceSlot(absl::string_view name) {
+  name = api::CanonicalResourceName(name);
   Registry& r = TheRegistry();
   absl::MutexLock lock(&r.mu);
   auto it = r.slots.find(name);

@@ -31,7 +31,8 @@ struct ResourceVector {
   void Subtract(const ResourceVector& other);
 };
 
-// The slot of a resource name; extended resources get the next free slot.
+// The slot of a resource name; extended resources get the next free slot,
+// and aliases (api::CanonicalResourceName) share their resource's slot.
 // ResourceExhausted once kMaxResources names are in use.
 absl::StatusOr<int> ResourceSlot(absl::string_view name);
 std::string ResourceName(int slot);

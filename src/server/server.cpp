@@ -260,6 +260,7 @@ int RunServer(const ServerOptions& options) {
     local.token = FormatJoinToken(certs->ca_pem, *join_secret);
     local.node.name = options.node_name;
     local.node.data_dir = options.data_dir + "/agent";
+    local.qos = options.qos;
     auto started = agent::Agent::Start(local, *spawner);
     if (started.ok()) {
       local_agent = *std::move(started);

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "agent/qos/qos_options.h"
 #include "server/scheduling_pipeline.h"
 
 namespace gantry::server {
@@ -16,6 +17,7 @@ struct ServerOptions {
   bool disable_agent = false;  // no embedded agent for this machine
   std::string node_name;       // the embedded agent's node (default: host name)
   SchedulingOptions scheduling;
+  agent::qos::QosOptions qos;  // the embedded agent's
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code.

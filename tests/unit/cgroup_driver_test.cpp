@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent/qos/cpu_pools.h"
+#include "agent/qos/qos_policy.h"
 #include "agent/runtime/cgroup_driver.h"
+#include "agent/runtime/qos_cgroups.h"
 #include "common/files.h"
 #include "yaml_objects.h"
 
@@ -29,49 +32,161 @@ struct FakeTree {
   std::string Get(const std::string& rel) { return ReadFile(root + "/" + rel).value_or("<missing>"); }
 };
 
+std::shared_ptr<api::Pod> PodOf(const std::string& yaml) { return FromYaml<api::Pod>(yaml); }
+
+// One pod of each class on a 4-CPU node, placed as the process runtime places them.
+struct Placed {
+  qos::CpuPools pools{qos::CpuTopology{{{0, 1, 2, 3}}}};
+  qos::QosPolicy policy{pools};
+  std::map<api::QosClass, std::pair<qos::PodQos, api::Pod>> pods;
+
+  Placed() {
+    const char* manifests[] = {
+        "metadata: {name: db, uid: d1, annotations: {gantry.io/qos-class: dedicated}}\n"
+        "spec: {containers: [{name: c, image: i, resources: {requests: {cpu: '2', memory: 1Gi}, "
+        "limits: {cpu: '2', memory: 1Gi}}}]}",
+        "metadata: {name: web, uid: s1}\n"
+        "spec: {containers: [{name: c, image: i, resources: {requests: {cpu: 500m}, limits: {cpu: '1', memory: "
+        "256Mi}}}]}",
+        "metadata: {name: batch, uid: r1, labels: {koordinator.sh/qosClass: BE}}\n"
+        "spec: {containers: [{name: c, image: i, resources: {requests: {kubernetes.io/batch-cpu: '1k', "
+        "kubernetes.io/batch-memory: 512Mi}, limits: {kubernetes.io/batch-cpu: '2k', kubernetes.io/batch-memory: "
+        "1Gi}}}]}",
+        "metadata: {name: logs, uid: y1, annotations: {katalyst.kubewharf.io/qos_level: system_cores}}\n"
+        "spec: {containers: [{name: c, image: i, resources: {requests: {cpu: 100m}}}]}",
+    };
+    for (const char* m : manifests) {
+      auto pod = PodOf(m);
+      auto placed = policy.Admit(*pod);
+      REQUIRE_MESSAGE(placed.ok(), placed.status());
+      pods[placed->qos] = {*placed, *pod};
+    }
+  }
+
+  void Apply(CgroupDriver& driver) {
+    std::string pool = qos::FormatCpuList(pools.SharedPool());
+    for (api::QosClass c : kQosClasses) REQUIRE(driver.Ensure(ClassGroup(c), ClassParentSettings(c, 4, pool)).ok());
+    for (const auto& [c, placed] : pods) {
+      const auto& [decided, pod] = placed;
+      std::string group = PodGroup(c, pod.metadata().uid());
+      REQUIRE(driver.Ensure(group, PodSettings(decided)).ok());
+      REQUIRE(driver.Ensure(group + "/c", ContainerSettings(pod.spec().containers(0), decided)).ok());
+    }
+  }
+};
+
 }  // namespace
 
-TEST_CASE("cpu shares and weight follow Kubernetes' conversions") {
-  CHECK(CpuShares(0) == 2);
-  CHECK(CpuShares(100) == 102);
-  CHECK(CpuShares(1000) == 1024);
+TEST_CASE("cpu weight follows the runc/systemd conversion of shares") {
+  CHECK(qos::CpuShares(0) == 2);
+  CHECK(qos::CpuShares(100) == 102);
+  CHECK(qos::CpuShares(1000) == 1024);
   CHECK(CpuWeight(2) == 1);
   CHECK(CpuWeight(1024) == 39);
   CHECK(CpuWeight(262144) == 10000);
 }
 
-TEST_CASE("cgroup v2 driver on a fake tree: limits, controllers, usage, removal") {
+TEST_CASE("cgroup v2 on a fake tree: every class's files") {
   FakeTree t;
   t.Put("cgroup.controllers", "cpuset cpu io memory pids\n");
   auto driver = DetectCgroupDriver(t.root, "gantry");
   REQUIRE(driver.ok());
   CHECK(std::string((*driver)->name()) == "v2");
-  REQUIRE((*driver)->Create("pod-a", {.cpu_request_milli = 250, .cpu_limit_milli = 200,
-                                      .memory_limit_bytes = 32 << 20}).ok());
-  CHECK(t.Get("cgroup.subtree_control") == "+cpu +memory");
-  CHECK(t.Get("gantry/cgroup.subtree_control") == "+cpu +memory");
-  CHECK(t.Get("gantry/pod-a/cpu.weight") == std::to_string(CpuWeight(CpuShares(250))));
-  CHECK(t.Get("gantry/pod-a/cpu.max") == "20000 100000");
-  CHECK(t.Get("gantry/pod-a/memory.max") == "33554432");
-  CHECK((*driver)->ProcsFiles("pod-a") == std::vector<std::string>{t.root + "/gantry/pod-a/cgroup.procs"});
+  t.Put("gantry/reclaimed/cpu.idle", "0");  // the kernel has cpu.idle
+  Placed placed;
+  placed.Apply(**driver);
 
-  REQUIRE((*driver)->Create("pod-b", {.cpu_request_milli = 0, .cpu_limit_milli = std::nullopt,
-                                      .memory_limit_bytes = std::nullopt}).ok());
-  CHECK(t.Get("gantry/pod-b/cpu.max") == "max 100000");
-  CHECK(t.Get("gantry/pod-b/memory.max") == "max");
+  CHECK(t.Get("cgroup.subtree_control") == "+cpu +memory +cpuset");
+  CHECK(t.Get("gantry/reclaimed/podr1/cgroup.subtree_control") == "+cpu +memory +cpuset");
+  // Parents: the reclaimed one has the lowest weight and is idle.
+  CHECK(t.Get("gantry/reclaimed/cpu.weight") == "1");
+  CHECK(t.Get("gantry/reclaimed/cpu.idle") == "1");
+  CHECK(t.Get("gantry/shared/cpu.weight") == std::to_string(CpuWeight(4096)));
+  CHECK(t.Get("gantry/shared/cpuset.cpus") == "0-1");
+  CHECK(t.Get("gantry/dedicated/cpuset.cpus") == "<missing>");
+  // dedicated: the two highest CPUs, taken out of the shared pool.
+  CHECK(t.Get("gantry/dedicated/podd1/cpuset.cpus") == "2-3");
+  CHECK(t.Get("gantry/dedicated/podd1/cpu.max") == "max 100000");
+  CHECK(t.Get("gantry/dedicated/podd1/memory.max") == "1073741824");
+  CHECK(t.Get("gantry/dedicated/podd1/c/cpuset.cpus") == "2-3");
+  // shared: weight from requests, quota and memory from limits.
+  CHECK(t.Get("gantry/shared/pods1/cpu.weight") == std::to_string(CpuWeight(512)));
+  CHECK(t.Get("gantry/shared/pods1/cpu.max") == "100000 100000");
+  CHECK(t.Get("gantry/shared/pods1/memory.max") == "268435456");
+  CHECK(t.Get("gantry/shared/pods1/cpuset.cpus") == "<missing>");  // the parent's pool
+  // reclaimed: weight from reclaimed-millicpu, quota from its limit, memory from reclaimed-memory.
+  CHECK(t.Get("gantry/reclaimed/podr1/cpu.weight") == std::to_string(CpuWeight(1024)));
+  CHECK(t.Get("gantry/reclaimed/podr1/cpu.max") == "200000 100000");
+  CHECK(t.Get("gantry/reclaimed/podr1/memory.max") == "1073741824");
+  CHECK(t.Get("gantry/reclaimed/podr1/c/cpu.max") == "max 100000");
+  CHECK(placed.pods[api::QosClass::kReclaimed].first.oom_score_adj == 1000);
+  // system: like shared.
+  CHECK(t.Get("gantry/system/pody1/cpu.weight") == std::to_string(CpuWeight(102)));
+  CHECK(t.Get("gantry/system/pody1/memory.max") == "max");
 
-  t.Put("gantry/pod-a/cpu.stat", "usage_usec 1500\nuser_usec 1000\n");
-  t.Put("gantry/pod-a/memory.current", "4096\n");
-  t.Put("gantry/pod-a/memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
-  t.Put("gantry/pod-a/cgroup.procs", "42\n43\n");
-  auto usage = (*driver)->Usage("pod-a");
+  REQUIRE((*driver)->SetCpuQuota("reclaimed", 300).ok());
+  CHECK(t.Get("gantry/reclaimed/cpu.max") == "30000 100000");
+  REQUIRE((*driver)->SetCpusetTree("shared", "0").ok());
+  CHECK(t.Get("gantry/shared/cpuset.cpus") == "0");
+  CHECK(t.Get("gantry/shared/pods1/cpuset.cpus") == "0");
+  CHECK((*driver)->ProcsFiles("shared/pods1/c") == std::vector<std::string>{t.root + "/gantry/shared/pods1/c/cgroup.procs"});
+
+  t.Put("gantry/shared/pods1/cpu.stat", "usage_usec 1500\nuser_usec 1000\n");
+  t.Put("gantry/shared/pods1/memory.current", "4096\n");
+  t.Put("gantry/shared/pods1/memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+  t.Put("gantry/shared/pods1/c/cgroup.procs", "42\n43\n");
+  auto usage = (*driver)->Usage("shared/pods1");
   REQUIRE(usage.ok());
   CHECK(usage->cpu_usage_ns == 1500000);
   CHECK(usage->memory_bytes == 4096);
   CHECK(usage->oom_kills == 1);
-  CHECK((*driver)->Processes("pod-a") == std::vector<pid_t>{42, 43});
-  CHECK((*driver)->Remove("pod-a").code() == absl::StatusCode::kFailedPrecondition);
+  CHECK((*driver)->Processes("shared/pods1") == std::vector<pid_t>{42, 43});
+  CHECK((*driver)->Remove("shared/pods1").code() == absl::StatusCode::kFailedPrecondition);
   CHECK((*driver)->Usage("nope").status().code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("cgroup v1 on a fake tree: every class's files, cpusets within their parents'") {
+  FakeTree t;
+  for (const char* h : {"cpu", "cpuacct", "memory", "cpuset"}) t.Put(absl::StrCat(h, "/cgroup.procs"), "");
+  t.Put("cpuset/cpuset.cpus", "0-3\n");
+  t.Put("cpuset/cpuset.mems", "0\n");
+  auto driver = NewCgroupV1(t.root, {"/gantry", "/gantry", "/gantry", "/gantry"});
+  Placed placed;
+  placed.Apply(*driver);
+
+  CHECK(t.Get("cpuset/gantry/cpuset.cpus") == "0-3\n");
+  CHECK(t.Get("cpuset/gantry/cpuset.mems") == "0\n");
+  CHECK(t.Get("cpu/gantry/reclaimed/cpu.shares") == "2");
+  CHECK(t.Get("cpu/gantry/shared/cpu.shares") == "4096");
+  CHECK(t.Get("cpuset/gantry/shared/cpuset.cpus") == "0-1");
+  CHECK(t.Get("cpuset/gantry/reclaimed/cpuset.cpus") == "0-1");
+  CHECK(t.Get("cpuset/gantry/system/cpuset.cpus") == "0-1");
+  CHECK(t.Get("cpuset/gantry/dedicated/cpuset.cpus") == "0-3\n");
+  CHECK(t.Get("cpuset/gantry/dedicated/podd1/cpuset.cpus") == "2-3");
+  CHECK(t.Get("cpuset/gantry/dedicated/podd1/c/cpuset.cpus") == "2-3");
+  CHECK(t.Get("cpuset/gantry/dedicated/podd1/cpuset.mems") == "0\n");
+  CHECK(t.Get("cpu/gantry/dedicated/podd1/cpu.shares") == "2048");
+  CHECK(t.Get("cpu/gantry/dedicated/podd1/cpu.cfs_quota_us") == "-1");
+  CHECK(t.Get("cpu/gantry/shared/pods1/cpu.shares") == "512");
+  CHECK(t.Get("cpu/gantry/shared/pods1/cpu.cfs_period_us") == "100000");
+  CHECK(t.Get("cpu/gantry/shared/pods1/cpu.cfs_quota_us") == "100000");
+  CHECK(t.Get("memory/gantry/shared/pods1/memory.limit_in_bytes") == "268435456");
+  CHECK(t.Get("cpuset/gantry/shared/pods1/cpuset.cpus") == "0-1");  // copied from the pool
+  CHECK(t.Get("cpu/gantry/reclaimed/podr1/cpu.shares") == "1024");
+  CHECK(t.Get("cpu/gantry/reclaimed/podr1/cpu.cfs_quota_us") == "200000");
+  CHECK(t.Get("memory/gantry/reclaimed/podr1/memory.limit_in_bytes") == "1073741824");
+  CHECK(t.Get("cpu/gantry/system/pody1/cpu.shares") == "102");
+  CHECK(t.Get("memory/gantry/system/pody1/memory.limit_in_bytes") == "-1");
+  CHECK(driver->ProcsFiles("shared/pods1/c").size() == 4);
+
+  // The dedicated pod leaves: the pool grows back, parents before children.
+  placed.pools.Release("d1");
+  REQUIRE(driver->SetCpusetTree("shared", qos::FormatCpuList(placed.pools.SharedPool())).ok());
+  CHECK(t.Get("cpuset/gantry/shared/cpuset.cpus") == "0-3");
+  CHECK(t.Get("cpuset/gantry/shared/pods1/c/cpuset.cpus") == "0-3");
+  REQUIRE(driver->SetCpusetTree("shared", "1").ok());
+  CHECK(t.Get("cpuset/gantry/shared/pods1/cpuset.cpus") == "1");
+  CHECK(driver->SetCpusetTree("nope", "1").code() == absl::StatusCode::kNotFound);
 }
 
 TEST_CASE("without cpu and memory in v2 and without v1 hierarchies there is no driver") {
@@ -79,23 +194,4 @@ TEST_CASE("without cpu and memory in v2 and without v1 hierarchies there is no d
   t.Put("unified/cgroup.controllers", "hugetlb\n");
   auto driver = DetectCgroupDriver(t.root, "gantry");
   CHECK(driver.status().code() == absl::StatusCode::kFailedPrecondition);
-}
-
-TEST_CASE("a pod's cgroup limits: requests summed, limits only when every container sets them") {
-  auto spec = [](const std::string& containers) {
-    auto pod = FromYaml<api::Pod>("metadata: {name: p}\nspec:\n  containers:\n" + containers);
-    return pod->spec();
-  };
-  CgroupLimits both = CgroupLimitsOf(spec(
-      "  - {name: a, image: i, resources: {requests: {cpu: 100m}, limits: {cpu: 200m, memory: 32Mi}}}\n"
-      "  - {name: b, image: i, resources: {requests: {cpu: '1'}, limits: {cpu: 300m, memory: 1Gi}}}\n"));
-  CHECK(both.cpu_request_milli == 1100);
-  CHECK(both.cpu_limit_milli == 500);
-  CHECK(both.memory_limit_bytes == (32LL << 20) + (1LL << 30));
-  CgroupLimits partial = CgroupLimitsOf(spec(
-      "  - {name: a, image: i, resources: {limits: {cpu: 200m, memory: 32Mi}}}\n"
-      "  - {name: b, image: i}\n"));
-  CHECK(partial.cpu_request_milli == 0);
-  CHECK_FALSE(partial.cpu_limit_milli.has_value());
-  CHECK_FALSE(partial.memory_limit_bytes.has_value());
 }

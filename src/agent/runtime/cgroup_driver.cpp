@@ -8,36 +8,11 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "api/quantity.h"
 #include "common/files.h"
 
 namespace gantry::agent {
 
-CgroupLimits CgroupLimitsOf(const api::PodSpec& spec) {
-  CgroupLimits limits;
-  int64_t cpu_limit = 0;
-  int64_t memory_limit = 0;
-  bool all_cpu = !spec.containers().empty();
-  bool all_memory = all_cpu;
-  auto add = [](const google::protobuf::Map<std::string, std::string>& resources, const char* name, bool milli,
-                int64_t* sum) {
-    auto it = resources.find(name);
-    if (it == resources.end()) return false;
-    auto q = api::Quantity::Parse(it->second);  // validated at admission
-    if (q.ok()) *sum += milli ? q->MilliValue() : q->Value();
-    return true;
-  };
-  for (const auto& c : spec.containers()) {
-    add(c.resources().requests(), "cpu", true, &limits.cpu_request_milli);
-    all_cpu &= add(c.resources().limits(), "cpu", true, &cpu_limit);
-    all_memory &= add(c.resources().limits(), "memory", false, &memory_limit);
-  }
-  if (all_cpu && cpu_limit > 0) limits.cpu_limit_milli = cpu_limit;
-  if (all_memory && memory_limit > 0) limits.memory_limit_bytes = memory_limit;
-  return limits;
-}
-
-int64_t CpuShares(int64_t request_milli) { return std::max<int64_t>(2, request_milli * 1024 / 1000); }
+int64_t CfsQuotaUs(int64_t quota_milli) { return std::max<int64_t>(1000, quota_milli * kCfsPeriodUs / 1000); }
 
 int64_t CpuWeight(int64_t shares) { return 1 + ((std::clamp<int64_t>(shares, 2, 262144) - 2) * 9999) / 262142; }
 

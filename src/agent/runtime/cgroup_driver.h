@@ -1,8 +1,8 @@
-// Per-pod cgroups behind one interface: the v2 driver where the unified
-// hierarchy has the cpu and memory controllers, else the v1 driver over the
-// cpu, cpuacct, memory and cpuset hierarchies. A pod's group gets cpu
-// weight/shares from its requests, a cpu quota and a memory limit from its
-// limits; processes join before they exec.
+// cgroups behind one interface: the v2 driver where the unified hierarchy
+// has the cpu and memory controllers, else the v1 driver over the cpu,
+// cpuacct, memory and cpuset hierarchies. Groups are named by their path
+// below gantry's own group ("shared/pod<uid>/<container>"); the QoS policy
+// (agent/qos/) decides what each gets, the driver writes the files.
 #pragma once
 
 #include <absl/status/statusor.h>
@@ -14,23 +14,18 @@
 #include <string>
 #include <vector>
 
-#include "core.pb.h"
-
 namespace gantry::agent {
 
-struct CgroupLimits {
-  int64_t cpu_request_milli = 0;              // -> cpu.shares / cpu.weight
-  std::optional<int64_t> cpu_limit_milli;     // -> CFS quota
-  std::optional<int64_t> memory_limit_bytes;  // -> memory limit
+struct CgroupSettings {
+  int64_t cpu_shares = 1024;                  // v1 cpu.shares; v2 cpu.weight converted from it
+  std::optional<int64_t> cpu_quota_milli;     // CFS quota; none: unlimited
+  std::optional<int64_t> memory_limit_bytes;  // none: unlimited
+  std::string cpuset;                         // "0-3"; empty: the parent's
+  bool cpu_idle = false;                      // cpu.idle=1 where the kernel has it
 };
 
-// The pod's containers' cpu requests, and its cpu and memory limits when
-// every container sets them (one container without a limit leaves the pod
-// unlimited in that resource, as the kubelet does).
-CgroupLimits CgroupLimitsOf(const api::PodSpec& spec);
-
 struct CgroupUsage {
-  uint64_t cpu_usage_ns = 0;
+  uint64_t cpu_usage_ns = 0;  // the group and everything below it
   int64_t memory_bytes = 0;
   int64_t oom_kills = 0;
 };
@@ -39,20 +34,29 @@ class CgroupDriver {
  public:
   virtual ~CgroupDriver() = default;
   virtual const char* name() const = 0;  // "v1" or "v2"
-  // Creates (or updates) the group `pod` under the driver's parent.
-  virtual absl::Status Create(const std::string& pod, const CgroupLimits& limits) = 0;
-  // The cgroup.procs files a process writes its pid to, to join the group.
-  virtual std::vector<std::string> ProcsFiles(const std::string& pod) const = 0;
-  virtual absl::StatusOr<CgroupUsage> Usage(const std::string& pod) const = 0;
-  virtual std::vector<pid_t> Processes(const std::string& pod) const = 0;
-  // Removes the group; FailedPrecondition while processes remain.
-  virtual absl::Status Remove(const std::string& pod) = 0;
+  // Creates `group` (and the levels above it) or updates it, writing every setting.
+  virtual absl::Status Ensure(const std::string& group, const CgroupSettings& settings) = 0;
+  virtual absl::Status SetCpuQuota(const std::string& group, std::optional<int64_t> quota_milli) = 0;
+  virtual absl::Status SetMemoryLimit(const std::string& group, std::optional<int64_t> limit_bytes) = 0;
+  // Sets `cpus` on `group` and every group below it. v1 requires a child's
+  // cpus to lie within its parent's, so the tree first grows to the union of
+  // old and new from the top, then shrinks to `cpus` from the leaves.
+  virtual absl::Status SetCpusetTree(const std::string& group, const std::string& cpus) = 0;
+  // The cgroup.procs files a process writes its pid to, to join `group`.
+  virtual std::vector<std::string> ProcsFiles(const std::string& group) const = 0;
+  // NotFound when the group does not exist.
+  virtual absl::StatusOr<CgroupUsage> Usage(const std::string& group) const = 0;
+  // The processes in `group` and below it.
+  virtual std::vector<pid_t> Processes(const std::string& group) const = 0;
+  // Removes `group` and the groups below it; FailedPrecondition while processes remain.
+  virtual absl::Status Remove(const std::string& group) = 0;
 };
 
-// cpu.shares as Kubernetes computes them from a cpu request (min 2).
-int64_t CpuShares(int64_t request_milli);
 // cgroup v2 cpu.weight from shares, as the runc/systemd conversion does.
 int64_t CpuWeight(int64_t shares);
+// The CFS quota in microseconds per 100 ms period (at least 1 ms).
+int64_t CfsQuotaUs(int64_t quota_milli);
+inline constexpr int64_t kCfsPeriodUs = 100000;
 
 // `root`: where the hierarchies are mounted (/sys/fs/cgroup, or a fake tree
 // in tests). v1: gantry's own group below each of the cpu, cpuacct, memory

@@ -6,6 +6,11 @@
 #include <absl/strings/str_split.h>
 #include <absl/strings/strip.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "common/files.h"
@@ -48,6 +53,38 @@ std::vector<pid_t> ReadCgroupPids(const std::string& path) {
     if (absl::SimpleAtoi(line, &pid)) out.push_back(pid);
   }
   return out;
+}
+
+std::vector<std::string> CgroupTree(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  out.push_back(dir);
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (const auto& entry : std::filesystem::directory_iterator(out[i], ec)) {
+      if (entry.is_directory(ec)) out.push_back(entry.path().string());
+    }
+  }
+  return out;
+}
+
+std::vector<pid_t> CgroupTreePids(const std::string& dir) {
+  std::vector<pid_t> out;
+  for (const std::string& group : CgroupTree(dir)) {
+    auto pids = ReadCgroupPids(group + "/cgroup.procs");
+    out.insert(out.end(), pids.begin(), pids.end());
+  }
+  return out;
+}
+
+absl::Status RemoveCgroupTree(const std::string& dir) {
+  std::vector<std::string> tree = CgroupTree(dir);
+  for (auto it = tree.rbegin(); it != tree.rend(); ++it) {
+    if (rmdir(it->c_str()) != 0 && errno != ENOENT) {
+      return absl::InternalError(absl::StrCat("removing cgroup ", *it, ": ", strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace gantry::agent

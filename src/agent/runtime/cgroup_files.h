@@ -17,5 +17,11 @@ int64_t ReadCgroupInt(const std::string& path);
 // The value of `key` in "key value" lines (memory.oom_control, cpu.stat, memory.events); 0 when absent.
 int64_t ReadCgroupKey(const std::string& path, absl::string_view key);
 std::vector<pid_t> ReadCgroupPids(const std::string& path);
+// `dir` and every group below it, parents before children; empty when `dir` does not exist.
+std::vector<std::string> CgroupTree(const std::string& dir);
+// The processes of `dir` and every group below it.
+std::vector<pid_t> CgroupTreePids(const std::string& dir);
+// rmdir of the tree's groups, children first.
+absl::Status RemoveCgroupTree(const std::string& dir);
 
 }  // namespace gantry::agent

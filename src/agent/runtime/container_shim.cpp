@@ -33,6 +33,7 @@ struct Prepared {
   std::vector<std::string> cgroup_procs;
   std::string log_path, working_dir, hostname, pid_path, pid_tmp, exit_path, exit_tmp;
   bool new_namespaces = true;
+  std::string oom_score_adj;  // empty: leave it
 };
 
 // Async-signal-safe helpers for the forked child.
@@ -84,6 +85,12 @@ void WriteAtomic(const char* tmp, const char* path, const char* text, size_t len
       _exit(126);
     }
     close(fd);
+  }
+  if (!p.oom_score_adj.empty()) {
+    // Raising it needs no privilege; lowering it does, and then it is best effort.
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, p.oom_score_adj.data(), p.oom_score_adj.size()) < 0) Say("setting oom_score_adj");
+    if (fd >= 0) close(fd);
   }
   int log = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -166,6 +173,7 @@ absl::StatusOr<pid_t> SpawnShim(const ShimSpec& spec) {
   p->exit_path = spec.exit_path;
   p->exit_tmp = spec.exit_path + ".tmp";
   p->new_namespaces = spec.new_namespaces;
+  if (spec.oom_score_adj != 0) p->oom_score_adj = std::to_string(spec.oom_score_adj);
   pid_t shim = fork();
   if (shim < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
   if (shim == 0) ShimMain(*p);

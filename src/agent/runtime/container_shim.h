@@ -30,6 +30,7 @@ struct ShimSpec {
   std::vector<std::string> cgroup_procs;  // files the container joins through
   bool new_namespaces = true;
   std::string hostname;
+  int oom_score_adj = 0;  // written for the container before exec unless 0
   std::string pid_path;   // the shim writes the container's pid here
   std::string exit_path;  // and, when it ends: {"exitCode","signal","finishedAtNs"}
 };

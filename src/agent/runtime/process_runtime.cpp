@@ -15,7 +15,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "agent/qos/cpu_pools.h"
 #include "agent/runtime/container_shim.h"
+#include "agent/runtime/qos_cgroups.h"
 #include "common/files.h"
 #include "common/log_format.h"
 #include "common/time_format.h"
@@ -48,6 +50,13 @@ struct ProcessRuntime::Container {
 struct ProcessRuntime::Pod {
   api::Pod pod;
   std::string uid;
+  std::string group;  // its cgroup below gantry's: <class>/pod<uid>
+  std::vector<int> cpus;  // a dedicated pod's own
+  int oom_score_adj = 0;
+  bool placed = false;  // known to the QoS policy
+  // Set when the node refused the pod or evicted it: it ends Failed.
+  std::string failure_reason;
+  std::string failure_message;
   std::vector<Container> containers;
   // Reconciled only when something happened to it or a timer of its is due,
   // so a burst of new pods costs each pod once, not once per other pod.
@@ -60,9 +69,9 @@ struct ProcessRuntime::Pod {
   std::string last_reported;
 };
 
-ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, std::unique_ptr<CgroupDriver> cgroups,
+ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy,
                                ShimSpawner& spawner, PodStatusSink& sink)
-    : options_(std::move(options)), cgroups_(std::move(cgroups)), spawner_(spawner), sink_(sink) {
+    : options_(std::move(options)), cgroups_(cgroups), policy_(policy), spawner_(spawner), sink_(sink) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
@@ -78,7 +87,9 @@ std::string ProcessRuntime::LogPath(const std::string& uid, const std::string& c
 }
 
 void ProcessRuntime::Start() {
+  EnsureClassParents();
   Adopt();
+  ApplySharedPool();
   thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
 }
 
@@ -107,6 +118,73 @@ void ProcessRuntime::Remove(const std::string& uid) {
   (void)!write(wake_fd_, &one, sizeof(one));
 }
 
+void ProcessRuntime::Evict(const std::string& uid, const std::string& message) {
+  {
+    std::lock_guard lock(mu_);
+    evicted_.emplace_back(uid, message);
+  }
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+void ProcessRuntime::EnsureClassParents() {
+  int cpus = policy_.pools().CpuCount();
+  std::string shared_pool = qos::FormatCpuList(policy_.pools().SharedPool());
+  for (api::QosClass qos : kQosClasses) {
+    if (auto s = cgroups_.Ensure(ClassGroup(qos), ClassParentSettings(qos, cpus, shared_pool)); !s.ok()) {
+      spdlog::error("runtime: {}", s);
+    }
+  }
+}
+
+void ProcessRuntime::ApplySharedPool() {
+  std::string pool = qos::FormatCpuList(policy_.pools().SharedPool());
+  for (api::QosClass qos : {api::QosClass::kShared, api::QosClass::kSystem, api::QosClass::kReclaimed}) {
+    if (auto s = cgroups_.SetCpusetTree(ClassGroup(qos), pool); !s.ok()) {
+      spdlog::error("runtime: shared pool {} on {}: {}", pool, ClassGroup(qos), s);
+    }
+  }
+}
+
+bool ProcessRuntime::Place(Pod& pod, const std::vector<int>& held_cpus) {
+  auto decided = policy_.Admit(pod.pod, held_cpus);
+  if (!decided.ok()) {
+    pod.failure_reason = decided.status().code() == absl::StatusCode::kResourceExhausted ? "DedicatedCPUsUnavailable"
+                                                                                          : "UnsupportedQoS";
+    pod.failure_message = std::string(decided.status().message());
+    for (auto& c : pod.containers) {
+      c.finished = true;
+      c.waiting_reason = pod.failure_reason;
+      c.waiting_message = pod.failure_message;
+    }
+    spdlog::warn("runtime: pod {}/{} rejected: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(),
+                 pod.failure_message);
+    return false;
+  }
+  pod.placed = true;
+  pod.cpus = decided->cpus;
+  pod.oom_score_adj = decided->oom_score_adj;
+  if (pod.group.empty()) pod.group = PodGroup(decided->qos, pod.uid);
+  // Dedicated CPUs leave the shared pool before the pod's group gets them.
+  if (!pod.cpus.empty()) ApplySharedPool();
+  if (auto s = cgroups_.Ensure(pod.group, PodSettings(*decided)); !s.ok()) spdlog::error("runtime: pod {}: {}", pod.uid, s);
+  for (const auto& c : pod.containers) {
+    if (auto s = cgroups_.Ensure(absl::StrCat(pod.group, "/", c.spec.name()), ContainerSettings(c.spec, *decided));
+        !s.ok()) {
+      spdlog::error("runtime: pod {} container {}: {}", pod.uid, c.spec.name(), s);
+    }
+  }
+  nlohmann::json placed = {{"group", pod.group}, {"cpus", pod.cpus}};
+  (void)WriteFileAtomic(PodDir(pod.uid) + "/qos.json", placed.dump(), 0600, Durability::kProcessOnly);
+  return true;
+}
+
+void ProcessRuntime::ReleaseQos(Pod& pod) {
+  if (!pod.placed) return;
+  pod.placed = false;
+  if (policy_.Release(pod.uid)) ApplySharedPool();
+}
+
 void ProcessRuntime::Retain(const std::vector<std::string>& uids) {
   {
     std::lock_guard lock(mu_);
@@ -117,7 +195,7 @@ void ProcessRuntime::Retain(const std::vector<std::string>& uids) {
 }
 
 std::vector<api::PodUsage> ProcessRuntime::SampleUsage() {
-  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> known;
+  absl::flat_hash_map<std::string, Known> known;
   {
     std::lock_guard lock(known_mu_);
     known = known_;
@@ -126,12 +204,13 @@ std::vector<api::PodUsage> ProcessRuntime::SampleUsage() {
   absl::Time now = absl::Now();
   absl::flat_hash_map<std::string, Sample> samples;
   for (const auto& [uid, ref] : known) {
-    auto usage = cgroups_->Usage(uid);
+    if (ref.group.empty()) continue;  // refused by the node: nothing runs
+    auto usage = cgroups_.Usage(ref.group);
     if (!usage.ok()) continue;
     samples[uid] = {usage->cpu_usage_ns, now};
     api::PodUsage u;
-    u.set_namespace_(ref.first);
-    u.set_pod(ref.second);
+    u.set_namespace_(ref.namespace_);
+    u.set_pod(ref.name);
     u.set_memory_bytes(usage->memory_bytes);
     if (auto it = last_sample_.find(uid); it != last_sample_.end() && now > it->second.at) {
       double seconds = absl::ToDoubleSeconds(now - it->second.at);
@@ -141,6 +220,12 @@ std::vector<api::PodUsage> ProcessRuntime::SampleUsage() {
   }
   last_sample_ = std::move(samples);
   return out;
+}
+
+std::string ProcessRuntime::GroupOf(const std::string& uid) {
+  std::lock_guard lock(known_mu_);
+  auto it = known_.find(uid);
+  return it == known_.end() ? std::string() : it->second.group;
 }
 
 void ProcessRuntime::Adopt() {
@@ -153,6 +238,11 @@ void ProcessRuntime::Adopt() {
     p->pod = pod;
     p->uid = pod.metadata().uid();
     p->start_time = pod.status().start_time();
+    // qos.json: where Place put the pod; pods from before the QoS layout
+    // keep their group at gantry/<uid>.
+    auto placed = nlohmann::json::parse(ReadText((entry.path() / "qos.json").string()), nullptr, false);
+    p->group = placed.is_object() ? placed.value("group", p->uid) : p->uid;
+    std::vector<int> held_cpus = placed.is_object() ? placed.value("cpus", std::vector<int>{}) : std::vector<int>{};
     for (const auto& spec : pod.spec().containers()) {
       Container c;
       c.spec = spec;
@@ -178,9 +268,10 @@ void ProcessRuntime::Adopt() {
       }
       p->containers.push_back(std::move(c));
     }
+    if (pod.metadata().deletion_timestamp().empty()) Place(*p, held_cpus);
     {
       std::lock_guard lock(known_mu_);
-      known_[p->uid] = {pod.metadata().namespace_(), pod.metadata().name()};
+      known_[p->uid] = {pod.metadata().namespace_(), pod.metadata().name(), p->group};
     }
     pods_[p->uid] = std::move(p);
   }
@@ -196,11 +287,13 @@ void ProcessRuntime::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::vector<api::Pod> applied;
     std::vector<std::string> removed;
+    std::vector<std::pair<std::string, std::string>> evicted;
     std::optional<std::vector<std::string>> retained;
     {
       std::lock_guard lock(mu_);
       applied.swap(applied_);
       removed.swap(removed_);
+      evicted.swap(evicted_);
       retained.swap(retained_);
     }
     if (retained) {
@@ -213,7 +306,8 @@ void ProcessRuntime::Run(std::stop_token stop) {
     for (const api::Pod& pod : applied) {
       const std::string& uid = pod.metadata().uid();
       auto& slot = pods_[uid];
-      if (!slot) {
+      bool fresh = !slot;
+      if (fresh) {
         slot = std::make_unique<Pod>();
         slot->uid = uid;
         std::error_code ec;
@@ -223,15 +317,13 @@ void ProcessRuntime::Run(std::stop_token stop) {
           c.spec = spec;
           slot->containers.push_back(std::move(c));
         }
-        if (auto s = cgroups_->Create(uid, CgroupLimitsOf(pod.spec())); !s.ok()) {
-          spdlog::error("runtime: pod {}: {}", pod.metadata().name(), s);
-        }
       }
       slot->pod = pod;
       slot->dirty = true;
+      if (fresh && pod.metadata().deletion_timestamp().empty()) Place(*slot, {});
       {
         std::lock_guard lock(known_mu_);
-        known_[uid] = {pod.metadata().namespace_(), pod.metadata().name()};
+        known_[uid] = {pod.metadata().namespace_(), pod.metadata().name(), slot->group};
       }
       // Runtime state needs to outlive the agent process, not the machine: the
       // containers do not survive a power loss either.
@@ -243,6 +335,20 @@ void ProcessRuntime::Run(std::stop_token stop) {
         slot->kill_at = now + absl::Seconds(grace);
         Signal(*slot, SIGTERM);
       }
+    }
+    for (const auto& [uid, message] : evicted) {
+      auto it = pods_.find(uid);
+      if (it == pods_.end() || !it->second->failure_reason.empty() || it->second->deleting) continue;
+      Pod& pod = *it->second;
+      pod.failure_reason = "Evicted";
+      pod.failure_message = message;
+      pod.dirty = true;
+      policy_.MarkEvicting(uid);
+      for (auto& c : pod.containers) {
+        if (!c.running) c.finished = true;
+      }
+      Signal(pod, SIGKILL);
+      spdlog::warn("runtime: evicted {}/{}: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(), message);
     }
     for (const std::string& uid : removed) {
       auto it = pods_.find(uid);
@@ -262,8 +368,14 @@ void ProcessRuntime::Run(std::stop_token stop) {
       }
       pod.dirty = false;
       Reconcile(pod, now);
-      if (pod.deleting && AllStopped(pod)) {
-        if (auto s = cgroups_->Remove(pod.uid); !s.ok()) spdlog::warn("runtime: {}", s);
+      bool stopped = AllStopped(pod);
+      bool ended = std::all_of(pod.containers.begin(), pod.containers.end(), [](const Container& c) { return c.finished; });
+      if (pod.placed && ended && stopped) ReleaseQos(pod);
+      if (pod.deleting && stopped) {
+        ReleaseQos(pod);
+        if (!pod.group.empty()) {
+          if (auto s = cgroups_.Remove(pod.group); !s.ok()) spdlog::warn("runtime: {}", s);
+        }
         sink_.Stopped(pod.pod);
         std::error_code ec;
         std::filesystem::remove_all(PodDir(pod.uid), ec);
@@ -278,6 +390,8 @@ void ProcessRuntime::Run(std::stop_token stop) {
       if (pod.deleting) {
         // Killed but not yet gone (pids still in the cgroup): look again soon.
         pod.due = pod.killed ? now + absl::Milliseconds(100) : pod.kill_at;
+      } else if (pod.placed && ended) {
+        pod.due = now + absl::Milliseconds(100);  // its QoS is released once its processes are gone
       }
       for (const auto& c : pod.containers) {
         if (!pod.deleting && !c.running && !c.finished) pod.due = std::min(pod.due, c.next_start);
@@ -348,7 +462,8 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   for (const auto& e : spec.env()) shim.env.push_back(absl::StrCat(e.name(), "=", e.value()));
   shim.working_dir = spec.working_dir();
   shim.log_path = base + ".log";
-  shim.cgroup_procs = cgroups_->ProcsFiles(pod.uid);
+  shim.cgroup_procs = cgroups_.ProcsFiles(pod.group == pod.uid ? pod.group : absl::StrCat(pod.group, "/", spec.name()));
+  shim.oom_score_adj = pod.oom_score_adj;
   shim.new_namespaces = !pod.pod.spec().host_pid();
   shim.hostname = pod.pod.metadata().name();
   shim.pid_path = base + ".pid";
@@ -366,7 +481,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   c.started_at = Rfc3339(now);
   nlohmann::json state = {{"shimPid", shim_pid}, {"shimStart", ProcessStartTime(shim_pid)}, {"startedAt", c.started_at}};
   (void)WriteFileAtomic(base + ".state", state.dump(), 0600, Durability::kProcessOnly);
-  auto usage = cgroups_->Usage(pod.uid);
+  auto usage = cgroups_.Usage(pod.group);
   c.oom_kills_before = usage.ok() ? usage->oom_kills : 0;
   c.shim_pid = shim_pid;
   c.pid = 0;  // known once the shim has forked it (see Signal)
@@ -385,7 +500,7 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
   (void)waitpid(c.shim_pid, nullptr, WNOHANG);  // ours unless adopted
   std::string base = absl::StrCat(PodDir(pod.uid), "/", c.spec.name());
   auto exit = ReadShimExit(base + ".exit");
-  auto usage = cgroups_->Usage(pod.uid);
+  auto usage = cgroups_.Usage(pod.group);
   bool oom = usage.ok() && usage->oom_kills > c.oom_kills_before;
   api::ContainerStateTerminated t;
   t.set_exit_code(exit.ok() ? exit->exit_code : 255);
@@ -398,7 +513,7 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
   c.running = false;
   c.pid = 0;
   const std::string& policy = pod.pod.spec().restart_policy();
-  bool restart = !pod.deleting && (policy.empty() || policy == "Always" || (policy == "OnFailure" && t.exit_code() != 0));
+  bool restart = !pod.deleting && pod.failure_reason.empty() && (policy.empty() || policy == "Always" || (policy == "OnFailure" && t.exit_code() != 0));
   if (!restart) {
     c.finished = true;
     return;
@@ -420,8 +535,8 @@ void ProcessRuntime::Signal(Pod& pod, int signal) {
   }
   // Anything else left in the pod's cgroup (children that escaped the
   // namespace's init) goes with SIGKILL too.
-  if (signal == SIGKILL) {
-    for (pid_t pid : cgroups_->Processes(pod.uid)) kill(pid, SIGKILL);
+  if (signal == SIGKILL && !pod.group.empty()) {
+    for (pid_t pid : cgroups_.Processes(pod.group)) kill(pid, SIGKILL);
   }
 }
 
@@ -429,7 +544,7 @@ bool ProcessRuntime::AllStopped(const Pod& pod) const {
   for (const auto& c : pod.containers) {
     if (c.running) return false;
   }
-  return cgroups_->Processes(pod.uid).empty();
+  return pod.group.empty() || cgroups_.Processes(pod.group).empty();
 }
 
 void ProcessRuntime::Report(Pod& pod) {
@@ -461,7 +576,11 @@ void ProcessRuntime::Report(Pod& pod) {
     any_running |= c.running;
     all_running &= c.running;
   }
-  if (all_finished && !pod.containers.empty()) {
+  if (!pod.failure_reason.empty()) {
+    status.set_phase("Failed");
+    status.set_reason(pod.failure_reason);
+    status.set_message(pod.failure_message);
+  } else if (all_finished && !pod.containers.empty()) {
     status.set_phase(all_succeeded ? "Succeeded" : "Failed");
   } else if (any_running || std::any_of(pod.containers.begin(), pod.containers.end(),
                                         [](const Container& c) { return c.last.has_value(); })) {
@@ -478,6 +597,13 @@ void ProcessRuntime::Report(Pod& pod) {
     auto* cond = status.add_conditions();
     cond->set_type(type);
     cond->set_status(ok ? "True" : "False");
+  }
+  if (pod.failure_reason == "Evicted") {
+    auto* cond = status.add_conditions();
+    cond->set_type("DisruptionTarget");
+    cond->set_status("True");
+    cond->set_reason("TerminationByKubelet");
+    cond->set_message(pod.failure_message);
   }
   std::string key = status.SerializeAsString();
   if (key == pod.last_reported) return;

@@ -7,6 +7,11 @@
 // and reports status changes to the sink. Per-pod state lives under
 // <data-dir>/pods/<uid>/ so a restarted agent adopts running containers
 // instead of starting them twice.
+//
+// Cgroups follow the QoS policy (agent/qos/): each pod's group is
+// <class>/pod<uid> below gantry's, with one group per container inside it;
+// dedicated pods' CPUs are taken out of the shared pool that every shared,
+// system and reclaimed group runs on.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -19,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/qos/qos_policy.h"
 #include "agent/runtime/cgroup_driver.h"
 #include "agent.pb.h"
 #include "agent/runtime/pod_runtime.h"
@@ -35,7 +41,8 @@ struct ProcessRuntimeOptions {
 
 class ProcessRuntime final : public PodRuntime {
  public:
-  ProcessRuntime(ProcessRuntimeOptions options, std::unique_ptr<CgroupDriver> cgroups, ShimSpawner& spawner,
+  // `cgroups` and `policy` must outlive the runtime.
+  ProcessRuntime(ProcessRuntimeOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy, ShimSpawner& spawner,
                  PodStatusSink& sink);
   ~ProcessRuntime() override;
 
@@ -46,10 +53,16 @@ class ProcessRuntime final : public PodRuntime {
   void Apply(const api::Pod& pod) override;
   void Remove(const std::string& uid) override;
   void Retain(const std::vector<std::string>& uids) override;
+  // Kills the pod's containers for good: it ends Failed with reason Evicted,
+  // a DisruptionTarget condition and `message`.
+  void Evict(const std::string& uid, const std::string& message);
 
   // Each running pod's cpu (average since the previous call) and memory,
   // read from its cgroup; for heartbeats.
   std::vector<api::PodUsage> SampleUsage();
+
+  // The pod's cgroup (below gantry's); empty when the node refused the pod.
+  std::string GroupOf(const std::string& uid);
 
   // The log file of a container, for `ctl logs`.
   std::string LogPath(const std::string& uid, const std::string& container) const;
@@ -67,10 +80,17 @@ class ProcessRuntime final : public PodRuntime {
   void Report(Pod& pod);
   void RotateLogs(Pod& pod);
   void Adopt();
+  // The pod's QoS decisions applied to its cgroups; false (and the pod
+  // rejected) when the node cannot run it as its class asks.
+  bool Place(Pod& pod, const std::vector<int>& held_cpus);
+  void ReleaseQos(Pod& pod);
+  void ApplySharedPool();
+  void EnsureClassParents();
   std::string PodDir(const std::string& uid) const;
 
   const ProcessRuntimeOptions options_;
-  std::unique_ptr<CgroupDriver> cgroups_;
+  CgroupDriver& cgroups_;
+  qos::QosPolicy& policy_;
   ShimSpawner& spawner_;
   PodStatusSink& sink_;
 
@@ -78,12 +98,16 @@ class ProcessRuntime final : public PodRuntime {
   std::condition_variable_any wake_;
   std::vector<api::Pod> applied_;        // handed over by Apply, taken by the thread
   std::vector<std::string> removed_;     // handed over by Remove
+  std::vector<std::pair<std::string, std::string>> evicted_;  // handed over by Evict: uid, message
   std::optional<std::vector<std::string>> retained_;  // handed over by Retain
   int wake_fd_ = -1;                     // eventfd: interrupts the thread's poll
   absl::flat_hash_map<std::string, std::unique_ptr<Pod>> pods_;  // the thread's own
-  // uid -> (namespace, name), kept by the thread for SampleUsage.
+  // Kept by the thread for SampleUsage.
+  struct Known {
+    std::string namespace_, name, group;
+  };
   std::mutex known_mu_;
-  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> known_;
+  absl::flat_hash_map<std::string, Known> known_;
   struct Sample {
     uint64_t cpu_ns = 0;
     absl::Time at;

@@ -25,6 +25,7 @@ std::string Encode(const ShimSpec& s) {
                         {"cgroupProcs", s.cgroup_procs},
                         {"newNamespaces", s.new_namespaces},
                         {"hostname", s.hostname},
+                        {"oomScoreAdj", s.oom_score_adj},
                         {"pidPath", s.pid_path},
                         {"exitPath", s.exit_path}}
       .dump();
@@ -40,6 +41,7 @@ bool Decode(const std::string& text, ShimSpec* s) {
   s->cgroup_procs = j.value("cgroupProcs", std::vector<std::string>{});
   s->new_namespaces = j.value("newNamespaces", true);
   s->hostname = j.value("hostname", "");
+  s->oom_score_adj = j.value("oomScoreAdj", 0);
   s->pid_path = j.value("pidPath", "");
   s->exit_path = j.value("exitPath", "");
   return true;

@@ -1,0 +1,73 @@
+// The node's colocation loop: every second it measures the classes' and
+// pods' cgroup usage and the machine's, moves the reclaimed pods' CFS quota
+// with the online pods' use, and asks the eviction policy whether a
+// reclaimed pod must go; every reclaim interval it computes what the node can
+// lend (agent/qos/reclaimable.h) and, when the publish gate says so, hands the
+// figure to the next heartbeat. Decisions come from agent/qos/; this loop
+// measures and applies them through the cgroup driver and the runtime.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
+
+#include <optional>
+#include <thread>
+
+#include "agent.pb.h"
+#include "agent/machine.h"
+#include "agent/qos/eviction.h"
+#include "agent/qos/qos_options.h"
+#include "agent/qos/qos_policy.h"
+#include "agent/qos/reclaimable.h"
+#include "agent/runtime/cgroup_driver.h"
+#include "agent/runtime/process_runtime.h"
+
+namespace gantry::agent {
+
+class ColocationLoop {
+ public:
+  // `cgroups`, `policy` and `runtime` must outlive the loop.
+  ColocationLoop(qos::QosOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy, ProcessRuntime& runtime);
+  ~ColocationLoop();
+
+  void Start();
+  void Stop();
+
+  // The reclaimed figure to send with the next heartbeat, when one is due.
+  std::optional<api::ReclaimedResources> TakePublication();
+
+ private:
+  struct CpuCounter {
+    uint64_t ns = 0;
+    absl::Time at = absl::InfinitePast();
+  };
+
+  void Run(std::stop_token stop);
+  void Tick(absl::Time now);
+  // Millicores used by `group` since its previous reading; nullopt when unreadable.
+  std::optional<int64_t> CpuSince(const std::string& group, absl::Time now, int64_t* memory_bytes = nullptr);
+  void ApplyQuota(int64_t quota, const std::vector<qos::AdmittedPod>& pods);
+
+  const qos::QosOptions options_;
+  CgroupDriver& cgroups_;
+  qos::QosPolicy& policy_;
+  ProcessRuntime& runtime_;
+  qos::EvictionPolicy evictions_;
+  qos::PublishGate gate_;
+  MachineUsage machine_;
+
+  // The loop thread's own.
+  absl::flat_hash_map<std::string, CpuCounter> counters_;  // group -> last reading
+  absl::flat_hash_map<std::string, qos::PeakWindow> peaks_;  // online pod uid -> its use
+  absl::Time last_good_sample_ = absl::Now();
+  absl::Time next_reclaim_ = absl::InfinitePast();
+  int64_t applied_quota_ = 0;  // 0: none yet
+  int64_t reclaimable_millicpu_ = 0;
+
+  absl::Mutex mu_;
+  std::optional<api::ReclaimedResources> publication_ ABSL_GUARDED_BY(mu_);
+  std::jthread thread_;
+};
+
+}  // namespace gantry::agent
