@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   server->add_option("--scheduler-name", server_options.scheduling.scheduler_name,
-                     "Schedule pods whose spec.schedulerName is this (or empty); leave others alone")
+                     "Schedule pods whose spec.schedulerName is this (or empty); a comma-separated list takes several "
+                     "(gantry,katalyst-scheduler,koord-scheduler for manifests written for those); others are left alone")
       ->capture_default_str();
   server->add_option("--sorting-policy", server_options.scheduling.sorting_policy,
                      "Order of pending pods: fifo, priority (higher spec.priority first) or fair-share "

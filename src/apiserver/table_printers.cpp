@@ -8,6 +8,7 @@
 #include "api/gang.h"
 #include "api/json_codec.h"
 #include "api/object_meta.h"
+#include "api/qos.h"
 #include "common/time_format.h"
 #include "core.pb.h"
 #include "scheduling.pb.h"
@@ -46,6 +47,11 @@ std::string PodStatusText(const api::Pod& pod) {
   return reason;
 }
 
+std::string ColocationClassText(const api::Pod& pod) {
+  auto qos = api::ParseQosClass(pod);
+  return qos.ok() ? std::string(api::QosClassName(*qos)) : "<invalid>";
+}
+
 json PodCells(const api::Pod& pod) {
   int ready = 0;
   int64_t restarts = 0;
@@ -62,7 +68,8 @@ json PodCells(const api::Pod& pod) {
           or_none(pod.status().pod_ip()),
           or_none(pod.spec().node_name()),
           or_none(pod.status().nominated_node_name()),
-          "<none>"};
+          "<none>",
+          ColocationClassText(pod)};
 }
 
 json NodeCells(const api::Node& node) {
@@ -114,7 +121,9 @@ const Printer& PrinterFor(const api::KindInfo& kind) {
                             {"IP", "string", 1, "IP address allocated to the pod."},
                             {"Node", "string", 1, "Name of the Node the pod is bound to."},
                             {"Nominated Node", "string", 1, "Node the pod is nominated to by preemption."},
-                            {"Readiness Gates", "string", 1, "Pod readiness gates."}},
+                            {"Readiness Gates", "string", 1, "Pod readiness gates."},
+                            {"QoS", "string", 1,
+                             "The node QoS class the pod runs in: dedicated, shared, reclaimed or system."}},
                            [](const google::protobuf::Message& m) { return PodCells(static_cast<const api::Pod&>(m)); }};
   static const Printer node{{kName,
                              {"Status", "string", 0, "The status of the node"},

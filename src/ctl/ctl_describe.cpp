@@ -1,4 +1,5 @@
 // describe: an object's fields in prose, with its recent Events.
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "api/gang.h"
+#include "api/qos.h"
 #include "api/json_codec.h"
 #include "api/yaml_json.h"
 #include "common/time_format.h"
@@ -70,6 +72,25 @@ void DescribeConditions(Describer& d, const json& conditions) {
   }
 }
 
+// The class the node runs the pod in, with the marker that chose it.
+std::string NodeQosClassText(const json& pod) {
+  api::Pod decoded;
+  if (!api::DecodeJson(pod, &decoded, nullptr).ok()) return "<unknown>";
+  auto qos = api::ParseQosClass(decoded);
+  if (!qos.ok()) return absl::StrCat("<invalid: ", qos.status().message(), ">");
+  const auto& annotations = decoded.metadata().annotations();
+  const auto& labels = decoded.metadata().labels();
+  for (absl::string_view key : {api::kQosClassAnnotation, api::kKatalystQosAnnotation}) {
+    if (auto it = annotations.find(std::string(key)); it != annotations.end()) {
+      return absl::StrCat(api::QosClassName(*qos), " (", key, "=", it->second, ")");
+    }
+  }
+  if (auto it = labels.find(std::string(api::kKoordinatorQosLabel)); it != labels.end()) {
+    return absl::StrCat(api::QosClassName(*qos), " (", api::kKoordinatorQosLabel, "=", it->second, ")");
+  }
+  return std::string(api::QosClassName(*qos));
+}
+
 std::string DescribePod(const json& pod) {
   Describer d;
   const json& meta = pod["metadata"];
@@ -119,6 +140,7 @@ std::string DescribePod(const json& pod) {
   }
   DescribeConditions(d, status.value("conditions", json::array()));
   d.Field("QoS Class", Str(status, "qosClass"));
+  d.Field("Node QoS Class", NodeQosClassText(pod));
   d.Map("Node-Selectors", spec.value("nodeSelector", json::object()));
   std::vector<std::string> tolerations;
   for (const auto& t : spec.value("tolerations", json::array())) {
@@ -130,6 +152,31 @@ std::string DescribePod(const json& pod) {
   }
   d.Field("Tolerations", absl::StrJoin(tolerations, "\n                  "));
   return d.str();
+}
+
+// Why the node lends what it lends: the terms the agent published.
+void DescribeReclaimed(Describer& d, const json& annotations) {
+  auto it = annotations.find(std::string(api::kReclaimedBreakdownAnnotation));
+  if (it == annotations.end() || !it->is_string()) return;
+  json r = json::parse(it->get<std::string>(), nullptr, false);
+  if (!r.is_object()) return;
+  auto n = [&](const char* key) { return CellText(r.value(key, json("0"))); };
+  auto mib = [&](const char* key) {
+    int64_t bytes = 0;
+    (void)absl::SimpleAtoi(n(key), &bytes);
+    return absl::StrCat(bytes >> 20, "Mi");
+  };
+  d.Line(absl::StrCat("Reclaimed Resources (computed ", Str(r, "computedAt"), r.value("stale", false) ? ", usage data stale: 0 published" : "", "):"));
+  d.Field("cpu", absl::StrCat(n("millicpu"), "m = max(0, ", n("capacityMillicpu"), "m capacity x ",
+                              CellText(r.value("cpuThreshold", json(0))), " - max(system used ",
+                              n("systemUsedMillicpu"), "m, reserved ", n("systemReservedMillicpu"), "m) - dedicated ",
+                              n("dedicatedMillicpu"), "m - 1.1 x shared/system peak ", n("onlinePeakMillicpu"), "m)"),
+          2);
+  d.Field("memory", absl::StrCat(mib("memoryBytes"), " = max(0, ", mib("capacityMemoryBytes"), " capacity x ",
+                                 CellText(r.value("memoryThreshold", json(0))), " - reserved ",
+                                 mib("systemReservedMemoryBytes"), " - online pods' max(request, usage) ",
+                                 mib("onlineMemoryBytes"), ")"),
+          2);
 }
 
 std::string DescribeNode(const json& node, ApiClient& client) {
@@ -155,6 +202,7 @@ std::string DescribeNode(const json& node, ApiClient& client) {
     const json amounts = status.value(section, json::object());
     for (const auto& [k, v] : amounts.items()) d.Field(k, CellText(v), 2);
   }
+  DescribeReclaimed(d, meta.value("annotations", json::object()));
   if (status.contains("nodeInfo")) {
     d.Line("System Info:");
     for (const auto& [k, v] : status["nodeInfo"].items()) d.Field(k, CellText(v), 2);

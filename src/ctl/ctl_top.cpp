@@ -3,7 +3,10 @@
 #include <absl/strings/str_cat.h>
 
 #include <iostream>
+#include <map>
 
+#include "api/json_codec.h"
+#include "api/qos.h"
 #include "api/quantity.h"
 #include "ctl/ctl_command.h"
 #include "ctl/table_output.h"
@@ -26,6 +29,38 @@ nlohmann::json Table(const std::vector<std::string>& columns, const std::vector<
   for (const auto& c : columns) table["columnDefinitions"].push_back({{"name", c}, {"priority", 0}});
   for (const auto& r : rows) table["rows"].push_back({{"cells", r}});
   return table;
+}
+
+struct Use {
+  int64_t millicpu = 0;
+  int64_t bytes = 0;
+};
+
+// What reclaimed pods use on each node, beside the node's total.
+absl::StatusOr<std::map<std::string, Use>> ReclaimedUseByNode(ApiClient& client) {
+  auto pods = client.Call("GET", "/api/v1/pods?fieldSelector=status.phase%3DRunning");
+  if (!pods.ok()) return pods.status();
+  std::map<std::pair<std::string, std::string>, std::string> node_of;  // reclaimed pods only
+  for (const auto& p : (*pods)["items"]) {
+    api::Pod pod;
+    if (!api::DecodeJson(p, &pod, nullptr).ok()) continue;
+    auto qos = api::ParseQosClass(pod);
+    if (!qos.ok() || *qos != api::QosClass::kReclaimed) continue;
+    node_of[{pod.metadata().namespace_(), pod.metadata().name()}] = pod.spec().node_name();
+  }
+  std::map<std::string, Use> out;
+  if (node_of.empty()) return out;
+  auto metrics = client.Call("GET", "/apis/metrics.k8s.io/v1beta1/pods");
+  if (!metrics.ok()) return metrics.status();
+  for (const auto& m : (*metrics)["items"]) {
+    auto it = node_of.find({m["metadata"].value("namespace", ""), m["metadata"].value("name", "")});
+    if (it == node_of.end()) continue;
+    for (const auto& c : m["containers"]) {
+      out[it->second].millicpu += Milli(c["usage"]["cpu"]);
+      out[it->second].bytes += Bytes(c["usage"]["memory"]);
+    }
+  }
+  return out;
 }
 
 std::string Percent(int64_t used, int64_t total) { return total > 0 ? absl::StrCat(used * 100 / total, "%") : "<unknown>"; }
@@ -54,17 +89,27 @@ int RunTop(const CtlOptions& o, ApiClient& client) {
     for (const auto& n : (*list)["items"]) {
       allocatable[n["metadata"].value("name", "")] = n.value("status", nlohmann::json::object()).value("allocatable", nlohmann::json::object());
     }
+    auto reclaimed = ReclaimedUseByNode(client);
+    if (!reclaimed.ok()) return Fail(reclaimed.status());
     for (const auto& m : (*metrics)["items"]) {
       std::string name = m["metadata"].value("name", "");
       int64_t cpu = Milli(m["usage"]["cpu"]);
       int64_t memory = Bytes(m["usage"]["memory"]);
       const auto& alloc = allocatable[name];
+      const Use& lent = (*reclaimed)[name];
+      auto lendable = [&](absl::string_view resource) {
+        return Bytes(alloc.value(std::string(resource), nlohmann::json("0")));
+      };
       rows.push_back({name, absl::StrCat(cpu, "m"), Percent(cpu, Milli(alloc.value("cpu", nlohmann::json("0")))),
-                      absl::StrCat(memory >> 20, "Mi"), Percent(memory, Bytes(alloc.value("memory", nlohmann::json("0"))))});
+                      absl::StrCat(memory >> 20, "Mi"), Percent(memory, Bytes(alloc.value("memory", nlohmann::json("0")))),
+                      absl::StrCat(lent.millicpu, "m/", lendable(api::kReclaimedMilliCpu), "m"),
+                      absl::StrCat(lent.bytes >> 20, "Mi/", lendable(api::kReclaimedMemory) >> 20, "Mi")});
     }
     if (rows.empty()) return Fail(absl::NotFoundError("error: metrics not available yet (no agent has reported)"));
     TableOutput out({});
-    out.Add(Table({"NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"}, rows));
+    out.Add(Table({"NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)", "RECLAIMED-CPU(used/lendable)",
+                   "RECLAIMED-MEMORY(used/lendable)"},
+                  rows));
     out.Flush(std::cout);
     return 0;
   }

@@ -1,5 +1,9 @@
 #include "dispatcher/dispatcher.h"
 
+#include <absl/strings/ascii.h>
+
+#include <absl/strings/str_split.h>
+
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
@@ -116,7 +120,11 @@ void Dispatcher::Stop() {
 
 bool Dispatcher::Ours(const api::Pod& pod) const {
   const std::string& name = pod.spec().scheduler_name();
-  return name.empty() || name == options_.scheduler_name;
+  if (name.empty()) return true;
+  for (absl::string_view ours : absl::StrSplit(options_.scheduler_name, ',', absl::SkipWhitespace())) {
+    if (absl::StripAsciiWhitespace(ours) == name) return true;
+  }
+  return false;
 }
 
 void Dispatcher::OnPod(const store::WatchEvent& event) {

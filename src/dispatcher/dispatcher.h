@@ -34,6 +34,9 @@ namespace gantry::dispatcher {
 
 struct DispatcherOptions {
   int shards = 1;
+  // Comma-separated: the spec.schedulerName values this scheduler takes
+  // (besides empty), e.g. "gantry,katalyst-scheduler,koord-scheduler" for
+  // manifests written for those schedulers.
   std::string scheduler_name = "gantry";
   std::string sorting_policy = "fifo";
   size_t shard_queue_capacity = 32;

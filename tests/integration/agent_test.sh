@@ -116,7 +116,7 @@ running() { [[ $(pod_field "$1" 'o["status"].get("phase")') == Running ]]; }
 check "the busy loop runs" wait_for 20 running spinner
 uid=$(pod_field spinner 'o["metadata"]["uid"]')
 cpuacct=$(sed -n 's/^[0-9]*:cpuacct:\(.*\)/\1/p' "/proc/$AGENT_PID/cgroup")
-usage_file="/sys/fs/cgroup/cpuacct${cpuacct%/}/gantry/$uid/cpuacct.usage"
+usage_file="/sys/fs/cgroup/cpuacct${cpuacct%/}/gantry/shared/pod$uid/cpuacct.usage"
 sleep 1
 u0=$(cat "$usage_file" 2>/dev/null || echo 0); t0=$(date +%s%N)
 sleep 3

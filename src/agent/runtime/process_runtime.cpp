@@ -222,6 +222,11 @@ std::vector<api::PodUsage> ProcessRuntime::SampleUsage() {
   return out;
 }
 
+std::string ProcessRuntime::ContainerGroup(const Pod& pod, const std::string& container) {
+  // Pods from before the QoS layout have one group for all their containers.
+  return pod.group == pod.uid ? pod.group : absl::StrCat(pod.group, "/", container);
+}
+
 std::string ProcessRuntime::GroupOf(const std::string& uid) {
   std::lock_guard lock(known_mu_);
   auto it = known_.find(uid);
@@ -462,7 +467,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   for (const auto& e : spec.env()) shim.env.push_back(absl::StrCat(e.name(), "=", e.value()));
   shim.working_dir = spec.working_dir();
   shim.log_path = base + ".log";
-  shim.cgroup_procs = cgroups_.ProcsFiles(pod.group == pod.uid ? pod.group : absl::StrCat(pod.group, "/", spec.name()));
+  shim.cgroup_procs = cgroups_.ProcsFiles(ContainerGroup(pod, spec.name()));
   shim.oom_score_adj = pod.oom_score_adj;
   shim.new_namespaces = !pod.pod.spec().host_pid();
   shim.hostname = pod.pod.metadata().name();
@@ -481,7 +486,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   c.started_at = Rfc3339(now);
   nlohmann::json state = {{"shimPid", shim_pid}, {"shimStart", ProcessStartTime(shim_pid)}, {"startedAt", c.started_at}};
   (void)WriteFileAtomic(base + ".state", state.dump(), 0600, Durability::kProcessOnly);
-  auto usage = cgroups_.Usage(pod.group);
+  auto usage = cgroups_.Usage(ContainerGroup(pod, c.spec.name()));
   c.oom_kills_before = usage.ok() ? usage->oom_kills : 0;
   c.shim_pid = shim_pid;
   c.pid = 0;  // known once the shim has forked it (see Signal)
@@ -500,7 +505,7 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
   (void)waitpid(c.shim_pid, nullptr, WNOHANG);  // ours unless adopted
   std::string base = absl::StrCat(PodDir(pod.uid), "/", c.spec.name());
   auto exit = ReadShimExit(base + ".exit");
-  auto usage = cgroups_.Usage(pod.group);
+  auto usage = cgroups_.Usage(ContainerGroup(pod, c.spec.name()));
   bool oom = usage.ok() && usage->oom_kills > c.oom_kills_before;
   api::ContainerStateTerminated t;
   t.set_exit_code(exit.ok() ? exit->exit_code : 255);

@@ -84,6 +84,9 @@ class ProcessRuntime final : public PodRuntime {
   // rejected) when the node cannot run it as its class asks.
   bool Place(Pod& pod, const std::vector<int>& held_cpus);
   void ReleaseQos(Pod& pod);
+  // Where a container's processes run; OOM kills are counted there (v1
+  // does not count them in the parents).
+  static std::string ContainerGroup(const Pod& pod, const std::string& container);
   void ApplySharedPool();
   void EnsureClassParents();
   std::string PodDir(const std::string& uid) const;
