@@ -163,7 +163,8 @@ void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::str
     if (grpc::Status s = stub.Heartbeat(&ctx, request, &response); !s.ok()) {
       spdlog::warn("agent: heartbeat failed: {}", s.error_message());
     }
-    SleepUnlessStopped(stop, every);
+    // Beats every `every`, and at once when the colocation loop has a new figure.
+    colocation.WaitForPublication(stop, every);
   }
 }
 

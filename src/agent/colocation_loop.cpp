@@ -65,8 +65,14 @@ void ColocationLoop::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool ColocationLoop::WaitForPublication(std::stop_token stop, absl::Duration timeout) {
+  std::unique_lock lock(mu_);
+  published_.wait_for(lock, stop, absl::ToChronoMilliseconds(timeout), [&] { return publication_.has_value(); });
+  return !stop.stop_requested();
+}
+
 std::optional<api::ReclaimedResources> ColocationLoop::TakePublication() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   std::optional<api::ReclaimedResources> out;
   out.swap(publication_);
   return out;
@@ -226,8 +232,11 @@ void ColocationLoop::Tick(absl::Time now) {
       out.set_computed_at(Rfc3339(now));
       spdlog::info("colocation: reclaimable {}m cpu, {} bytes memory{}", r.millicpu, r.memory_bytes,
                    r.stale ? " (usage data stale)" : "");
-      absl::MutexLock lock(&mu_);
-      publication_ = std::move(out);
+      {
+        std::lock_guard lock(mu_);
+        publication_ = std::move(out);
+      }
+      published_.notify_all();
     }
   }
 

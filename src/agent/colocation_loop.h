@@ -8,9 +8,10 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/synchronization/mutex.h>
 #include <absl/time/time.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -36,6 +37,9 @@ class ColocationLoop {
 
   // The reclaimed figure to send with the next heartbeat, when one is due.
   std::optional<api::ReclaimedResources> TakePublication();
+  // Waits up to `timeout` for a figure to publish, so the heartbeat carries it
+  // at once instead of at its next beat; false when stopped.
+  bool WaitForPublication(std::stop_token stop, absl::Duration timeout);
 
  private:
   struct CpuCounter {
@@ -65,8 +69,9 @@ class ColocationLoop {
   int64_t applied_quota_ = 0;  // 0: none yet
   int64_t reclaimable_millicpu_ = 0;
 
-  absl::Mutex mu_;
-  std::optional<api::ReclaimedResources> publication_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::condition_variable_any published_;
+  std::optional<api::ReclaimedResources> publication_;  // guarded by mu_
   std::jthread thread_;
 };
 
