@@ -53,62 +53,66 @@ std::vector<Eviction> EvictionPolicy::Memory(const NodePressure& node, std::vect
   return out;
 }
 
-std::vector<Eviction> EvictionPolicy::Starvation(const NodePressure& node, std::vector<const ReclaimedPod*> order,
-                                                 absl::Time now) {
-  std::vector<Eviction> out;
+int64_t EvictionPolicy::CpuRequests(const std::vector<const ReclaimedPod*>& pods) {
   int64_t requests = 0;
-  for (const auto* p : order) {
+  for (const auto* p : pods) {
     if (!p->evicting) requests += p->cpu_request_millicpu;
   }
+  return requests;
+}
+
+std::vector<Eviction> EvictionPolicy::Sustained(bool holds, absl::Time* since, absl::Time now,
+                                                std::vector<const ReclaimedPod*> order, const char* reason,
+                                                const std::function<std::string(absl::Duration)>& why,
+                                                const std::function<bool(int64_t)>& relieved) {
+  std::vector<Eviction> out;
+  if (!holds) {
+    *since = absl::InfiniteFuture();
+    return out;
+  }
+  *since = std::min(*since, now);
+  if (now - *since < settings_.sustained) return out;
+  SortForEviction(order, [](const ReclaimedPod& p) { return p.cpu_use_millicpu; });
+  std::string message = why(now - *since);
+  int64_t requests = CpuRequests(order);
+  for (const auto* p : order) {
+    if (relieved(requests)) break;
+    if (p->evicting) continue;
+    out.push_back({p->uid, reason, message});
+    requests -= p->cpu_request_millicpu;
+  }
+  *since = absl::InfiniteFuture();
+  return out;
+}
+
+std::vector<Eviction> EvictionPolicy::Starvation(const NodePressure& node, std::vector<const ReclaimedPod*> order,
+                                                 absl::Time now) {
+  int64_t requests = CpuRequests(order);
   auto quota = static_cast<double>(node.reclaimed_quota_millicpu);
   bool starved = requests > 0 && quota < settings_.starved * static_cast<double>(requests) &&
                  static_cast<double>(node.reclaimed_use_millicpu) >= settings_.busy * quota;
-  if (!starved) {
-    starved_since_ = absl::InfiniteFuture();
-    return out;
-  }
-  starved_since_ = std::min(starved_since_, now);
-  if (now - starved_since_ < settings_.sustained) return out;
-  SortForEviction(order, [](const ReclaimedPod& p) { return p.cpu_use_millicpu; });
-  std::string why = absl::StrCat("reclaimed pods were CPU-starved for ", absl::FormatDuration(now - starved_since_),
-                                 ": the reclaimed quota ", node.reclaimed_quota_millicpu, "m covered less than ",
-                                 settings_.starved * 100, "% of their requests (", requests, "m)");
-  for (const auto* p : order) {
-    if (quota >= settings_.recovered * static_cast<double>(requests)) break;
-    if (p->evicting) continue;
-    out.push_back({p->uid, "cpu-starvation", why});
-    requests -= p->cpu_request_millicpu;
-  }
-  starved_since_ = absl::InfiniteFuture();
-  return out;
+  return Sustained(
+      starved, &starved_since_, now, std::move(order), "cpu-starvation",
+      [&](absl::Duration lasted) {
+        return absl::StrCat("reclaimed pods were CPU-starved for ", absl::FormatDuration(lasted),
+                            ": the reclaimed quota ", node.reclaimed_quota_millicpu, "m covered less than ",
+                            settings_.starved * 100, "% of their requests (", requests, "m)");
+      },
+      [&](int64_t left) { return quota >= settings_.recovered * static_cast<double>(left); });
 }
 
 std::vector<Eviction> EvictionPolicy::Overcommit(const NodePressure& node, std::vector<const ReclaimedPod*> order,
                                                  absl::Time now) {
-  std::vector<Eviction> out;
-  int64_t requests = 0;
-  for (const auto* p : order) {
-    if (!p->evicting) requests += p->cpu_request_millicpu;
-  }
+  int64_t requests = CpuRequests(order);
   double allowed = settings_.overcommit * static_cast<double>(node.reclaimable_millicpu);
-  if (static_cast<double>(requests) <= allowed) {
-    overcommitted_since_ = absl::InfiniteFuture();
-    return out;
-  }
-  overcommitted_since_ = std::min(overcommitted_since_, now);
-  if (now - overcommitted_since_ < settings_.sustained) return out;
-  SortForEviction(order, [](const ReclaimedPod& p) { return p.cpu_use_millicpu; });
-  std::string why = absl::StrCat("reclaimed requests (", requests, "m) exceeded ", settings_.overcommit,
-                                 " x the reclaimable CPU (", node.reclaimable_millicpu, "m) for ",
-                                 absl::FormatDuration(now - overcommitted_since_));
-  for (const auto* p : order) {
-    if (static_cast<double>(requests) <= allowed) break;
-    if (p->evicting) continue;
-    out.push_back({p->uid, "overcommit", why});
-    requests -= p->cpu_request_millicpu;
-  }
-  overcommitted_since_ = absl::InfiniteFuture();
-  return out;
+  return Sustained(
+      static_cast<double>(requests) > allowed, &overcommitted_since_, now, std::move(order), "overcommit",
+      [&](absl::Duration lasted) {
+        return absl::StrCat("reclaimed requests (", requests, "m) exceeded ", settings_.overcommit,
+                            " x the reclaimable CPU (", node.reclaimable_millicpu, "m) for ",
+                            absl::FormatDuration(lasted));
+      },
+      [&](int64_t left) { return static_cast<double>(left) <= allowed; });
 }
 
 }  // namespace gantry::agent::qos

@@ -13,6 +13,7 @@
 #include <absl/time/time.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,13 @@ class EvictionPolicy {
   std::vector<Eviction> Memory(const NodePressure& node, std::vector<const ReclaimedPod*> order);
   std::vector<Eviction> Starvation(const NodePressure& node, std::vector<const ReclaimedPod*> order, absl::Time now);
   std::vector<Eviction> Overcommit(const NodePressure& node, std::vector<const ReclaimedPod*> order, absl::Time now);
+  // Once `holds` has been true for the sustained time (tracked in `since`),
+  // evicts the largest CPU users first until `relieved` says the requests
+  // left are fine.
+  std::vector<Eviction> Sustained(bool holds, absl::Time* since, absl::Time now, std::vector<const ReclaimedPod*> order,
+                                  const char* reason, const std::function<std::string(absl::Duration)>& why,
+                                  const std::function<bool(int64_t)>& relieved);
+  static int64_t CpuRequests(const std::vector<const ReclaimedPod*>& pods);
 
   const EvictionSettings settings_;
   absl::Time starved_since_ = absl::InfiniteFuture();
