@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "api/qos.h"
+
 namespace gantry::scheduler {
 namespace {
 
@@ -16,14 +18,24 @@ absl::StatusOr<PodInfo> PodInfo::From(std::shared_ptr<const api::Pod> pod) {
   if (!requests.ok()) return requests.status();
   info.requests = *requests;
   info.score_requests = *requests;
-  int64_t cpu = 0;
-  int64_t memory = 0;
-  for (const auto& c : pod->spec().containers()) {
-    if (!c.resources().requests().contains("cpu")) cpu += kDefaultMilliCpuRequest;
-    if (!c.resources().requests().contains("memory")) memory += kDefaultMemoryRequest;
+  auto qos = api::ParseQosClass(*pod);
+  if (qos.ok() && *qos == api::QosClass::kReclaimed) {
+    auto cpu = cluster::ResourceSlot(api::kReclaimedMilliCpu);
+    auto memory = cluster::ResourceSlot(api::kReclaimedMemory);
+    if (!cpu.ok()) return cpu.status();
+    if (!memory.ok()) return memory.status();
+    info.score_cpu_slot = *cpu;
+    info.score_memory_slot = *memory;
+  } else {
+    int64_t cpu = 0;
+    int64_t memory = 0;
+    for (const auto& c : pod->spec().containers()) {
+      if (!c.resources().requests().contains("cpu")) cpu += kDefaultMilliCpuRequest;
+      if (!c.resources().requests().contains("memory")) memory += kDefaultMemoryRequest;
+    }
+    info.score_requests[cluster::kCpu] += cpu;
+    info.score_requests[cluster::kMemory] += memory;
   }
-  info.score_requests[cluster::kCpu] += cpu;
-  info.score_requests[cluster::kMemory] += memory;
   auto ports = cluster::HostPortsOf(pod->spec());
   if (!ports.ok()) return ports.status();
   info.host_ports = *std::move(ports);

@@ -31,6 +31,10 @@ struct PodInfo {
   // request counts as 100m / 200Mi, as kube-scheduler does, so that
   // best-effort pods still spread.
   cluster::ResourceVector score_requests;
+  // The cpu and memory scores weigh: a reclaimed pod's are the reclaimed
+  // resources, so it spreads over what nodes lend, never over online capacity.
+  int score_cpu_slot = cluster::kCpu;
+  int score_memory_slot = cluster::kMemory;
   std::vector<cluster::HostPort> host_ports;
 
   // Per-attempt plugin state, keyed by the plugin that wrote it; a cache

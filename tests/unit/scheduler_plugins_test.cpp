@@ -224,3 +224,27 @@ TEST_CASE("plugins are found by their profile names") {
   }
   CHECK(plugins::NewFilterPlugin("NoSuchPlugin") == nullptr);
 }
+
+TEST_CASE("reclaimed pods fit and score on the reclaimed resources, under any of their names") {
+  Cluster c;
+  // Lots of idle online cpu but little to lend, and the reverse.
+  uint32_t busy = c.Add("metadata: {name: busy}\nstatus: {allocatable: {cpu: 8, memory: 32Gi, pods: 110, "
+                        "gantry.io/reclaimed-millicpu: '500', gantry.io/reclaimed-memory: 1Gi}}");
+  uint32_t lending = c.Add("metadata: {name: lending}\nstatus: {allocatable: {cpu: 2, memory: 4Gi, pods: 110, "
+                           "gantry.io/reclaimed-millicpu: '4000', gantry.io/reclaimed-memory: 8Gi}}");
+  PodInfo batch = Pod("  containers: [{name: c, image: i, resources: {requests: {kubernetes.io/batch-cpu: '1k', "
+                      "kubernetes.io/batch-memory: 512Mi}}}]\n");
+  CHECK(batch.requests[cluster::kCpu] == 0);  // never charged to online cpu
+  auto fit = plugins::NewNodeResourcesFit();
+  FilterVerdict v = fit->Filter(batch, c.nodes, busy);
+  REQUIRE_FALSE(v.ok());
+  CHECK(fit->Explain(v, batch, c.nodes, busy) == "Insufficient gantry.io/reclaimed-millicpu");
+  CHECK(fit->Filter(batch, c.nodes, lending).ok());
+  auto least = plugins::NewLeastAllocated();
+  PodInfo small = Pod("  containers: [{name: c, image: i, resources: {requests: {gantry.io/reclaimed-millicpu: "
+                      "'100'}}}]\n");
+  CHECK(least->Score(small, c.nodes, lending) > least->Score(small, c.nodes, busy));
+  // An online pod of the same size scores the other way round: on online capacity.
+  PodInfo online = Pod("  containers: [{name: c, image: i, resources: {requests: {cpu: 100m, memory: 100Mi}}}]\n");
+  CHECK(least->Score(online, c.nodes, busy) > least->Score(online, c.nodes, lending));
+}

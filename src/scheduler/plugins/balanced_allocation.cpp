@@ -12,8 +12,8 @@ class BalancedAllocation final : public ScorePlugin {
  public:
   absl::string_view name() const override { return "BalancedAllocation"; }
   int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
-    double cpu = RequestedFraction(pod, nodes, node, cluster::kCpu);
-    double memory = RequestedFraction(pod, nodes, node, cluster::kMemory);
+    double cpu = RequestedFraction(pod, nodes, node, pod.score_cpu_slot);
+    double memory = RequestedFraction(pod, nodes, node, pod.score_memory_slot);
     double deviation = std::fabs(cpu - memory) / 2.0;
     return static_cast<int64_t>((1.0 - deviation) * 100.0);
   }

@@ -10,8 +10,8 @@ class LeastAllocated final : public ScorePlugin {
  public:
   absl::string_view name() const override { return "LeastAllocated"; }
   int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
-    double free_cpu = 1.0 - RequestedFraction(pod, nodes, node, cluster::kCpu);
-    double free_memory = 1.0 - RequestedFraction(pod, nodes, node, cluster::kMemory);
+    double free_cpu = 1.0 - RequestedFraction(pod, nodes, node, pod.score_cpu_slot);
+    double free_memory = 1.0 - RequestedFraction(pod, nodes, node, pod.score_memory_slot);
     return static_cast<int64_t>((free_cpu + free_memory) * 50.0);
   }
 };

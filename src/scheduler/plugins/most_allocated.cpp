@@ -10,8 +10,8 @@ class MostAllocated final : public ScorePlugin {
  public:
   absl::string_view name() const override { return "MostAllocated"; }
   int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
-    double cpu = RequestedFraction(pod, nodes, node, cluster::kCpu);
-    double memory = RequestedFraction(pod, nodes, node, cluster::kMemory);
+    double cpu = RequestedFraction(pod, nodes, node, pod.score_cpu_slot);
+    double memory = RequestedFraction(pod, nodes, node, pod.score_memory_slot);
     return static_cast<int64_t>((cpu + memory) * 50.0);
   }
 };

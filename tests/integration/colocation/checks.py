@@ -182,7 +182,8 @@ def busy_pods(kind):
             cs = [container(f"l{j}", loop, {"gantry.io/reclaimed-millicpu": "50"}) for j in range(2)]
             create(pod(name, cs, annotations={"gantry.io/qos-class": "reclaimed"}))
         else:
-            cs = [container(f"l{j}", loop, {"cpu": "50m"}) for j in range(2)]
+            # SHARED_BUSY_CPU: a heavier arm (c) by hand, e.g. 250m fills the node's cpu.
+            cs = [container(f"l{j}", loop, {"cpu": os.environ.get("SHARED_BUSY_CPU", "50m")}) for j in range(2)]
             create(pod(name, cs))
         names.append(name)
     ok = wait_for(lambda: all(running(n) for n in names), timeout=60)
