@@ -45,11 +45,11 @@ bool Online(api::QosClass qos) { return qos == api::QosClass::kShared || qos == 
 }  // namespace
 
 ColocationLoop::ColocationLoop(qos::QosOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy,
-                               ProcessRuntime& runtime)
+                               ColocatedPods& pods)
     : options_(std::move(options)),
       cgroups_(cgroups),
       policy_(policy),
-      runtime_(runtime),
+      pods_(pods),
       evictions_(options_.eviction),
       gate_(options_.publish_change, options_.publish_every) {}
 
@@ -105,7 +105,7 @@ void ColocationLoop::ApplyQuota(int64_t quota, const std::vector<qos::AdmittedPo
   auto children = [&] {
     for (const auto& pod : pods) {
       if (pod.qos.qos != api::QosClass::kReclaimed || !pod.resources.reclaimed_cpu_limit_milli) continue;
-      std::string group = runtime_.GroupOf(pod.uid);
+      std::string group = pods_.GroupOf(pod.uid);
       if (group.empty()) continue;
       auto s = cgroups_.SetCpuQuota(group, std::min(*pod.resources.reclaimed_cpu_limit_milli, quota));
       if (!s.ok()) spdlog::warn("colocation: quota of {}: {}", pod.name, s);
@@ -161,7 +161,7 @@ void ColocationLoop::Tick(absl::Time now) {
   absl::flat_hash_map<std::string, qos::PeakWindow> peaks;
   absl::flat_hash_map<std::string, CpuCounter> counters;
   for (const auto& pod : pods) {
-    std::string group = runtime_.GroupOf(pod.uid);
+    std::string group = pods_.GroupOf(pod.uid);
     if (group.empty()) continue;
     int64_t memory = 0;
     std::optional<int64_t> used = CpuSince(group, now, &memory);
@@ -247,7 +247,7 @@ void ColocationLoop::Tick(absl::Time now) {
                              .reclaimable_millicpu = reclaimable_millicpu_};
   for (const qos::Eviction& e : evictions_.Decide(pressure, reclaimed, now)) {
     m.evictions.WithLabels({e.reason}).Inc();
-    runtime_.Evict(e.uid, e.message);
+    pods_.Evict(e.uid, e.message);
   }
 }
 

@@ -22,18 +22,21 @@
 #include "agent/qos/qos_policy.h"
 #include "agent/qos/reclaimable.h"
 #include "agent/runtime/cgroup_driver.h"
-#include "agent/runtime/process_runtime.h"
+#include "agent/runtime/colocated_pods.h"
 
 namespace gantry::agent {
 
 class ColocationLoop {
  public:
-  // `cgroups`, `policy` and `runtime` must outlive the loop.
-  ColocationLoop(qos::QosOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy, ProcessRuntime& runtime);
+  // `cgroups`, `policy` and `pods` must outlive the loop.
+  ColocationLoop(qos::QosOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy, ColocatedPods& pods);
   ~ColocationLoop();
 
   void Start();
   void Stop();
+  // One round of measuring and applying: the loop's thread runs it every
+  // second; tests call it with times of their own.
+  void Tick(absl::Time now);
 
   // The reclaimed figure to send with the next heartbeat, when one is due.
   std::optional<api::ReclaimedResources> TakePublication();
@@ -48,7 +51,6 @@ class ColocationLoop {
   };
 
   void Run(std::stop_token stop);
-  void Tick(absl::Time now);
   // Millicores used by `group` since its previous reading; nullopt when unreadable.
   std::optional<int64_t> CpuSince(const std::string& group, absl::Time now, int64_t* memory_bytes = nullptr);
   void ApplyQuota(int64_t quota, const std::vector<qos::AdmittedPod>& pods);
@@ -56,7 +58,7 @@ class ColocationLoop {
   const qos::QosOptions options_;
   CgroupDriver& cgroups_;
   qos::QosPolicy& policy_;
-  ProcessRuntime& runtime_;
+  ColocatedPods& pods_;
   qos::EvictionPolicy evictions_;
   qos::PublishGate gate_;
   MachineUsage machine_;

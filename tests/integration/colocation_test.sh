@@ -60,6 +60,7 @@ sleep 2
 expect_contains "... taken by gantry (schedulerName katalyst-scheduler) and counted as reclaimed cpu: a 2-cpu node cannot lend 2 cores" \
   "$(kubectl get pod reclaimed-normal-pod -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].message}')" \
   "Insufficient gantry.io/reclaimed-millicpu"
+expect_contains "... and it is of the reclaimed class" "$(ctl get pod reclaimed-normal-pod -o wide)" "reclaimed"
 
 expect_contains "describe node shows the reclaimed breakdown" "$(ctl describe node "$NODE")" "1.1 x shared/system peak"
 for _ in $(seq 1 40); do ctl top nodes 2>/dev/null | grep -q "$NODE" && break; sleep 0.25; done

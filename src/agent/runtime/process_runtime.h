@@ -26,6 +26,7 @@
 
 #include "agent/qos/qos_policy.h"
 #include "agent/runtime/cgroup_driver.h"
+#include "agent/runtime/colocated_pods.h"
 #include "agent.pb.h"
 #include "agent/runtime/pod_runtime.h"
 #include "agent/runtime/shim_spawner.h"
@@ -39,7 +40,7 @@ struct ProcessRuntimeOptions {
   absl::Duration max_backoff = absl::Minutes(5);
 };
 
-class ProcessRuntime final : public PodRuntime {
+class ProcessRuntime final : public PodRuntime, public ColocatedPods {
  public:
   // `cgroups` and `policy` must outlive the runtime.
   ProcessRuntime(ProcessRuntimeOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy, ShimSpawner& spawner,
@@ -53,16 +54,13 @@ class ProcessRuntime final : public PodRuntime {
   void Apply(const api::Pod& pod) override;
   void Remove(const std::string& uid) override;
   void Retain(const std::vector<std::string>& uids) override;
-  // Kills the pod's containers for good: it ends Failed with reason Evicted,
-  // a DisruptionTarget condition and `message`.
-  void Evict(const std::string& uid, const std::string& message);
+  void Evict(const std::string& uid, const std::string& message) override;
 
   // Each running pod's cpu (average since the previous call) and memory,
   // read from its cgroup; for heartbeats.
   std::vector<api::PodUsage> SampleUsage();
 
-  // The pod's cgroup (below gantry's); empty when the node refused the pod.
-  std::string GroupOf(const std::string& uid);
+  std::string GroupOf(const std::string& uid) override;
 
   // The log file of a container, for `ctl logs`.
   std::string LogPath(const std::string& uid, const std::string& container) const;
