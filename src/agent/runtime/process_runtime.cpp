@@ -159,6 +159,7 @@ bool ProcessRuntime::Place(Pod& pod, const std::vector<int>& held_cpus) {
     }
     spdlog::warn("runtime: pod {}/{} rejected: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(),
                  pod.failure_message);
+    RecordVerdict(pod);
     return false;
   }
   pod.placed = true;
@@ -177,6 +178,11 @@ bool ProcessRuntime::Place(Pod& pod, const std::vector<int>& held_cpus) {
   nlohmann::json placed = {{"group", pod.group}, {"cpus", pod.cpus}};
   (void)WriteFileAtomic(PodDir(pod.uid) + "/qos.json", placed.dump(), 0600, Durability::kProcessOnly);
   return true;
+}
+
+void ProcessRuntime::RecordVerdict(const Pod& pod) {
+  nlohmann::json verdict = {{"reason", pod.failure_reason}, {"message", pod.failure_message}};
+  (void)WriteFileAtomic(PodDir(pod.uid) + "/verdict.json", verdict.dump(), 0600, Durability::kProcessOnly);
 }
 
 void ProcessRuntime::ReleaseQos(Pod& pod) {
@@ -248,6 +254,12 @@ void ProcessRuntime::Adopt() {
     auto placed = nlohmann::json::parse(ReadText((entry.path() / "qos.json").string()), nullptr, false);
     p->group = placed.is_object() ? placed.value("group", p->uid) : p->uid;
     std::vector<int> held_cpus = placed.is_object() ? placed.value("cpus", std::vector<int>{}) : std::vector<int>{};
+    // verdict.json: the node refused or evicted the pod; it stays that way.
+    auto verdict = nlohmann::json::parse(ReadText((entry.path() / "verdict.json").string()), nullptr, false);
+    if (verdict.is_object()) {
+      p->failure_reason = verdict.value("reason", "");
+      p->failure_message = verdict.value("message", "");
+    }
     for (const auto& spec : pod.spec().containers()) {
       Container c;
       c.spec = spec;
@@ -273,7 +285,7 @@ void ProcessRuntime::Adopt() {
       }
       p->containers.push_back(std::move(c));
     }
-    if (pod.metadata().deletion_timestamp().empty()) Place(*p, held_cpus);
+    if (pod.metadata().deletion_timestamp().empty() && p->failure_reason.empty()) Place(*p, held_cpus);
     {
       std::lock_guard lock(known_mu_);
       known_[p->uid] = {pod.metadata().namespace_(), pod.metadata().name(), p->group};
@@ -284,6 +296,11 @@ void ProcessRuntime::Adopt() {
     for (auto& c : pod->containers) {
       if (c.running && c.pidfd < 0) Exited(*pod, c);
     }
+    if (pod->failure_reason.empty()) continue;
+    for (auto& c : pod->containers) {
+      if (!c.running) c.finished = true;
+    }
+    Signal(*pod, SIGKILL);  // an eviction the previous agent did not see through
   }
 }
 
@@ -347,6 +364,7 @@ void ProcessRuntime::Run(std::stop_token stop) {
       Pod& pod = *it->second;
       pod.failure_reason = "Evicted";
       pod.failure_message = message;
+      RecordVerdict(pod);
       pod.dirty = true;
       policy_.MarkEvicting(uid);
       for (auto& c : pod.containers) {

@@ -82,6 +82,8 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
   // rejected) when the node cannot run it as its class asks.
   bool Place(Pod& pod, const std::vector<int>& held_cpus);
   void ReleaseQos(Pod& pod);
+  // Keeps a refusal or eviction across agent restarts (pods/<uid>/verdict.json).
+  void RecordVerdict(const Pod& pod);
   // Where a container's processes run; OOM kills are counted there (v1
   // does not count them in the parents).
   static std::string ContainerGroup(const Pod& pod, const std::string& container);
