@@ -1,5 +1,6 @@
 #include "agent/colocation_loop.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
@@ -89,14 +90,7 @@ std::optional<int64_t> ColocationLoop::CpuSince(const std::string& group, absl::
   auto usage = cgroups_.Usage(group);
   if (!usage.ok()) return std::nullopt;
   if (memory_bytes != nullptr) *memory_bytes = usage->memory_bytes;
-  CpuCounter& last = counters_[group];
-  std::optional<int64_t> out;
-  if (last.at != absl::InfinitePast() && now > last.at && usage->cpu_usage_ns >= last.ns) {
-    out = static_cast<int64_t>(static_cast<double>(usage->cpu_usage_ns - last.ns) / 1e6 /
-                               absl::ToDoubleSeconds(now - last.at));
-  }
-  last = {usage->cpu_usage_ns, now};
-  return out;
+  return cpu_.Read(group, usage->cpu_usage_ns, now);
 }
 
 void ColocationLoop::ApplyQuota(int64_t quota, const std::vector<qos::AdmittedPod>& pods) {
@@ -158,19 +152,17 @@ void ColocationLoop::Tick(absl::Time now) {
   std::vector<qos::AdmittedPod> pods = policy_.Pods();
   int64_t online_peak = 0, online_memory = 0;
   std::vector<qos::ReclaimedPod> reclaimed;
-  absl::flat_hash_map<std::string, qos::PeakWindow> peaks;
-  absl::flat_hash_map<std::string, CpuCounter> counters;
+  absl::flat_hash_set<std::string> present;
   for (const auto& pod : pods) {
     std::string group = pods_.GroupOf(pod.uid);
     if (group.empty()) continue;
     int64_t memory = 0;
     std::optional<int64_t> used = CpuSince(group, now, &memory);
-    counters[group] = counters_[group];
     if (Online(pod.qos.qos)) {
+      present.insert(pod.uid);
       auto [it, fresh] = peaks_.try_emplace(pod.uid, options_.peak_window);
       if (used) it->second.Add(now, *used);
       online_peak += it->second.Peak(now);
-      peaks.emplace(pod.uid, it->second);
     }
     if (pod.qos.qos == api::QosClass::kReclaimed) {
       reclaimed.push_back({pod.uid, pod.name, pod.priority, memory, used.value_or(0),
@@ -179,11 +171,8 @@ void ColocationLoop::Tick(absl::Time now) {
       online_memory += std::max(memory, pod.resources.memory_request_bytes);
     }
   }
-  for (api::QosClass qos : kQosClasses) {
-    counters[ClassGroup(qos)] = counters_[ClassGroup(qos)];
-  }
-  peaks_ = std::move(peaks);  // pods that are gone no longer count
-  counters_ = std::move(counters);
+  absl::erase_if(peaks_, [&](const auto& entry) { return !present.contains(entry.first); });  // gone pods no longer count
+  cpu_.EndRound();
   if (!options_.reclaim) return;
 
   int64_t quota = qos::ReclaimedQuotaMilli(capacity_millicpu, online_use, dedicated_millicpu, options_.quota);

@@ -23,6 +23,7 @@
 #include "agent/qos/reclaimable.h"
 #include "agent/runtime/cgroup_driver.h"
 #include "agent/runtime/colocated_pods.h"
+#include "agent/runtime/cpu_meter.h"
 
 namespace gantry::agent {
 
@@ -45,11 +46,6 @@ class ColocationLoop {
   bool WaitForPublication(std::stop_token stop, absl::Duration timeout);
 
  private:
-  struct CpuCounter {
-    uint64_t ns = 0;
-    absl::Time at = absl::InfinitePast();
-  };
-
   void Run(std::stop_token stop);
   // Millicores used by `group` since its previous reading; nullopt when unreadable.
   std::optional<int64_t> CpuSince(const std::string& group, absl::Time now, int64_t* memory_bytes = nullptr);
@@ -64,7 +60,7 @@ class ColocationLoop {
   MachineUsage machine_;
 
   // The loop thread's own.
-  absl::flat_hash_map<std::string, CpuCounter> counters_;  // group -> last reading
+  CpuMeter cpu_;  // by cgroup
   absl::flat_hash_map<std::string, qos::PeakWindow> peaks_;  // online pod uid -> its use
   absl::Time last_good_sample_ = absl::Now();
   absl::Time next_reclaim_ = absl::InfinitePast();

@@ -67,27 +67,42 @@ absl::string_view QosClassName(QosClass c) {
   return "shared";
 }
 
+namespace {
+
+// The markers a class may come from, in the order they are read.
+struct Source {
+  bool label;  // else an annotation
+  absl::string_view key;
+  std::optional<QosClass> (*parse)(absl::string_view);
+  const char* allowed;
+};
+constexpr Source kSources[] = {
+    {false, kQosClassAnnotation, GantryClass, "dedicated, shared, reclaimed, system"},
+    {false, kKatalystQosAnnotation, KatalystClass, "dedicated_cores, shared_cores, reclaimed_cores, system_cores"},
+    {true, kKoordinatorQosLabel, KoordinatorClass, "LSE, LSR, LS, BE, SYSTEM"},
+};
+
+const google::protobuf::Map<std::string, std::string>& MapOf(const Pod& pod, const Source& s) {
+  return s.label ? pod.metadata().labels() : pod.metadata().annotations();
+}
+
+}  // namespace
+
+std::string QosMarkerOf(const Pod& pod) {
+  for (const Source& s : kSources) {
+    const auto& map = MapOf(pod, s);
+    if (auto it = map.find(std::string(s.key)); it != map.end()) return absl::StrCat(s.key, "=", it->second);
+  }
+  return "";
+}
+
 absl::StatusOr<QosClass> ParseQosClass(const Pod& pod) {
-  const auto& annotations = pod.metadata().annotations();
-  const auto& labels = pod.metadata().labels();
-  struct Source {
-    const google::protobuf::Map<std::string, std::string>& map;
-    absl::string_view key;
-    const char* where;
-    std::optional<QosClass> (*parse)(absl::string_view);
-    const char* allowed;
-  };
-  const Source sources[] = {
-      {annotations, kQosClassAnnotation, "metadata.annotations", GantryClass, "dedicated, shared, reclaimed, system"},
-      {annotations, kKatalystQosAnnotation, "metadata.annotations", KatalystClass,
-       "dedicated_cores, shared_cores, reclaimed_cores, system_cores"},
-      {labels, kKoordinatorQosLabel, "metadata.labels", KoordinatorClass, "LSE, LSR, LS, BE, SYSTEM"},
-  };
   std::optional<Marker> first;
-  for (const Source& s : sources) {
-    auto it = s.map.find(std::string(s.key));
-    if (it == s.map.end()) continue;
-    std::string field = absl::StrCat(s.where, "[", s.key, "]");
+  for (const Source& s : kSources) {
+    const auto& map = MapOf(pod, s);
+    auto it = map.find(std::string(s.key));
+    if (it == map.end()) continue;
+    std::string field = absl::StrCat(s.label ? "metadata.labels" : "metadata.annotations", "[", s.key, "]");
     auto qos = s.parse(it->second);
     if (!qos) {
       return InvalidError("pods", pod.metadata().name(),

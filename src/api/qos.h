@@ -9,6 +9,8 @@
 #include <absl/status/statusor.h>
 #include <absl/strings/string_view.h>
 
+#include <string>
+
 #include "core.pb.h"
 
 namespace gantry::api {
@@ -38,6 +40,9 @@ absl::string_view QosClassName(QosClass c);  // "dedicated", "shared", "reclaime
 // the field for an unknown value, and naming both fields when two markers
 // disagree.
 absl::StatusOr<QosClass> ParseQosClass(const Pod& pod);
+
+// The first class marker the pod carries, as "key=value"; empty when it has none.
+std::string QosMarkerOf(const Pod& pod);
 
 // gantry's name for a resource: the reclaimed aliases map onto
 // gantry.io/reclaimed-millicpu and gantry.io/reclaimed-memory; every other

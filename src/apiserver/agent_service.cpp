@@ -25,12 +25,10 @@ const api::KindInfo& NodesKind() { return *api::FindKindByResource("", "v1", "no
 const api::KindInfo& PodsKind() { return *api::FindKindByResource("", "v1", "pods"); }
 const api::KindInfo& EventsKind() { return *api::FindKindByResource("", "v1", "events"); }
 
-// Reasons the node gives when it refuses or evicts a pod; each is recorded as
-// a Warning Event the first time the pod reports it.
-bool IsNodeVerdict(const api::PodStatus& status) {
-  return status.phase() == "Failed" && (status.reason() == "Evicted" || status.reason() == "DedicatedCPUsUnavailable" ||
-                                        status.reason() == "UnsupportedQoS");
-}
+// A node's verdict on a pod (evicted, refused) is a Failed phase with a
+// pod-level reason, as the kubelet reports it; each is recorded as a Warning
+// Event the first time the pod reports it.
+bool IsNodeVerdict(const api::PodStatus& status) { return status.phase() == "Failed" && !status.reason().empty(); }
 
 // The node's reclaimed figure as capacity and allocatable, and its terms as
 // an annotation for `ctl describe node`.

@@ -78,17 +78,9 @@ std::string NodeQosClassText(const json& pod) {
   if (!api::DecodeJson(pod, &decoded, nullptr).ok()) return "<unknown>";
   auto qos = api::ParseQosClass(decoded);
   if (!qos.ok()) return absl::StrCat("<invalid: ", qos.status().message(), ">");
-  const auto& annotations = decoded.metadata().annotations();
-  const auto& labels = decoded.metadata().labels();
-  for (absl::string_view key : {api::kQosClassAnnotation, api::kKatalystQosAnnotation}) {
-    if (auto it = annotations.find(std::string(key)); it != annotations.end()) {
-      return absl::StrCat(api::QosClassName(*qos), " (", key, "=", it->second, ")");
-    }
-  }
-  if (auto it = labels.find(std::string(api::kKoordinatorQosLabel)); it != labels.end()) {
-    return absl::StrCat(api::QosClassName(*qos), " (", api::kKoordinatorQosLabel, "=", it->second, ")");
-  }
-  return std::string(api::QosClassName(*qos));
+  std::string marker = api::QosMarkerOf(decoded);
+  if (marker.empty()) return std::string(api::QosClassName(*qos));
+  return absl::StrCat(api::QosClassName(*qos), " (", marker, ")");
 }
 
 std::string DescribePod(const json& pod) {

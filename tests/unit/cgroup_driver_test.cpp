@@ -8,6 +8,7 @@
 #include "agent/qos/cpu_pools.h"
 #include "agent/qos/qos_policy.h"
 #include "agent/runtime/cgroup_driver.h"
+#include "agent/runtime/cpu_meter.h"
 #include "agent/runtime/qos_cgroups.h"
 #include "common/files.h"
 #include "yaml_objects.h"
@@ -194,4 +195,15 @@ TEST_CASE("without cpu and memory in v2 and without v1 hierarchies there is no d
   t.Put("unified/cgroup.controllers", "hugetlb\n");
   auto driver = DetectCgroupDriver(t.root, "gantry");
   CHECK(driver.status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("cpu meter: millicores between readings, forgetting groups that are gone") {
+  CpuMeter meter;
+  absl::Time t0 = absl::FromUnixSeconds(1000);
+  CHECK_FALSE(meter.Read("a", 5'000'000'000, t0).has_value());
+  CHECK(meter.Read("a", 5'500'000'000, t0 + absl::Seconds(1)) == 500);
+  CHECK_FALSE(meter.Read("a", 100, t0 + absl::Seconds(2)).has_value());  // made anew
+  meter.EndRound();
+  meter.EndRound();  // "a" not read in this round: forgotten
+  CHECK_FALSE(meter.Read("a", 200, t0 + absl::Seconds(3)).has_value());
 }

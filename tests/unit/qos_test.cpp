@@ -62,6 +62,8 @@ TEST_CASE("QoS class from gantry's, Katalyst's and Koordinator's markers") {
     REQUIRE_MESSAGE(got.ok(), row.meta);
     CHECK_MESSAGE(*got == row.want, row.meta);
   }
+  CHECK(api::QosMarkerOf(*PodOf("{name: p, labels: {koordinator.sh/qosClass: BE}}")) == "koordinator.sh/qosClass=BE");
+  CHECK(api::QosMarkerOf(*PodOf("{name: p}")).empty());
   // No marker, but reclaimed resources under any of their names.
   for (const char* name : {"gantry.io/reclaimed-millicpu", "kubernetes.io/batch-cpu",
                            "resource.katalyst.kubewharf.io/reclaimed_millicpu", "katalyst.kubewharf.io/reclaimed_memory"}) {

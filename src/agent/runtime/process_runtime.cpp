@@ -208,23 +208,18 @@ std::vector<api::PodUsage> ProcessRuntime::SampleUsage() {
   }
   std::vector<api::PodUsage> out;
   absl::Time now = absl::Now();
-  absl::flat_hash_map<std::string, Sample> samples;
   for (const auto& [uid, ref] : known) {
     if (ref.group.empty()) continue;  // refused by the node: nothing runs
     auto usage = cgroups_.Usage(ref.group);
     if (!usage.ok()) continue;
-    samples[uid] = {usage->cpu_usage_ns, now};
     api::PodUsage u;
     u.set_namespace_(ref.namespace_);
     u.set_pod(ref.name);
     u.set_memory_bytes(usage->memory_bytes);
-    if (auto it = last_sample_.find(uid); it != last_sample_.end() && now > it->second.at) {
-      double seconds = absl::ToDoubleSeconds(now - it->second.at);
-      u.set_cpu_millicores(static_cast<int64_t>(static_cast<double>(usage->cpu_usage_ns - it->second.cpu_ns) / 1e6 / seconds));
-    }
+    if (auto cpu = cpu_meter_.Read(uid, usage->cpu_usage_ns, now)) u.set_cpu_millicores(*cpu);
     out.push_back(u);
   }
-  last_sample_ = std::move(samples);
+  cpu_meter_.EndRound();
   return out;
 }
 

@@ -27,6 +27,7 @@
 #include "agent/qos/qos_policy.h"
 #include "agent/runtime/cgroup_driver.h"
 #include "agent/runtime/colocated_pods.h"
+#include "agent/runtime/cpu_meter.h"
 #include "agent.pb.h"
 #include "agent/runtime/pod_runtime.h"
 #include "agent/runtime/shim_spawner.h"
@@ -111,11 +112,7 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
   };
   std::mutex known_mu_;
   absl::flat_hash_map<std::string, Known> known_;
-  struct Sample {
-    uint64_t cpu_ns = 0;
-    absl::Time at;
-  };
-  absl::flat_hash_map<std::string, Sample> last_sample_;  // SampleUsage's own
+  CpuMeter cpu_meter_;  // SampleUsage's own
   std::jthread thread_;
 };
 
