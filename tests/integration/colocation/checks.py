@@ -167,7 +167,7 @@ print(f"# reclaimable cpu: {before}m idle -> {reclaimable()}m {fall:.1f} s after
 # alone, (b) beside reclaimed pods busy-looping on every CPU, (c) beside the
 # same busy pods as plain shared pods of equal requests. Each group of busy
 # pods spins only while its flag file exists.
-CYCLES = int(os.environ.get("ARM_CYCLES", "8"))
+CYCLES = int(os.environ.get("ARM_CYCLES", "12"))
 WINDOW = 2.0
 
 
