@@ -24,6 +24,11 @@ cpu-reclaim-threshold: 0.9
 reclaim-interval: 2
 reclaim-peak-window: 10
 reclaim-publish-interval: 10
+# On this shared VM a busy sibling vCPU slows the online loop by itself (arm c
+# and b both lost ~18% in one run at the default 5% margin): the margin is the
+# operator's lever for that, and a quarter of the node keeps the reclaimed
+# loops to 500m while the online pod is busy.
+reclaimed-quota-margin: 0.25
 # The shared busy pods of the interference test leave nothing to lend; the
 # reclaimed ones must not be evicted for overcommit while it runs.
 eviction-sustained: 600
