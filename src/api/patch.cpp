@@ -279,6 +279,18 @@ absl::Status ApplyJsonPatch(json& doc, const json& patch) {
           }
         }
       }
+      if (name == "add" || name == "copy" || name == "move") {
+        // nlohmann asserts (aborts) instead of throwing when the parent of an
+        // added value is a string or number: refuse that here.
+        json::json_pointer target(path);
+        if (!target.empty() && doc.contains(target.parent_pointer())) {
+          const json& parent = doc.at(target.parent_pointer());
+          if (!parent.is_structured() && !parent.is_null()) {
+            return BadRequestError(absl::StrCat("json patch: cannot add \"", path, "\": its parent is not an object "
+                                                "or array"));
+          }
+        }
+      }
       doc.patch_inplace(json::array({op}));
     }
   } catch (const json::exception& e) {

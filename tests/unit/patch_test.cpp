@@ -71,6 +71,16 @@ TEST_CASE("JSON merge patch and JSON patch") {
   CHECK_FALSE(ApplyMergePatch(doc, json::array()).ok());
 }
 
+TEST_CASE("JSON patch adding under a string or number is a 400, not an abort (found by fuzz patch)") {
+  json doc = Pod();
+  json before = doc;
+  auto added = ApplyJsonPatch(doc, json::parse(R"([{"op": "add", "path": "/metadata/name/x", "value": "y"}])"));
+  CHECK(absl::IsInvalidArgument(added));
+  CHECK_MESSAGE(std::string(added.message()).find("/metadata/name/x") != std::string::npos, added.message());
+  CHECK_FALSE(ApplyJsonPatch(doc, json::parse(R"([{"op": "copy", "from": "/metadata/labels", "path": "/metadata/name/v"}])")).ok());
+  CHECK(doc == before);
+}
+
 TEST_CASE("three-way apply patch removes what the manifest dropped") {
   json last = Pod();
   json now = Pod();
