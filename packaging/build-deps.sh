@@ -7,11 +7,14 @@ GANTRY_BUILD_DEPS=(
   libabsl-dev libcli11-dev libssl-dev nlohmann-json3-dev doctest-dev libboost1.81-dev
   curl python3 ca-certificates
 )
+# What only the tests need: the official Kubernetes Python client.
+GANTRY_TEST_DEPS=(python3-kubernetes)
 
+# ensure_build_deps [EXTRA_PACKAGE...]
 ensure_build_deps() {
   local missing=()
   local pkg
-  for pkg in "${GANTRY_BUILD_DEPS[@]}"; do
+  for pkg in "${GANTRY_BUILD_DEPS[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0

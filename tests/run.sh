@@ -5,7 +5,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source packaging/build-deps.sh
-ensure_build_deps || { echo "error: could not install build dependencies"; echo "0 passed, 1 failed"; exit 1; }
+ensure_build_deps "${GANTRY_TEST_DEPS[@]}" || { echo "error: could not install build dependencies"; echo "0 passed, 1 failed"; exit 1; }
 
 if [[ ! -f build/build.ninja ]]; then
   meson setup build --buildtype=release >/dev/null || { echo "0 passed, 1 failed"; exit 1; }

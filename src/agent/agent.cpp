@@ -318,7 +318,9 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   parts->colocation = std::make_unique<ColocationLoop>(qos, *parts->cgroups, *parts->policy, *parts->runtime);
   ProcessRuntime* runtime = parts->runtime.get();
   parts->logs = std::make_unique<LogServer>(
-      *parts->stub, name, token, [runtime](const std::string& uid, const std::string& c) { return runtime->LogPath(uid, c); });
+      *parts->stub, name, token, [runtime](const std::string& uid, const std::string& c, bool previous) {
+        return runtime->LogPath(uid, c, previous);
+      });
   parts->reporter->Start();
   parts->runtime->Start();
   parts->colocation->Start();

@@ -33,8 +33,7 @@ size_t TailOffset(const std::string& text, int64_t lines) {
 
 }  // namespace
 
-LogServer::LogServer(api::NodeAgent::Stub& stub, std::string node, std::string token,
-                     std::function<std::string(const std::string&, const std::string&)> log_path)
+LogServer::LogServer(api::NodeAgent::Stub& stub, std::string node, std::string token, LogPathFn log_path)
     : stub_(stub), node_(std::move(node)), token_(std::move(token)), log_path_(std::move(log_path)) {}
 
 LogServer::~LogServer() { Stop(); }
@@ -92,12 +91,13 @@ void LogServer::Run(std::stop_token stop) {
 void LogServer::Serve(std::stop_token stop, Stream& stream, const api::LogRequest& request) {
   api::LogChunk chunk;
   chunk.set_id(request.id());
-  std::string path = log_path_(request.pod().uid(), request.container());
+  std::string path = log_path_(request.pod().uid(), request.container(), request.previous());
   auto text = ReadFile(path);
   if (!text.ok()) {
     chunk.set_done(true);
-    chunk.set_error("no logs yet for container \"" + request.container() + "\" of pod \"" + request.pod().name() +
-                    "\" on this node");
+    const std::string where = "container \"" + request.container() + "\" in pod \"" + request.pod().name() + "\"";
+    chunk.set_error(request.previous() ? "previous terminated " + where + " not found"
+                                       : "no logs yet for " + where + " on this node");
     Send(stream, chunk);
     return;
   }

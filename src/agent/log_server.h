@@ -19,9 +19,9 @@ namespace gantry::agent {
 
 class LogServer {
  public:
-  // `log_path(uid, container)` names a container's log file.
-  LogServer(api::NodeAgent::Stub& stub, std::string node, std::string token,
-            std::function<std::string(const std::string&, const std::string&)> log_path);
+  // `log_path(uid, container, previous)` names a container's log file.
+  using LogPathFn = std::function<std::string(const std::string&, const std::string&, bool)>;
+  LogServer(api::NodeAgent::Stub& stub, std::string node, std::string token, LogPathFn log_path);
   ~LogServer();
 
   void Start();
@@ -36,7 +36,7 @@ class LogServer {
   api::NodeAgent::Stub& stub_;
   const std::string node_;
   const std::string token_;
-  const std::function<std::string(const std::string&, const std::string&)> log_path_;
+  const LogPathFn log_path_;
   std::mutex write_mu_;
   std::mutex workers_mu_;
   struct Worker {

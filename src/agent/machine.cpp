@@ -137,7 +137,15 @@ absl::StatusOr<api::Node> DescribeMachine(const NodeSettings& settings) {
   info->set_architecture(GoArch(uts.machine));
   info->set_container_runtime_version("gantry-process://" GANTRY_VERSION);
   info->set_kubelet_version("v1.32.0-gantry");
-  if (auto id = ReadFile("/etc/machine-id"); id.ok()) info->set_machine_id(std::string(absl::StripAsciiWhitespace(*id)));
+  auto first_line = [](const char* path) -> std::string {
+    auto text = ReadFile(path);
+    return text.ok() ? std::string(absl::StripAsciiWhitespace(*text)) : std::string();
+  };
+  info->set_machine_id(first_line("/etc/machine-id"));
+  info->set_boot_id(first_line("/proc/sys/kernel/random/boot_id"));
+  // The firmware's UUID, as kubelet reports it; a VM without DMI has the machine id.
+  std::string uuid = first_line("/sys/class/dmi/id/product_uuid");
+  info->set_system_uuid(uuid.empty() ? info->machine_id() : uuid);
   for (const std::string& host : tls::LocalHostNames()) {
     if (host != "127.0.0.1" && host != "localhost" && host != "::1" && absl::ascii_isdigit(host[0])) {
       auto* address = node.mutable_status()->add_addresses();

@@ -89,6 +89,10 @@ absl::Status MethodNotSupportedError(absl::string_view resource, absl::string_vi
                      {405, "MethodNotAllowed", std::string(resource), "", {}});
 }
 
+absl::Status NotAvailableError(absl::string_view resource, absl::string_view why) {
+  return WithDetails(absl::StatusCode::kUnimplemented, why, {501, "NotImplemented", std::string(resource), "", {}});
+}
+
 ErrorDetails DetailsOf(const absl::Status& status) {
   if (auto payload = status.GetPayload(kPayloadUrl)) {
     auto j = nlohmann::json::parse(std::string(*payload), nullptr, false);

@@ -37,6 +37,8 @@ absl::Status RequestEntityTooLargeError(absl::string_view message);
 absl::Status ExpiredError(absl::string_view message);
 absl::Status UnauthorizedError();
 absl::Status MethodNotSupportedError(absl::string_view resource, absl::string_view verb);
+// A Kubernetes feature gantry does not offer (yet): 501, saying why.
+absl::Status NotAvailableError(absl::string_view resource, absl::string_view why);
 
 // Decodes the details an error above attached; plain absl errors map by code.
 ErrorDetails DetailsOf(const absl::Status& status);

@@ -1,6 +1,8 @@
 #include "api/json_codec.h"
 
+#include <absl/container/node_hash_map.h>
 #include <absl/strings/str_cat.h>
+#include <absl/synchronization/mutex.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
@@ -8,6 +10,7 @@
 #include <limits>
 
 #include "api/errors.h"
+#include "meta.pb.h"
 
 namespace gantry::api {
 namespace {
@@ -209,6 +212,23 @@ json EncodeScalar(const Message& m, const FieldDescriptor* f, int index) {
   }
 }
 
+// The fields of `d` marked (required): encoded even when unset. Computed once
+// per message type; the map's nodes never move, so a reference outlives the lock.
+const std::vector<const FieldDescriptor*>& RequiredFields(const Descriptor* d) {
+  static absl::Mutex mu;
+  static auto* by_type = new absl::node_hash_map<const Descriptor*, std::vector<const FieldDescriptor*>>();
+  {
+    absl::ReaderMutexLock lock(&mu);
+    if (auto it = by_type->find(d); it != by_type->end()) return it->second;
+  }
+  std::vector<const FieldDescriptor*> fields;
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (d->field(i)->options().GetExtension(required)) fields.push_back(d->field(i));
+  }
+  absl::MutexLock lock(&mu);
+  return by_type->try_emplace(d, std::move(fields)).first->second;
+}
+
 }  // namespace
 
 absl::Status DecodeJson(const json& in, Message* out, std::vector<std::string>* unknown_fields) {
@@ -238,6 +258,10 @@ json EncodeJson(const Message& message) {
     } else {
       out[f->json_name()] = EncodeScalar(message, f, -1);
     }
+  }
+  for (const FieldDescriptor* f : RequiredFields(message.GetDescriptor())) {
+    if (out.contains(f->json_name())) continue;
+    out[f->json_name()] = f->is_repeated() ? json::array() : EncodeScalar(message, f, -1);
   }
   return out;
 }

@@ -11,7 +11,9 @@
 #include <chrono>
 
 #include "api/errors.h"
+#include "apiserver/access_reviews.h"
 #include "apiserver/discovery.h"
+#include "apiserver/request_body.h"
 #include "apiserver/request_path.h"
 #include "apiserver/resource_handlers.h"
 #include "apiserver/status_response.h"
@@ -132,6 +134,14 @@ void ApiServer::Serve(const http::HttpRequest& req, http::HttpResponse& res, std
       WriteJson(res, 200, *metrics);
     } else {
       WriteJson(res, 404, StatusObject(api::NotFoundError("path", p)));
+    }
+  } else if (req.method == "POST" && IsAccessReviewPath(p)) {
+    auto body = ParseBody(req);
+    auto answer = body.ok() ? AnswerAccessReview(p, *body) : body.status();
+    if (answer.ok()) {
+      WriteJson(res, 201, *answer);
+    } else {
+      WriteError(res, answer.status());
     }
   } else if (auto path = ParseResourcePath(p); path.ok()) {
     *verb = Verb(req, &*path);

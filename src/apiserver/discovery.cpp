@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <vector>
 
 #include "api/kinds.h"
 
@@ -14,6 +15,27 @@ nlohmann::json Verbs(bool with_watch = true) {
   nlohmann::json v = {"create", "delete", "get", "list", "patch", "update"};
   if (with_watch) v.push_back("watch");
   return v;
+}
+
+// Resources served by handlers of their own rather than from the store.
+struct ServedResource {
+  absl::string_view group;
+  absl::string_view version;
+  absl::string_view name;
+  absl::string_view kind;
+  bool namespaced;
+  std::vector<absl::string_view> verbs;
+};
+
+const std::vector<ServedResource>& ServedResources() {
+  static const auto* served = new std::vector<ServedResource>{
+      {"metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, {"get", "list"}},
+      {"metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true, {"get", "list"}},
+      {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, {"create"}},
+      {"authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, {"create"}},
+      {"authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, {"create"}},
+  };
+  return *served;
 }
 
 }  // namespace
@@ -29,6 +51,7 @@ nlohmann::json ApiGroupList() {
   for (const api::KindInfo& k : api::AllKinds()) {
     if (!k.group.empty()) groups[std::string(k.group)].insert(std::string(k.version));
   }
+  for (const ServedResource& r : ServedResources()) groups[std::string(r.group)].insert(std::string(r.version));
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [group, versions] : groups) {
     nlohmann::json vs = nlohmann::json::array();
@@ -66,6 +89,16 @@ std::optional<nlohmann::json> ApiResourceList(absl::string_view group, absl::str
                            {"group", "policy"}, {"version", "v1"}, {"kind", "Eviction"},
                            {"verbs", {"create"}}});
     }
+  }
+  for (const ServedResource& r : ServedResources()) {
+    if (r.group != group || r.version != version) continue;
+    nlohmann::json verbs = nlohmann::json::array();
+    for (auto v : r.verbs) verbs.push_back(std::string(v));
+    resources.push_back({{"name", std::string(r.name)},
+                         {"singularName", ""},
+                         {"namespaced", r.namespaced},
+                         {"kind", std::string(r.kind)},
+                         {"verbs", verbs}});
   }
   if (resources.empty()) return std::nullopt;
   std::string gv = group.empty() ? std::string(version) : absl::StrCat(group, "/", version);

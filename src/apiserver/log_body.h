@@ -2,6 +2,7 @@
 // (follow) and ended when the agent ends it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "apiserver/http/body_stream.h"
@@ -11,7 +12,9 @@ namespace gantry::apiserver {
 
 class LogBody : public http::BodyStream {
  public:
-  explicit LogBody(std::unique_ptr<LogRelay::Reader> reader) : reader_(std::move(reader)) {}
+  // `limit_bytes` < 0: no limit; else the body ends after that many bytes.
+  LogBody(std::unique_ptr<LogRelay::Reader> reader, int64_t limit_bytes)
+      : reader_(std::move(reader)), left_(limit_bytes) {}
 
   void OnReadable(std::function<void()> wake) override { reader_->SetListener(std::move(wake)); }
   bool Read(std::string* out) override;
@@ -20,6 +23,7 @@ class LogBody : public http::BodyStream {
 
  private:
   std::unique_ptr<LogRelay::Reader> reader_;
+  int64_t left_;
 };
 
 }  // namespace gantry::apiserver

@@ -24,6 +24,7 @@
 #include "api/validation.h"
 #include "api/yaml_json.h"
 #include "apiserver/list_body.h"
+#include "apiserver/request_body.h"
 #include "apiserver/log_body.h"
 #include "apiserver/status_response.h"
 #include "apiserver/table_printers.h"
@@ -72,17 +73,6 @@ bool HasStatus(const api::KindInfo& kind) {
   return kind.prototype->GetDescriptor()->FindFieldByName("status") != nullptr;
 }
 
-// The request body as JSON: strict JSON for JSON content types, YAML otherwise.
-absl::StatusOr<json> ParseBody(const http::HttpRequest& req) {
-  if (req.body.empty()) return api::BadRequestError("the request body is empty");
-  std::string type = req.Header("content-type");
-  if (absl::StrContains(type, "yaml")) return api::ParseDocument(req.body);
-  if (!type.empty() && !absl::StrContains(type, "json")) {
-    return api::UnsupportedMediaTypeError(type);
-  }
-  return api::ParseJson(req.body);
-}
-
 // Decodes into `out` and applies fieldValidation: Strict rejects fields
 // Kubernetes does not have; Warn (the default) and Strict both answer fields
 // Kubernetes has but gantry does not model with a Warning header; Ignore is silent.
@@ -97,6 +87,7 @@ absl::Status DecodeWithValidation(const http::HttpRequest& req, http::HttpRespon
   std::vector<std::string> warnings;
   for (const auto& path : dropped) {
     if (api::IsUnmodeledKubernetesField(path)) {
+      if (api::HoldsKubernetesDefault(body, path)) continue;
       warnings.push_back(absl::StrCat("299 - \"", path, ": not supported by gantry, ignored\""));
     } else {
       unknown.push_back(path);
@@ -108,7 +99,7 @@ absl::Status DecodeWithValidation(const http::HttpRequest& req, http::HttpRespon
     for (const auto& u : unknown) quoted.push_back(absl::StrCat("unknown field \"", u, "\""));
     return api::BadRequestError(absl::StrCat("strict decoding error: ", absl::StrJoin(quoted, ", ")));
   }
-  res.SetHeader("Warning", absl::StrJoin(warnings, ", "));
+  if (!warnings.empty()) res.SetHeader("Warning", absl::StrJoin(warnings, ", "));
   return absl::OkStatus();
 }
 
@@ -182,6 +173,29 @@ absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
   return out;
 }
 
+// kubectl exec, attach, cp, port-forward and debug: what gantry's node does
+// not offer yet, and what to do instead.
+absl::Status StreamingSubresourceMissing(absl::string_view sub) {
+  if (sub == "exec" || sub == "attach") {
+    return api::NotAvailableError(
+        absl::StrCat("pods/", sub),
+        absl::StrCat("pods/", sub, " is not available in gantry yet: containers run as processes under the node's "
+                     "agent, which has no streaming endpoint for exec, attach or cp; read a container's output with "
+                     "`kubectl logs`"));
+  }
+  if (sub == "portforward") {
+    return api::NotAvailableError(
+        "pods/portforward",
+        "pods/portforward is not available in gantry yet: pods share their node's network, so connect to the "
+        "container's port on the node's address (status.hostIP) directly");
+  }
+  if (sub == "ephemeralcontainers") {
+    return api::NotAvailableError("pods/ephemeralcontainers",
+                                  "ephemeral containers (kubectl debug) are not available in gantry yet");
+  }
+  return absl::OkStatus();
+}
+
 json ListMetadata(const store::ListResult& list) {
   json metadata = {{"resourceVersion", std::to_string(list.revision)}};
   if (!list.continue_after.empty()) metadata["continue"] = ContinueToken(list.revision, list.continue_after);
@@ -208,6 +222,9 @@ void ResourceHandlers::Handle(const http::HttpRequest& req, http::HttpResponse& 
   } else if (path.kind->kind == "Pod" && !path.name.empty() && m == "POST") {
     if (sub == "binding") return Bind(req, res, path);
     if (sub == "eviction") return Evict(req, res, path);
+  }
+  if (path.kind->kind == "Pod" && !path.name.empty()) {
+    if (absl::Status missing = StreamingSubresourceMissing(sub); !missing.ok()) return WriteError(res, missing);
   }
   WriteError(res, api::MethodNotSupportedError(sub.empty() ? std::string(path.kind->resource)
                                                             : absl::StrCat(path.kind->resource, "/", sub),
@@ -421,15 +438,30 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
   }
 }
 
-absl::StatusOr<store::ObjectPtr> ResourceHandlers::DeleteObject(const ResourcePath& path,
-                                                                std::optional<int64_t> grace,
-                                                                store::Preconditions preconditions) {
+absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const ResourcePath& path,
+                                                                          std::optional<int64_t> grace,
+                                                                          store::Preconditions preconditions) {
   const api::KindInfo& kind = *path.kind;
   if (kind.kind == "Namespace") {
     if (path.name == "default" || path.name == "kube-system" || path.name == "kube-public") {
       return absl::PermissionDeniedError(absl::StrCat("namespaces \"", path.name, "\" is forbidden: this namespace may not be deleted"));
     }
-    if (auto s = DeleteNamespaceContents(path.name); !s.ok()) return s;
+    // Marked only: the namespace lifecycle controller removes its contents
+    // and then the namespace.
+    auto current = store_.Get(kind, "", path.name);
+    if (!current.ok()) return current.status();
+    const auto& ns = static_cast<const api::Namespace&>(**current);
+    if (!ns.metadata().deletion_timestamp().empty()) return Deletion{*current, false};
+    if (!preconditions.uid.empty() && preconditions.uid != ns.metadata().uid()) {
+      return api::ConflictError("namespaces", path.name, "Precondition failed: UID in precondition does not match");
+    }
+    auto marked = std::make_unique<api::Namespace>(ns);
+    marked->mutable_metadata()->set_deletion_timestamp(NowRfc3339());
+    marked->mutable_metadata()->set_deletion_grace_period_seconds(0);
+    marked->mutable_status()->set_phase("Terminating");
+    auto updated = store_.Update(kind, std::move(marked));
+    if (!updated.ok()) return updated.status();
+    return Deletion{*updated, false};
   }
   if (kind.kind == "Pod") {
     auto current = store_.Get(kind, path.namespace_, path.name);
@@ -437,43 +469,37 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::DeleteObject(const ResourcePa
     const auto& pod = static_cast<const api::Pod&>(**current);
     int64_t period = grace.value_or(api::DefaultGracePeriod(pod));
     if (!pod.spec().node_name().empty() && period > 0) {
-      if (!pod.metadata().deletion_timestamp().empty()) return *current;  // already terminating
+      if (!pod.metadata().deletion_timestamp().empty()) return Deletion{*current, false};
       auto marked = std::make_unique<api::Pod>(pod);
       api::MarkForDeletion(marked.get(), period, absl::Now());
       if (!preconditions.uid.empty() && preconditions.uid != pod.metadata().uid()) {
         return api::ConflictError("pods", path.name, "Precondition failed: UID in precondition does not match");
       }
-      return store_.Update(kind, std::move(marked));
+      auto updated = store_.Update(kind, std::move(marked));
+      if (!updated.ok()) return updated.status();
+      return Deletion{*updated, false};
     }
   }
-  return store_.Delete(kind, path.namespace_, path.name, std::move(preconditions));
-}
-
-absl::Status ResourceHandlers::DeleteNamespaceContents(const std::string& namespace_) {
-  std::vector<store::WriteOp> ops;
-  for (const api::KindInfo& kind : api::AllKinds()) {
-    if (!kind.namespaced) continue;
-    store::ListOptions opts;
-    opts.namespace_ = namespace_;
-    auto list = store_.List(kind, opts);
-    if (!list.ok()) return list.status();
-    for (const auto& item : list->items) {
-      ops.push_back({store::WriteOp::Type::kDelete, &kind, namespace_, api::MetaOf(*item).name(), nullptr, {}});
-    }
-  }
-  if (ops.empty()) return absl::OkStatus();
-  for (auto& result : store_.Commit(std::move(ops))) {
-    if (!result.ok() && result.status().code() != absl::StatusCode::kNotFound) return result.status();
-  }
-  return absl::OkStatus();
+  auto deleted = store_.Delete(kind, path.namespace_, path.name, std::move(preconditions));
+  if (!deleted.ok()) return deleted.status();
+  return Deletion{*deleted, true};
 }
 
 void ResourceHandlers::Delete(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto options = DeleteOptionsFrom(req);
   if (!options.ok()) return WriteError(res, options.status());
-  auto deleted = DeleteObject(path, options->grace, options->preconditions);
-  if (!deleted.ok()) return WriteError(res, deleted.status());
-  WriteJson(res, 200, api::EncodeObject(*path.kind, **deleted));
+  auto deletion = DeleteObject(path, options->grace, options->preconditions);
+  if (!deletion.ok()) return WriteError(res, deletion.status());
+  // As kube-apiserver answers: the object while it terminates, and for pods
+  // always; a Status naming what went otherwise.
+  if (!deletion->gone || path.kind->kind == "Pod") {
+    return WriteJson(res, 200, api::EncodeObject(*path.kind, *deletion->object));
+  }
+  const api::ObjectMeta& meta = api::MetaOf(*deletion->object);
+  json status = SuccessStatus();
+  status["details"] = {{"name", meta.name()}, {"group", std::string(path.kind->group)},
+                       {"kind", std::string(path.kind->resource)}, {"uid", meta.uid()}};
+  WriteJson(res, 200, status);
 }
 
 void ResourceHandlers::Bind(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
@@ -541,11 +567,21 @@ void ResourceHandlers::Log(const http::HttpRequest& req, http::HttpResponse& res
     return WriteError(res, api::BadRequestError("tailLines must be an integer"));
   }
   request.set_tail_lines(tail);
+  int64_t limit_bytes = -1;
+  if (std::string l = req.Param("limitBytes"); !l.empty() && (!absl::SimpleAtoi(l, &limit_bytes) || limit_bytes <= 0)) {
+    return WriteError(res, api::InvalidError("PodLogOptions", "", {api::InvalidCause("limitBytes", l, "must be greater than 0")}));
+  }
+  for (const char* unsupported : {"sinceSeconds", "sinceTime", "timestamps"}) {
+    if (!req.Param(unsupported).empty() && req.Param(unsupported) != "false") {
+      return WriteError(res, api::NotAvailableError("pods/log", absl::StrCat(unsupported, " is not available in gantry yet: container logs are kept without per-line times")));
+    }
+  }
   request.set_follow(req.BoolParam("follow"));
+  request.set_previous(req.BoolParam("previous"));
   auto reader = logs_->Open(pod.spec().node_name(), request);
   if (!reader.ok()) return WriteError(res, reader.status());
   res.content_type = "text/plain";
-  res.stream = std::make_shared<LogBody>(*std::move(reader));
+  res.stream = std::make_shared<LogBody>(*std::move(reader), limit_bytes);
 }
 
 void ResourceHandlers::Evict(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {

@@ -42,11 +42,15 @@ class ResourceHandlers {
   absl::StatusOr<store::ObjectPtr> ReplaceObject(const ResourcePath& path,
                                                  std::unique_ptr<google::protobuf::Message> incoming,
                                                  const store::ObjectPtr& current);
+  struct Deletion {
+    store::ObjectPtr object;  // the last state, or the marked object
+    bool gone = false;        // false while it terminates
+  };
   // Graceful for pods bound to a node (deletionTimestamp now, removal when the
-  // node confirms), immediate otherwise.
-  absl::StatusOr<store::ObjectPtr> DeleteObject(const ResourcePath& path, std::optional<int64_t> grace,
-                                                store::Preconditions preconditions);
-  absl::Status DeleteNamespaceContents(const std::string& namespace_);
+  // node confirms) and for namespaces (marked Terminating, emptied and
+  // removed by the namespace lifecycle controller), immediate otherwise.
+  absl::StatusOr<Deletion> DeleteObject(const ResourcePath& path, std::optional<int64_t> grace,
+                                        store::Preconditions preconditions);
 
   store::Store& store_;
   Admission admission_;

@@ -78,6 +78,7 @@ absl::StatusOr<Kubeconfig> ReadKubeconfig(const std::string& path) {
     }
     config.insecure_skip_tls_verify = cluster["insecure-skip-tls-verify"].as<bool>(false);
     if (user && user["token"]) config.token = user["token"].as<std::string>();
+    config.namespace_ = context["namespace"].as<std::string>("");
     return config;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a valid kubeconfig: ", e.what()));

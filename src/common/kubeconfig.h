@@ -13,6 +13,7 @@ struct Kubeconfig {
   std::string ca_pem;   // empty: system trust store
   std::string token;
   bool insecure_skip_tls_verify = false;
+  std::string namespace_;  // the current context's; empty when it names none
 };
 
 absl::Status WriteKubeconfig(const std::string& path, const Kubeconfig& config);

@@ -87,11 +87,11 @@ absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ConnectionOp
   client->set_read_timeout(120);
   client->set_keep_alive(true);
   client->set_tcp_nodelay(true);
-  return std::unique_ptr<ApiClient>(new ApiClient(config.server, std::move(client)));
+  return std::unique_ptr<ApiClient>(new ApiClient(config.server, config.namespace_, std::move(client)));
 }
 
-ApiClient::ApiClient(std::string server, std::unique_ptr<httplib::Client> client)
-    : server_(std::move(server)), client_(std::move(client)) {}
+ApiClient::ApiClient(std::string server, std::string context_namespace, std::unique_ptr<httplib::Client> client)
+    : server_(std::move(server)), context_namespace_(std::move(context_namespace)), client_(std::move(client)) {}
 
 ApiClient::~ApiClient() = default;
 

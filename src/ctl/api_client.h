@@ -54,11 +54,14 @@ class ApiClient {
                          const std::function<bool(absl::string_view)>& on_data);
 
   const std::string& server() const { return server_; }
+  // The kubeconfig's current context's namespace; empty when it names none.
+  const std::string& context_namespace() const { return context_namespace_; }
 
  private:
-  ApiClient(std::string server, std::unique_ptr<httplib::Client> client);
+  ApiClient(std::string server, std::string context_namespace, std::unique_ptr<httplib::Client> client);
 
   std::string server_;
+  std::string context_namespace_;
   std::unique_ptr<httplib::Client> client_;
 };
 

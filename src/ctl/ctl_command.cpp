@@ -16,7 +16,8 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   ctl.add_option("--token", options.connection.token, "bearer token, overriding the kubeconfig");
   ctl.add_flag("--insecure-skip-tls-verify", options.connection.insecure_skip_tls_verify,
                "do not verify the server's certificate");
-  ctl.add_option("--namespace,-n", options.namespace_, "namespace to act in")->capture_default_str();
+  ctl.add_option("--namespace,-n", options.namespace_,
+                 "namespace to act in (default: the kubeconfig context's, else \"default\")");
   AddGet(ctl, options);
   AddDescribe(ctl, options);
   AddApply(ctl, options);
@@ -28,9 +29,13 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddVersion(ctl, options);
 }
 
-int RunCtl(const CLI::App& ctl, const CtlOptions& options) {
-  auto client = ApiClient::Connect(options.connection);
+int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
+  auto client = ApiClient::Connect(given.connection);
   if (!client.ok()) return Fail(client.status());
+  CtlOptions options = given;
+  if (options.namespace_.empty()) {
+    options.namespace_ = (*client)->context_namespace().empty() ? "default" : (*client)->context_namespace();
+  }
   const CLI::App* sub = ctl.get_subcommands().front();
   const std::string& name = sub->get_name();
   if (name == "get") return RunGet(options, **client);

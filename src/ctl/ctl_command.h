@@ -14,7 +14,7 @@ namespace gantry::ctl {
 
 struct CtlOptions {
   ConnectionOptions connection;
-  std::string namespace_ = "default";
+  std::string namespace_;  // -n; else the kubeconfig context's; else "default"
   bool all_namespaces = false;
   std::string output;  // wide, yaml, json, name
   std::string label_selector;

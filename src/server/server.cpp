@@ -15,6 +15,7 @@
 #include "apiserver/api_server.h"
 #include "apiserver/node_credentials.h"
 #include "apiserver/node_lifecycle.h"
+#include "controllers/namespace_lifecycle.h"
 #include "controllers/pod_group_status.h"
 #include "common/join_token.h"
 #include "common/files.h"
@@ -208,6 +209,8 @@ int RunServer(const ServerOptions& options) {
   }
   apiserver::NodeLifecycle lifecycle(**store, agents, {});
   lifecycle.Start();
+  controllers::NamespaceLifecycleController namespaces(**store);
+  namespaces.Start();
   controllers::PodGroupStatusController pod_groups(**store);
   if (auto s = pod_groups.Start(); !s.ok()) {
     spdlog::critical("pod group status controller: {}", s);
@@ -244,7 +247,11 @@ int RunServer(const ServerOptions& options) {
   }
   std::string url = absl::StrCat("https://", ClientHost(options.bind_address), ":", *port);
   std::string kubeconfig = options.data_dir + "/kubeconfig.yaml";
-  if (auto s = WriteKubeconfig(kubeconfig, {url, certs->ca_pem, *token, false}); !s.ok()) {
+  Kubeconfig admin;
+  admin.server = url;
+  admin.ca_pem = certs->ca_pem;
+  admin.token = *token;
+  if (auto s = WriteKubeconfig(kubeconfig, admin); !s.ok()) {
     spdlog::critical("writing {}: {}", kubeconfig, s);
     return 1;
   }
@@ -277,6 +284,7 @@ int RunServer(const ServerOptions& options) {
   agents.Shutdown();
   agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   pod_groups.Stop();
+  namespaces.Stop();
   lifecycle.Stop();
   (*scheduling)->Stop();
   (*store)->Shutdown();

@@ -86,6 +86,28 @@ expect_contains "kubectl delete waits until gone" "$(kubectl delete pod watched 
 expect_eq "and it is gone" "$(code GET /api/v1/namespaces/default/pods/watched)" 404
 expect_contains "kubectl delete -f" "$(kubectl delete -f "$WORK/applied.yaml" 2>&1)" 'pod "applied" deleted'
 expect_contains "kubectl api-resources lists gantry's kinds" "$(kubectl api-resources 2>&1)" "podgroups"
+expect_eq "kubectl auth can-i" "$(kubectl auth can-i create pods 2>&1)" "yes"
+expect_contains "kubectl auth can-i --list" "$(kubectl auth can-i --list 2>&1)" "*.*"
+expect_contains "kubectl auth whoami" "$(kubectl auth whoami 2>&1)" "admin"
+expect_contains "kubectl api-versions lists metrics.k8s.io (kubectl top needs it)" "$(kubectl api-versions 2>&1)" "metrics.k8s.io/v1beta1"
+out=$(kubectl exec hello -- ls 2>&1)
+expect_contains "kubectl exec says why it is not available" "$out" "pods/exec is not available in gantry yet"
+out=$(kubectl port-forward pod/hello 18080:80 2>&1)
+expect_contains "kubectl port-forward says why it is not available" "$out" "connect to the container's port on the node's address"
+out=$(kubectl run quiet --image=busybox --restart=Never -- sh -c true 2>&1)
+expect_contains "kubectl run creates a pod" "$out" "pod/quiet created"
+expect_not_contains "... without warnings about fields it sets to their defaults" "$out" "Warning"
+expect_contains "kubectl create namespace" "$(kubectl create namespace scratch 2>&1)" "namespace/scratch created"
+kubectl run -n scratch inside --image=busybox --restart=Never -- sh -c true >/dev/null 2>&1
+api POST /api/v1/namespaces/scratch/pods/inside/binding -H 'Content-Type: application/json' \
+  -d '{"apiVersion":"v1","kind":"Binding","metadata":{"name":"inside"},"target":{"name":"n1"}}' >/dev/null
+out=$(kubectl delete namespace scratch --wait=false 2>&1)
+expect_contains "kubectl delete namespace" "$out" 'namespace "scratch" deleted'
+expect_eq "a deleted namespace with a bound pod is Terminating" "$(kubectl get namespace scratch -o jsonpath='{.status.phase}' 2>&1)" "Terminating"
+expect_contains "... and refuses new content" "$(kubectl run -n scratch late --image=busybox -- true 2>&1)" "because it is being terminated"
+api DELETE "/api/v1/namespaces/scratch/pods/inside?gracePeriodSeconds=0" >/dev/null
+for _ in $(seq 1 40); do [[ $(code GET /api/v1/namespaces/scratch) == 404 ]] && break; sleep 0.25; done
+expect_eq "... and goes once its pod is gone" "$(code GET /api/v1/namespaces/scratch)" 404
 KUBECONFIG=/dev/null out=$(kubectl --server "https://127.0.0.1:$PORT" --insecure-skip-tls-verify --token nope get pods 2>&1)
 expect_contains "kubectl with a wrong token is refused" "$out" "Unauthorized"
 finish

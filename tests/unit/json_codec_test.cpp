@@ -127,3 +127,30 @@ TEST_CASE("YAML output quotes strings that would read back as other types") {
   CHECK((*back)["b"] == "true");
   CHECK((*back)["i"] == 3);
 }
+
+TEST_CASE("fields Kubernetes' schema requires are encoded even when empty") {
+  Pod pod;
+  pod.mutable_metadata()->set_name("p");
+  pod.mutable_status()->add_container_statuses()->set_name("main");
+  json out = EncodeJson(pod);
+  const json& status = out["status"]["containerStatuses"][0];
+  CHECK(status["imageID"] == "");
+  CHECK(status["image"] == "");
+  CHECK(status["ready"] == false);
+  CHECK(status["restartCount"] == 0);
+  CHECK_FALSE(status.contains("containerID"));  // optional in Kubernetes: still omitted
+
+  Node node;
+  node.mutable_status()->mutable_node_info()->set_kubelet_version("v1.32.0");
+  json info = EncodeJson(node)["status"]["nodeInfo"];
+  for (const char* field : {"machineID", "systemUUID", "bootID", "kernelVersion", "osImage",
+                            "containerRuntimeVersion", "kubeProxyVersion", "operatingSystem", "architecture"}) {
+    CHECK_MESSAGE(info[field] == "", field);
+  }
+  CHECK(info["kubeletVersion"] == "v1.32.0");
+
+  Event event;
+  json e = EncodeJson(event);
+  CHECK(e["involvedObject"].is_object());
+  CHECK(e["metadata"].is_object());
+}

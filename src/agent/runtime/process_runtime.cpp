@@ -82,8 +82,8 @@ ProcessRuntime::~ProcessRuntime() {
 
 std::string ProcessRuntime::PodDir(const std::string& uid) const { return absl::StrCat(options_.data_dir, "/pods/", uid); }
 
-std::string ProcessRuntime::LogPath(const std::string& uid, const std::string& container) const {
-  return absl::StrCat(PodDir(uid), "/", container, ".log");
+std::string ProcessRuntime::LogPath(const std::string& uid, const std::string& container, bool previous) const {
+  return absl::StrCat(PodDir(uid), "/", container, previous ? ".previous.log" : ".log");
 }
 
 void ProcessRuntime::Start() {
@@ -479,7 +479,13 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   shim.env.push_back(absl::StrCat("HOSTNAME=", pod.pod.metadata().name()));
   for (const auto& e : spec.env()) shim.env.push_back(absl::StrCat(e.name(), "=", e.value()));
   shim.working_dir = spec.working_dir();
-  shim.log_path = base + ".log";
+  shim.log_path = LogPath(pod.uid, spec.name());
+  // A restart keeps the last instance's log for `logs --previous`, as kubelet does.
+  std::error_code kept;
+  if (c.restart_count > 0) std::filesystem::rename(shim.log_path, LogPath(pod.uid, spec.name(), true), kept);
+  // Created here, not by the shim, so a log request the moment the
+  // container reports Running finds its file.
+  if (int fd = open(shim.log_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640); fd >= 0) close(fd);
   shim.cgroup_procs = cgroups_.ProcsFiles(ContainerGroup(pod, spec.name()));
   shim.oom_score_adj = pod.oom_score_adj;
   shim.new_namespaces = !pod.pod.spec().host_pid();

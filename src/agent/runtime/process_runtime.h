@@ -63,8 +63,9 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
 
   std::string GroupOf(const std::string& uid) override;
 
-  // The log file of a container, for `ctl logs`.
-  std::string LogPath(const std::string& uid, const std::string& container) const;
+  // The log file of a container's current instance, or of the one before its
+  // last restart (kubectl logs --previous).
+  std::string LogPath(const std::string& uid, const std::string& container, bool previous = false) const;
 
  private:
   struct Container;
