@@ -1,5 +1,6 @@
-// A request's body as JSON, by its Content-Type: strict JSON for JSON types,
-// YAML for YAML types (and when none is given); any other type is a 415.
+// A request's body as JSON, by its Content-Type: strict JSON for JSON types
+// (and when none is given), YAML for YAML types, Kubernetes' protobuf for
+// the kinds api/kube_protobuf.h reads; any other type is a 415.
 // Every parser has the limits of api/yaml_json.h.
 #pragma once
 

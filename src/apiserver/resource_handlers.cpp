@@ -149,12 +149,11 @@ struct DeleteRequest {
   store::Preconditions preconditions;
 };
 
-// DeleteOptions from the JSON body (kubectl may send protobuf, which carries
-// nothing we need and is ignored) and the query string.
+// DeleteOptions from the body (JSON or Kubernetes protobuf) and the query string.
 absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
   DeleteRequest out;
-  if (!req.body.empty() && absl::StrContains(req.Header("content-type"), "json")) {
-    auto body = api::ParseJson(req.body);
+  if (!req.body.empty()) {
+    auto body = ParseBody(req);
     if (!body.ok()) return body.status();
     api::DeleteOptions options;
     if (auto s = api::DecodeJson(*body, &options, nullptr); !s.ok()) return s;

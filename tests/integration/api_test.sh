@@ -114,7 +114,9 @@ expect_contains "PodGroup status defaults to Pending" "$(api GET /apis/schedulin
 expect_eq "create a namespace" "$(code POST /api/v1/namespaces -H 'Content-Type: application/json' -d '{"metadata":{"name":"team"}}')" 201
 api POST /api/v1/namespaces/team/pods -H 'Content-Type: application/json' -d "$POD" >/dev/null
 expect_eq "deleting a namespace" "$(code DELETE /api/v1/namespaces/team)" 200
+for _ in $(seq 1 40); do [[ $(code GET /api/v1/namespaces/team) == 404 ]] && break; sleep 0.25; done
 expect_eq "... deletes its pods" "$(code GET /api/v1/namespaces/team/pods/web)" 404
+expect_eq "... and then the namespace" "$(code GET /api/v1/namespaces/team)" 404
 expect_eq "the default namespace may not be deleted" "$(code DELETE /api/v1/namespaces/default)" 403
 
 m=$(api GET /metrics)

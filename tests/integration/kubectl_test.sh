@@ -92,8 +92,8 @@ expect_contains "kubectl auth whoami" "$(kubectl auth whoami 2>&1)" "admin"
 expect_contains "kubectl api-versions lists metrics.k8s.io (kubectl top needs it)" "$(kubectl api-versions 2>&1)" "metrics.k8s.io/v1beta1"
 out=$(kubectl exec hello -- ls 2>&1)
 expect_contains "kubectl exec says why it is not available" "$out" "pods/exec is not available in gantry yet"
-out=$(kubectl port-forward pod/hello 18080:80 2>&1)
-expect_contains "kubectl port-forward says why it is not available" "$out" "connect to the container's port on the node's address"
+out=$(api POST /api/v1/namespaces/default/pods/hello/portforward)
+expect_contains "port-forward (kubectl's POST) says why it is not available" "$out" "connect to the container's port on the node's address"
 out=$(kubectl run quiet --image=busybox --restart=Never -- sh -c true 2>&1)
 expect_contains "kubectl run creates a pod" "$out" "pod/quiet created"
 expect_not_contains "... without warnings about fields it sets to their defaults" "$out" "Warning"
