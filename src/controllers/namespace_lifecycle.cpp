@@ -2,53 +2,110 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "api/kinds.h"
 #include "api/object_meta.h"
 #include "api/pod_termination.h"
 #include "common/log_format.h"
-#include "common/stoppable_sleep.h"
 #include "core.pb.h"
 
 namespace gantry::controllers {
 
-NamespaceLifecycleController::NamespaceLifecycleController(store::Store& store, absl::Duration period)
-    : store_(store), period_(period) {}
+namespace {
+
+const api::KindInfo& NamespacesKind() { return *api::FindKindByResource("", "v1", "namespaces"); }
+
+void Follow(std::stop_token stop, store::WatchStream& stream,
+            const std::function<void(const store::WatchEvent&)>& apply) {
+  absl::Status ended = store::FollowWatch(stop, stream, apply);
+  if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
+    spdlog::error("namespace lifecycle: watch ended: {}", ended);
+  }
+}
+
+}  // namespace
+
+NamespaceLifecycleController::NamespaceLifecycleController(store::Store& store) : store_(store) {}
 
 NamespaceLifecycleController::~NamespaceLifecycleController() { Stop(); }
 
-void NamespaceLifecycleController::Start() {
-  thread_ = std::jthread([this](std::stop_token stop) {
-    while (SleepUnlessStopped(stop, period_)) Reconcile(absl::Now());
+absl::Status NamespaceLifecycleController::Start() {
+  auto namespaces = store_.Watch(NamespacesKind(), {}, 0);
+  if (!namespaces.ok()) return namespaces.status();
+  auto pods = store_.Watch(*api::FindKindByResource("", "v1", "pods"), {}, 0);
+  if (!pods.ok()) return pods.status();
+  streams_ = {*namespaces, *pods};
+  watches_.emplace_back([this, s = *namespaces](std::stop_token stop) {
+    Follow(stop, *s, [this](const store::WatchEvent& e) {
+      const api::ObjectMeta& meta = api::MetaOf(*e.object);
+      std::lock_guard lock(mu_);
+      if (e.type == store::WatchEvent::Type::kDeleted) {
+        terminating_.erase(meta.name());
+      } else if (!meta.deletion_timestamp().empty()) {
+        terminating_.insert(meta.name());
+        Mark(meta.name());
+      }
+    });
   });
+  watches_.emplace_back([this, s = *pods](std::stop_token stop) {
+    Follow(stop, *s, [this](const store::WatchEvent& e) {
+      if (e.type != store::WatchEvent::Type::kDeleted) return;
+      const std::string& ns = api::MetaOf(*e.object).namespace_();
+      std::lock_guard lock(mu_);
+      if (terminating_.contains(ns)) Mark(ns);
+    });
+  });
+  loop_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+  return absl::OkStatus();
 }
 
 void NamespaceLifecycleController::Stop() {
-  thread_.request_stop();
-  if (thread_.joinable()) thread_.join();
+  loop_.request_stop();
+  for (auto& w : watches_) w.request_stop();
+  for (const auto& s : streams_) s->Cancel();
+  if (loop_.joinable()) loop_.join();
+  watches_.clear();
 }
 
-void NamespaceLifecycleController::Reconcile(absl::Time now) {
-  static const api::KindInfo& namespaces = *api::FindKindByResource("", "v1", "namespaces");
-  auto list = store_.List(namespaces, {});
-  if (!list.ok()) {
-    spdlog::warn("namespace lifecycle: cannot list namespaces: {}", list.status());
+void NamespaceLifecycleController::Mark(const std::string& name) {
+  dirty_.push_back(name);
+  wake_.notify_one();
+}
+
+void NamespaceLifecycleController::Run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    std::vector<std::string> work;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, stop, [this] { return !dirty_.empty(); });
+      work.swap(dirty_);
+    }
+    std::sort(work.begin(), work.end());
+    work.erase(std::unique(work.begin(), work.end()), work.end());
+    for (const std::string& name : work) Reconcile(name, absl::Now());
+  }
+}
+
+void NamespaceLifecycleController::Reconcile(const std::string& name, absl::Time now) {
+  auto current = store_.Get(NamespacesKind(), "", name);
+  if (!current.ok()) return;
+  const api::ObjectMeta& meta = api::MetaOf(**current);
+  if (meta.deletion_timestamp().empty()) return;
+  auto remaining = DrainNamespace(name, now);
+  if (!remaining.ok()) {
+    spdlog::warn("namespace lifecycle: deleting the contents of {}: {}", name, remaining.status());
+    std::lock_guard lock(mu_);
+    Mark(name);  // looked at again; a conflict was a concurrent change
     return;
   }
-  for (const auto& object : list->items) {
-    const api::ObjectMeta& meta = api::MetaOf(*object);
-    if (meta.deletion_timestamp().empty()) continue;
-    auto remaining = DrainNamespace(meta.name(), now);
-    if (!remaining.ok()) {
-      spdlog::warn("namespace lifecycle: deleting the contents of {}: {}", meta.name(), remaining.status());
-      continue;
-    }
-    if (*remaining > 0) continue;
-    store::Preconditions same_namespace;
-    same_namespace.uid = meta.uid();
-    auto gone = store_.Delete(namespaces, "", meta.name(), same_namespace);
-    if (!gone.ok() && gone.status().code() != absl::StatusCode::kNotFound) {
-      spdlog::warn("namespace lifecycle: deleting namespace {}: {}", meta.name(), gone.status());
-    }
+  if (*remaining > 0) return;  // its terminating pods' deletions wake it
+  store::Preconditions same_namespace;
+  same_namespace.uid = meta.uid();
+  auto gone = store_.Delete(NamespacesKind(), "", name, same_namespace);
+  if (!gone.ok() && gone.status().code() != absl::StatusCode::kNotFound) {
+    spdlog::warn("namespace lifecycle: deleting namespace {}: {}", name, gone.status());
   }
 }
 
@@ -61,21 +118,18 @@ absl::StatusOr<size_t> NamespaceLifecycleController::DrainNamespace(const std::s
     options.namespace_ = namespace_;
     auto list = store_.List(kind, options);
     if (!list.ok()) return list.status();
-    remaining += list->items.size();
     for (const auto& object : list->items) {
       const api::ObjectMeta& meta = api::MetaOf(*object);
-      if (!meta.deletion_timestamp().empty()) continue;  // a pod already terminating on its node
-      absl::Status done;
       if (kind.kind == "Pod" && !static_cast<const api::Pod&>(*object).spec().node_name().empty()) {
+        ++remaining;  // until its node confirms; its deletion wakes the controller
+        if (!meta.deletion_timestamp().empty()) continue;
         const auto& pod = static_cast<const api::Pod&>(*object);
         auto marked = std::make_unique<api::Pod>(pod);
         api::MarkForDeletion(marked.get(), api::DefaultGracePeriod(pod), now);
-        done = store_.Update(kind, std::move(marked)).status();
-      } else {
-        done = store_.Delete(kind, namespace_, meta.name()).status();
-      }
-      if (!done.ok() && done.code() != absl::StatusCode::kNotFound && done.code() != absl::StatusCode::kAborted) {
-        return done;
+        if (auto done = store_.Update(kind, std::move(marked)); !done.ok()) return done.status();
+      } else if (auto done = store_.Delete(kind, namespace_, meta.name());
+                 !done.ok() && done.status().code() != absl::StatusCode::kNotFound) {
+        return done.status();
       }
     }
   }

@@ -2,16 +2,21 @@
 // (deletionTimestamp set, phase Terminating) loses its contents as a user's
 // deletes would remove them: pods bound to a node gracefully (they stay
 // Terminating until their node confirms), everything else at once. Once
-// nothing is left in it, the namespace goes. New content is refused by
-// admission meanwhile. Namespaces are few and deletions rare, so the
-// controller looks at them every period rather than following a watch.
+// nothing is left in it, the namespace goes; admission refuses new content
+// meanwhile. Fed by watches: a namespace is looked at again when it changes
+// and when one of its pods goes.
 #pragma once
 
-#include <absl/status/status.h>
+#include <absl/container/flat_hash_set.h>
+#include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/store.h"
 
@@ -19,23 +24,31 @@ namespace gantry::controllers {
 
 class NamespaceLifecycleController {
  public:
-  explicit NamespaceLifecycleController(store::Store& store, absl::Duration period = absl::Milliseconds(500));
+  explicit NamespaceLifecycleController(store::Store& store);
   ~NamespaceLifecycleController();
 
-  void Start();
+  absl::Status Start();
   void Stop();
 
-  // One pass over the terminating namespaces; on the calling thread (the
-  // controller's, or a test).
-  void Reconcile(absl::Time now);
+  // Drains and, once empty, removes namespace `name` if it is terminating;
+  // on the calling thread (the controller's, or a test).
+  void Reconcile(const std::string& name, absl::Time now);
 
  private:
-  // Deletes what is left in `namespace_`; returns how many objects remain.
+  // Deletes what is left in `namespace_`; returns how many pods remain
+  // terminating on their nodes.
   absl::StatusOr<size_t> DrainNamespace(const std::string& namespace_, absl::Time now);
+  void Mark(const std::string& name);
+  void Run(std::stop_token stop);
 
   store::Store& store_;
-  const absl::Duration period_;
-  std::jthread thread_;
+  std::mutex mu_;
+  std::condition_variable_any wake_;
+  absl::flat_hash_set<std::string> terminating_;  // seen with a deletionTimestamp
+  std::vector<std::string> dirty_;
+  std::vector<std::shared_ptr<store::WatchStream>> streams_;
+  std::vector<std::jthread> watches_;
+  std::jthread loop_;
 };
 
 }  // namespace gantry::controllers

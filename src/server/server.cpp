@@ -210,7 +210,10 @@ int RunServer(const ServerOptions& options) {
   apiserver::NodeLifecycle lifecycle(**store, agents, {});
   lifecycle.Start();
   controllers::NamespaceLifecycleController namespaces(**store);
-  namespaces.Start();
+  if (auto s = namespaces.Start(); !s.ok()) {
+    spdlog::critical("namespace lifecycle controller: {}", s);
+    return 1;
+  }
   controllers::PodGroupStatusController pod_groups(**store);
   if (auto s = pod_groups.Start(); !s.ok()) {
     spdlog::critical("pod group status controller: {}", s);

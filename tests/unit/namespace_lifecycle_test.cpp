@@ -46,19 +46,20 @@ TEST_CASE("a terminating namespace is emptied, bound pods gracefully, and then g
   MarkDeleted(t, "doomed");
   controllers::NamespaceLifecycleController controller(*t.store);
 
-  controller.Reconcile(absl::Now());
+  controller.Reconcile("doomed", absl::Now());
   CHECK(t.store->Get(t.pods, "doomed", "pending").status().code() == absl::StatusCode::kNotFound);
   auto running = t.store->Get(t.pods, "doomed", "running");
   REQUIRE(running.ok());
   CHECK_FALSE(static_cast<const api::Pod&>(**running).metadata().deletion_timestamp().empty());
   CHECK(t.store->Get(Namespaces(), "", "doomed").ok());  // its bound pod still terminates
 
-  controller.Reconcile(absl::Now());
+  controller.Reconcile("doomed", absl::Now());
   CHECK(t.store->Get(Namespaces(), "", "doomed").ok());
 
   REQUIRE(t.store->Delete(t.pods, "doomed", "running").ok());  // the node confirmed
-  controller.Reconcile(absl::Now());
+  controller.Reconcile("doomed", absl::Now());
   CHECK(t.store->Get(Namespaces(), "", "doomed").status().code() == absl::StatusCode::kNotFound);
+  controller.Reconcile("kept", absl::Now());
   CHECK(t.store->Get(Namespaces(), "", "kept").ok());
   CHECK(t.store->Get(t.pods, "kept", "other").ok());
 }
