@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "agent/container_log.h"
 #include "common/files.h"
 #include "common/stoppable_sleep.h"
 
@@ -16,20 +17,6 @@ namespace gantry::agent {
 namespace {
 
 constexpr size_t kChunk = 32 * 1024;
-
-// Offset of the start of the last `lines` lines of `text`.
-size_t TailOffset(const std::string& text, int64_t lines) {
-  if (lines < 0) return 0;
-  size_t end = text.size();
-  if (end > 0 && text[end - 1] == '\n') --end;
-  for (int64_t n = 0; n < lines; ++n) {
-    size_t nl = text.rfind('\n', end == 0 ? 0 : end - 1);
-    if (nl == std::string::npos || end == 0) return 0;
-    if (n + 1 == lines) return nl + 1;
-    end = nl;
-  }
-  return text.size();
-}
 
 }  // namespace
 
@@ -101,8 +88,15 @@ void LogServer::Serve(std::stop_token stop, Stream& stream, const api::LogReques
     Send(stream, chunk);
     return;
   }
-  for (size_t at = TailOffset(*text, request.tail_lines()); at < text->size(); at += kChunk) {
-    chunk.set_data(text->substr(at, kChunk));
+  LogReadOptions options;
+  if (request.since_time_ns() > 0) options.since = absl::FromUnixNanos(request.since_time_ns());
+  options.timestamps = request.timestamps();
+  ContainerLogReader reader(options);
+  std::string output;
+  reader.Feed(*text, &output);
+  if (!request.follow()) reader.Finish(&output);
+  for (size_t at = TailOffset(output, request.tail_lines()); at < output.size(); at += kChunk) {
+    chunk.set_data(output.substr(at, kChunk));
     if (!Send(stream, chunk)) return;
   }
   chunk.clear_data();
@@ -126,7 +120,10 @@ void LogServer::Serve(std::stop_token stop, Stream& stream, const api::LogReques
       ssize_t n;
       while ((n = pread(fd, buffer, sizeof(buffer), offset)) > 0) {
         offset += n;
-        chunk.set_data(std::string(buffer, static_cast<size_t>(n)));
+        output.clear();
+        reader.Feed(absl::string_view(buffer, static_cast<size_t>(n)), &output);
+        if (output.empty()) continue;
+        chunk.set_data(output);
         if (!Send(stream, chunk)) break;
       }
       chunk.clear_data();

@@ -570,13 +570,24 @@ void ResourceHandlers::Log(const http::HttpRequest& req, http::HttpResponse& res
   if (std::string l = req.Param("limitBytes"); !l.empty() && (!absl::SimpleAtoi(l, &limit_bytes) || limit_bytes <= 0)) {
     return WriteError(res, api::InvalidError("PodLogOptions", "", {api::InvalidCause("limitBytes", l, "must be greater than 0")}));
   }
-  for (const char* unsupported : {"sinceSeconds", "sinceTime", "timestamps"}) {
-    if (!req.Param(unsupported).empty() && req.Param(unsupported) != "false") {
-      return WriteError(res, api::NotAvailableError("pods/log", absl::StrCat(unsupported, " is not available in gantry yet: container logs are kept without per-line times")));
+  if (std::string since = req.Param("sinceSeconds"); !since.empty()) {
+    int64_t seconds;
+    if (!absl::SimpleAtoi(since, &seconds) || seconds <= 0) {
+      return WriteError(res, api::InvalidError("PodLogOptions", "", {api::InvalidCause("sinceSeconds", since, "must be greater than 0")}));
     }
+    request.set_since_time_ns(absl::ToUnixNanos(absl::Now() - absl::Seconds(seconds)));
   }
-  request.set_follow(req.BoolParam("follow"));
+  if (std::string since = req.Param("sinceTime"); !since.empty()) {
+    auto at = ParseRfc3339(since);
+    if (!at) return WriteError(res, api::InvalidError("PodLogOptions", "", {api::InvalidCause("sinceTime", since, "must be an RFC 3339 time")}));
+    if (request.since_time_ns() > 0) {
+      return WriteError(res, api::InvalidError("PodLogOptions", "", {api::InvalidCause("sinceTime", since, "at most one of sinceTime or sinceSeconds may be specified")}));
+    }
+    request.set_since_time_ns(absl::ToUnixNanos(*at));
+  }
+  request.set_timestamps(req.BoolParam("timestamps"));
   request.set_previous(req.BoolParam("previous"));
+  request.set_follow(req.BoolParam("follow") && !request.previous());  // a previous instance has ended
   auto reader = logs_->Open(pod.spec().node_name(), request);
   if (!reader.ok()) return WriteError(res, reader.status());
   res.content_type = "text/plain";

@@ -142,12 +142,17 @@ log = attempt("read_namespaced_pod_log", lambda: core.read_namespaced_pod_log("q
 report("read_namespaced_pod_log", log == "done\n", repr(log))
 log = attempt("read_namespaced_pod_log(limit_bytes)", lambda: core.read_namespaced_pod_log("quick", NS, limit_bytes=2))
 report("read_namespaced_pod_log(limit_bytes=2)", log == "do", repr(log))
-try:
-    core.read_namespaced_pod_log("quick", NS, since_seconds=1)
-    report("since_seconds, which gantry cannot honour yet, is refused rather than ignored", False)
-except ApiException as e:
-    report("since_seconds, which gantry cannot honour yet, is refused rather than ignored",
-           e.status == 501 and "sinceSeconds" in e.body, e)
+log = attempt("read_namespaced_pod_log(timestamps)", lambda: core.read_namespaced_pod_log("quick", NS, timestamps=True))
+report("read_namespaced_pod_log(timestamps=True) prefixes each line with its RFC 3339 time",
+       log is not None and log.endswith(" done\n") and log[4] == "-" and log.split(" ")[0].endswith("Z"), repr(log))
+attempt("create_namespaced_pod", lambda: core.create_namespaced_pod(
+    NS, pod("clock", f"echo early; sleep 3; echo late; sleep 30 # {MARK}")))
+wait_for(lambda: "late" in (attempt("read_namespaced_pod_log", lambda: core.read_namespaced_pod_log("clock", NS)) or ""),
+         timeout=30, every=0.2)
+log = attempt("read_namespaced_pod_log(since_seconds)", lambda: core.read_namespaced_pod_log(
+    "clock", NS, since_seconds=2))
+report("read_namespaced_pod_log(since_seconds=2) leaves out older lines", log == "late\n", repr(log))
+attempt("delete_namespaced_pod", lambda: core.delete_namespaced_pod("clock", NS, grace_period_seconds=0))
 
 # A restarted container's previous instance keeps its log.
 flag = f"/tmp/{MARK}-{os.getpid()}"

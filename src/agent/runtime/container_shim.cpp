@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -76,7 +77,115 @@ void WriteAtomic(const char* tmp, const char* path, const char* text, size_t len
   rename(tmp, path);
 }
 
-[[noreturn]] void ExecContainer(const Prepared& p) {
+// Appends "2026-12-02T15:21:00.123456789Z" (RFC 3339 with nanoseconds, UTC).
+void AppendTimestamp(char* buf, size_t cap, size_t* len, const timespec& t) {
+  auto two = [&](long long v) {
+    if (v < 10) Append(buf, cap, len, "0");
+    AppendInt(buf, cap, len, v);
+  };
+  // Days since the epoch to a civil date (Howard Hinnant's algorithm).
+  long long days = t.tv_sec / 86400;
+  long long secs = t.tv_sec % 86400;
+  days += 719468;
+  long long era = days / 146097;
+  long long doe = days - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  long long day = doy - (153 * mp + 2) / 5 + 1;
+  long long month = mp < 10 ? mp + 3 : mp - 9;
+  long long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  AppendInt(buf, cap, len, year);
+  Append(buf, cap, len, "-");
+  two(month);
+  Append(buf, cap, len, "-");
+  two(day);
+  Append(buf, cap, len, "T");
+  two(secs / 3600);
+  Append(buf, cap, len, ":");
+  two(secs / 60 % 60);
+  Append(buf, cap, len, ":");
+  two(secs % 60);
+  Append(buf, cap, len, ".");
+  char nanos[10];
+  long long n = t.tv_nsec;
+  for (int i = 8; i >= 0; --i, n /= 10) nanos[i] = static_cast<char>('0' + n % 10);
+  nanos[9] = '\0';
+  Append(buf, cap, len, nanos);
+  Append(buf, cap, len, "Z");
+}
+
+// One record of the CRI log format kubelet reads: "<time> <stream> <F|P>
+// <text>\n", P marking text that the next record continues.
+void WriteLogRecord(int log, const char* stream, bool partial, const char* data, size_t size) {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  char header[64];
+  size_t len = 0;
+  AppendTimestamp(header, sizeof(header), &len, now);
+  Append(header, sizeof(header), &len, " ");
+  Append(header, sizeof(header), &len, stream);
+  Append(header, sizeof(header), &len, partial ? " P " : " F ");
+  (void)!write(log, header, len);
+  (void)!write(log, data, size);
+  (void)!write(log, "\n", 1);
+}
+
+// Writes what the container wrote to one of its streams, a record per line.
+void CopyOutput(int log, const char* stream, const char* data, size_t size) {
+  while (size > 0) {
+    const char* nl = static_cast<const char*>(memchr(data, '\n', size));
+    size_t line = nl == nullptr ? size : static_cast<size_t>(nl - data);
+    WriteLogRecord(log, stream, nl == nullptr, data, line);
+    size_t used = nl == nullptr ? size : line + 1;
+    data += used;
+    size -= used;
+  }
+}
+
+// Copies the container's output into its log until both streams close, or
+// until the container has exited and what is left in the pipes is read
+// (processes it left behind may hold them open). Returns its wait status
+// and when it ended.
+int PumpOutput(pid_t child, int log, int out, int err, timespec* ended) {
+  int fds[2] = {out, err};
+  const char* names[2] = {"stdout", "stderr"};
+  static char buffer[64 << 10];
+  int status = 0;
+  bool exited = false;
+  int drains_left = 64;
+  while (fds[0] >= 0 || fds[1] >= 0) {
+    pollfd polled[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+    int ready = poll(polled, 2, exited ? 0 : 100);
+    if (ready < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2 && ready > 0; ++i) {
+      if (fds[i] < 0 || polled[i].revents == 0) continue;
+      ssize_t n = read(fds[i], buffer, sizeof(buffer));
+      if (n > 0) {
+        CopyOutput(log, names[i], buffer, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i]);
+        fds[i] = -1;
+      }
+    }
+    if (!exited) {
+      if (waitpid(child, &status, WNOHANG) == child) {
+        exited = true;
+        clock_gettime(CLOCK_REALTIME, ended);
+      }
+    } else if (ready <= 0 || --drains_left == 0) {
+      break;
+    }
+  }
+  if (!exited) {
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    clock_gettime(CLOCK_REALTIME, ended);
+  }
+  return status;
+}
+
+[[noreturn]] void ExecContainer(const Prepared& p, int out, int err) {
   for (const std::string& procs : p.cgroup_procs) {
     int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
     // "0" moves the writer itself, whatever its pid is in its own namespace.
@@ -92,12 +201,11 @@ void WriteAtomic(const char* tmp, const char* path, const char* text, size_t len
     if (fd < 0 || write(fd, p.oom_score_adj.data(), p.oom_score_adj.size()) < 0) Say("setting oom_score_adj");
     if (fd >= 0) close(fd);
   }
-  int log = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log < 0 || null < 0) _exit(126);
+  if (null < 0) _exit(126);
   dup2(null, 0);
-  dup2(log, 1);
-  dup2(log, 2);
+  dup2(out, 1);
+  dup2(err, 2);
   if (p.new_namespaces) {
     if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
       Say("unshare of mount, UTS and IPC namespaces");
@@ -129,18 +237,24 @@ void WriteAtomic(const char* tmp, const char* path, const char* text, size_t len
     Say("unshare of the PID namespace");
     _exit(1);
   }
+  int out[2];
+  int err[2];
+  int log = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (log < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    Say("opening the container's log");
+    _exit(1);
+  }
   pid_t child = fork();
   if (child < 0) _exit(1);
-  if (child == 0) ExecContainer(p);
+  if (child == 0) ExecContainer(p, out[1], err[1]);
+  close(out[1]);
+  close(err[1]);
   char buf[128];
   size_t len = 0;
   AppendInt(buf, sizeof(buf), &len, child);
   WriteAtomic(p.pid_tmp.c_str(), p.pid_path.c_str(), buf, len);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
   timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
+  int status = PumpOutput(child, log, out[0], err[0], &now);
   len = 0;
   Append(buf, sizeof(buf), &len, "{\"exitCode\":");
   AppendInt(buf, sizeof(buf), &len, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));

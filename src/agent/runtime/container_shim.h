@@ -1,8 +1,9 @@
 // The container shim: one per container start, forked from the agent. It
 // leaves the agent's session, enters the pod's cgroup and new PID, mount,
 // UTS and IPC namespaces (unless the pod shares the host's), execs the
-// container with its output appended to the log file, waits for it and
-// records how it ended. Because the shim, not the agent, is the container's
+// container, copies its stdout and stderr into the log file a line at a time
+// in the CRI log format (each line with its time and stream, as kubelet
+// keeps them), waits for it and records how it ended. Because the shim, not the agent, is the container's
 // parent, an agent restart (even kill -9) leaves containers running and
 // their exit codes still known.
 //
