@@ -28,6 +28,11 @@ struct CtlOptions {
   std::string container;
   bool follow = false;
   int64_t tail = -1;
+  bool previous = false;
+  std::string since;       // a duration: 5s, 2m, 3h
+  std::string since_time;  // RFC 3339
+  bool timestamps = false;
+  int64_t limit_bytes = 0;
   int timeout_seconds = 300;  // drain
 };
 

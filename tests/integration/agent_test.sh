@@ -83,6 +83,11 @@ expect_contains "it ran as PID 1 of its own PID namespace" "$log" "pid 1"
 expect_contains "gantry ctl logs shows hello (relayed from the agent)" "$(ctl logs hello 2>&1)" "hello"
 expect_eq "ctl logs --tail 1 shows the last line" "$(ctl logs hello --tail 1 2>&1)" "pid 1"
 expect_contains "kubectl logs works too" "$(kubectl --kubeconfig "$KUBECONFIG_FILE" logs hello 2>&1)" "hello"
+expect_contains "ctl logs --timestamps prefixes RFC 3339 times" "$(ctl logs hello --timestamps 2>&1)" "Z hello"
+expect_eq "kubectl logs --limit-bytes" "$(kubectl --kubeconfig "$KUBECONFIG_FILE" logs hello --limit-bytes 3 2>&1)" "hel"
+expect_eq "kubectl logs --since leaves out older lines" "$(sleep 2; kubectl --kubeconfig "$KUBECONFIG_FILE" logs hello --since 1s 2>&1)" ""
+expect_contains "ctl logs --previous of a container that never restarted" "$(ctl logs hello --previous 2>&1)" \
+  'previous terminated container "main" in pod "hello" not found'
 
 # A memory hog limited to 32Mi is OOM-killed and restarted (OnFailure).
 apply 'apiVersion: v1
