@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
                      "connections hold none")
       ->capture_default_str()
       ->check(CLI::Range(4, 4096));
+  server->add_option("--event-ttl", server_options.event_ttl_seconds,
+                     "Seconds an Event is kept after it last happened (as kube-apiserver's --event-ttl)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{365} * 24 * 3600));
   server_options.scheduling.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   server->add_option("--scheduler-shards", server_options.scheduling.shards,
                      "Scheduler shard threads (default: the number of CPUs)")

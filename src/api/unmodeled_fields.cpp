@@ -31,7 +31,7 @@ bool IsUnmodeledKubernetesField(absl::string_view path) {
       // node spec
       "configSource", "externalID",
       // events
-      "series", "related", "reportingController",
+      "related", "reportingController",
   };
   size_t dot = path.rfind('.');
   absl::string_view name = dot == absl::string_view::npos ? path : path.substr(dot + 1);

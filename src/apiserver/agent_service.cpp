@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
+#include "api/container_events.h"
 #include "api/events.h"
 #include "api/qos.h"
 #include "api/field_selector.h"
@@ -23,7 +24,6 @@ namespace {
 
 const api::KindInfo& NodesKind() { return *api::FindKindByResource("", "v1", "nodes"); }
 const api::KindInfo& PodsKind() { return *api::FindKindByResource("", "v1", "pods"); }
-const api::KindInfo& EventsKind() { return *api::FindKindByResource("", "v1", "events"); }
 
 // A node's verdict on a pod (evicted, refused) is a Failed phase with a
 // pod-level reason, as the kubelet reports it; each is recorded as a Warning
@@ -144,9 +144,10 @@ absl::Status AgentService::UpsertNodes(const std::vector<const api::Node*>& node
   return absl::OkStatus();
 }
 
-AgentService::AgentService(store::Store& store, NodeCredentials& credentials, std::string join_secret,
-                           absl::Duration heartbeat_interval)
+AgentService::AgentService(store::Store& store, store::EventRecorder& events, NodeCredentials& credentials,
+                           std::string join_secret, absl::Duration heartbeat_interval)
     : store_(store),
+      events_(events),
       credentials_(credentials),
       join_secret_(std::move(join_secret)),
       heartbeat_interval_(heartbeat_interval) {}
@@ -415,6 +416,8 @@ grpc::Status AgentService::UpdatePodStatus(grpc::ServerContext* context, const a
   if (auto s = Authorize(context, ref.node_name()); !s.ok()) return s;
   bool verdict = false;
   api::Pod about;
+  std::vector<api::EventSpec> events;
+  const std::string component = absl::StrCat("gantry-agent/", ref.node_name());
   absl::Status updated = UpdateWithRetry<api::Pod>(store_, PodsKind(), ref.namespace_(), ref.name(), [&](api::Pod& pod) {
     if (pod.spec().node_name() != ref.node_name()) {
       return absl::PermissionDeniedError(absl::StrCat("pod ", ref.name(), " is not bound to ", ref.node_name()));
@@ -424,19 +427,18 @@ grpc::Status AgentService::UpdatePodStatus(grpc::ServerContext* context, const a
     api::PodCondition keep;
     if (scheduled != nullptr) keep = *scheduled;
     verdict = IsNodeVerdict(request->status()) && pod.status().reason() != request->status().reason();
+    events = api::ContainerEvents(pod.status(), request->status(), component);
     *pod.mutable_status() = request->status();
     if (scheduled != nullptr) api::SetPodCondition(pod, "PodScheduled", keep.status(), keep.reason(), keep.message());
-    if (verdict) about = pod;
+    about = pod;
     return absl::OkStatus();
   });
-  if (!updated.ok() || !verdict) return ToGrpc(updated);
-  auto event = api::NewEvent(PodsKind(), about,
-                             {.type = "Warning", .reason = request->status().reason(),
-                              .message = request->status().message(),
-                              .component = absl::StrCat("gantry-agent/", ref.node_name())});
-  if (auto s = store_.Create(EventsKind(), std::move(event)); !s.ok()) {
-    spdlog::warn("agent service: event for {}/{}: {}", ref.namespace_(), ref.name(), s.status());
+  if (!updated.ok()) return ToGrpc(updated);
+  if (verdict) {
+    events.push_back({.type = "Warning", .reason = request->status().reason(), .message = request->status().message(),
+                      .component = component});
   }
+  for (const api::EventSpec& e : events) events_.Record(PodsKind(), about, e);
   return grpc::Status::OK;
 }
 

@@ -14,6 +14,7 @@
 #include "agent.grpc.pb.h"
 #include "apiserver/log_relay.h"
 #include "apiserver/node_credentials.h"
+#include "store/event_recorder.h"
 #include "store/store.h"
 
 namespace gantry::apiserver {
@@ -24,8 +25,9 @@ inline constexpr char kAgentAnnotation[] = "gantry.io/agent";
 
 class AgentService final : public api::NodeAgent::Service {
  public:
-  AgentService(store::Store& store, NodeCredentials& credentials, std::string join_secret,
-               absl::Duration heartbeat_interval);
+  // `events` gets what the nodes' status reports imply (api/container_events.h).
+  AgentService(store::Store& store, store::EventRecorder& events, NodeCredentials& credentials,
+               std::string join_secret, absl::Duration heartbeat_interval);
 
   grpc::Status Register(grpc::ServerContext* context, const api::RegisterRequest* request,
                         api::RegisterResponse* response) override;
@@ -72,6 +74,7 @@ class AgentService final : public api::NodeAgent::Service {
   void Heard(const std::string& node, const api::HeartbeatRequest* usage);
 
   store::Store& store_;
+  store::EventRecorder& events_;
   NodeCredentials& credentials_;
   const std::string join_secret_;
   const absl::Duration heartbeat_interval_;

@@ -64,7 +64,7 @@ bool IsPublicPath(const std::string& path) {
 ApiServer::ApiServer(Options options, store::Store& store)
     : options_(std::move(options)),
       store_(store),
-      handlers_(std::make_unique<ResourceHandlers>(store, stopping_, options_.logs)) {}
+      handlers_(std::make_unique<ResourceHandlers>(store, stopping_, options_.logs, options_.events)) {}
 
 ApiServer::~ApiServer() { Stop(); }
 

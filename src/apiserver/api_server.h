@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apiserver/http/http_server.h"
+#include "store/event_recorder.h"
 #include "store/store.h"
 
 namespace gantry::apiserver {
@@ -29,6 +30,7 @@ class ApiServer {
     int agent_port = 0;
     LogRelay* logs = nullptr;              // pods/log, from the agents
     const AgentService* agents = nullptr;  // resource metrics, from their heartbeats
+    store::EventRecorder* events = nullptr;  // Killing, when a pod's deletion starts
   };
 
   ApiServer(Options options, store::Store& store);

@@ -203,8 +203,9 @@ json ListMetadata(const store::ListResult& list) {
 
 }  // namespace
 
-ResourceHandlers::ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs)
-    : store_(store), admission_(store), stopping_(stopping), logs_(logs) {}
+ResourceHandlers::ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs,
+                                   store::EventRecorder* events)
+    : store_(store), admission_(store), stopping_(stopping), logs_(logs), events_(events) {}
 
 void ResourceHandlers::Handle(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   const std::string& m = req.method;
@@ -476,6 +477,12 @@ absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const 
       }
       auto updated = store_.Update(kind, std::move(marked));
       if (!updated.ok()) return updated.status();
+      if (events_ != nullptr) {
+        for (const auto& c : pod.spec().containers()) {
+          events_->Record(kind, pod, {.reason = "Killing", .message = absl::StrCat("Stopping container ", c.name()),
+                                      .component = absl::StrCat("gantry-agent/", pod.spec().node_name())});
+        }
+      }
       return Deletion{*updated, false};
     }
   }

@@ -9,6 +9,7 @@
 
 #include "apiserver/admission.h"
 #include "apiserver/request_path.h"
+#include "store/event_recorder.h"
 #include "store/store.h"
 
 namespace gantry::apiserver {
@@ -19,7 +20,9 @@ class ResourceHandlers {
  public:
   // `stopping` ends open watch streams when the server shuts down.
   // `logs` (may be null) serves pods/log from the agents.
-  ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs);
+  // `events` (may be null) gets Killing when a bound pod's deletion starts.
+  ResourceHandlers(store::Store& store, const std::atomic<bool>& stopping, LogRelay* logs,
+                   store::EventRecorder* events);
 
   void Handle(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
 
@@ -56,6 +59,7 @@ class ResourceHandlers {
   Admission admission_;
   const std::atomic<bool>& stopping_;
   LogRelay* const logs_;
+  store::EventRecorder* const events_;
 };
 
 }  // namespace gantry::apiserver

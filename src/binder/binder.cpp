@@ -17,11 +17,12 @@ constexpr size_t kMaxBatch = 1024;
 }  // namespace
 
 Binder::Binder(store::Store& store, cluster::ClusterState& cluster, const scheduler::Profile& profile,
-               dispatcher::SchedulingFeedback& feedback)
+               dispatcher::SchedulingFeedback& feedback, store::EventRecorder& events)
     : store_(store),
       cluster_(cluster),
       profile_(profile),
       feedback_(feedback),
+      events_(events),
       depth_(dispatcher::Metrics().queue_depth.WithLabels({"binder"})),
       preemptions_(store, cluster, feedback) {
   cluster_.SetPodDeletedListener([this] { OnPodDeleted(); });
@@ -166,6 +167,14 @@ void Binder::BindBatch(std::vector<dispatcher::Proposal> batch) {
                                results.begin() + static_cast<std::ptrdiff_t>(a.first_op + n),
                                [](const auto& r) { return !r.ok(); });
     if (failed == results.begin() + static_cast<std::ptrdiff_t>(a.first_op + n)) {
+      for (size_t i = 0; i < n; ++i) {
+        const api::Pod& pod = *proposal.unit.pods[i];
+        events_.Record(*pods, pod,
+                       {.reason = "Scheduled",
+                        .message = absl::StrCat("Successfully assigned ", pod.metadata().namespace_(), "/",
+                                                pod.metadata().name(), " to ", proposal.nodes[i]),
+                        .component = "gantry-scheduler"});
+      }
       feedback_.Bound(proposal.unit);
       continue;
     }

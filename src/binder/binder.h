@@ -24,14 +24,16 @@
 #include "common/metrics.h"
 #include "dispatcher/unit.h"
 #include "scheduler/placement.h"
+#include "store/event_recorder.h"
 #include "store/store.h"
 
 namespace gantry::binder {
 
 class Binder final : public dispatcher::ProposalSink {
  public:
+  // `events` gets a Scheduled Event for every pod bound.
   Binder(store::Store& store, cluster::ClusterState& cluster, const scheduler::Profile& profile,
-         dispatcher::SchedulingFeedback& feedback);
+         dispatcher::SchedulingFeedback& feedback, store::EventRecorder& events);
   ~Binder() override;
 
   void Start();
@@ -53,6 +55,7 @@ class Binder final : public dispatcher::ProposalSink {
   cluster::ClusterState& cluster_;
   const scheduler::Profile& profile_;
   dispatcher::SchedulingFeedback& feedback_;
+  store::EventRecorder& events_;
   metrics::Gauge& depth_;
   PreemptionExecutor preemptions_;  // binder thread only
 

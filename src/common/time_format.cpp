@@ -8,6 +8,10 @@ std::string Rfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ"
 
 std::string NowRfc3339() { return Rfc3339(absl::Now()); }
 
+std::string Rfc3339Micro(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+}
+
 std::optional<absl::Time> ParseRfc3339(absl::string_view text) {
   absl::Time t;
   std::string err;

@@ -4,7 +4,6 @@
 #include <absl/time/clock.h>
 #include <spdlog/spdlog.h>
 
-#include "api/events.h"
 #include "api/kinds.h"
 #include "api/pod_conditions.h"
 #include "common/log_format.h"
@@ -17,7 +16,8 @@ constexpr size_t kMaxBatch = 256;
 
 }  // namespace
 
-UnschedulableReporter::UnschedulableReporter(store::Store& store) : store_(store) {}
+UnschedulableReporter::UnschedulableReporter(store::Store& store, store::EventRecorder& events)
+    : store_(store), events_(events) {}
 
 UnschedulableReporter::~UnschedulableReporter() { Stop(); }
 
@@ -31,6 +31,10 @@ void UnschedulableReporter::Stop() {
 }
 
 void UnschedulableReporter::Report(std::shared_ptr<const api::Pod> pod, std::string explanation) {
+  // Every attempt counts: a repeat raises the Event's count.
+  static const api::KindInfo* pods = api::FindKindByResource("", "v1", "pods");
+  events_.Record(*pods, *pod,
+                 {.type = "Warning", .reason = "FailedScheduling", .message = explanation, .component = "gantry-scheduler"});
   const api::PodCondition* current = api::FindPodCondition(*pod, "PodScheduled");
   if (current != nullptr && current->status() == "False" && current->message() == explanation) return;
   {
@@ -56,7 +60,6 @@ void UnschedulableReporter::Run(std::stop_token stop) {
 
 void UnschedulableReporter::Write(std::vector<Pending> batch) {
   static const api::KindInfo* pods = api::FindKindByResource("", "v1", "pods");
-  static const api::KindInfo* events = api::FindKindByResource("", "v1", "events");
   std::vector<store::WriteOp> ops;
   for (auto& report : batch) {
     const api::Pod& pod = *report.pod;
@@ -66,12 +69,6 @@ void UnschedulableReporter::Write(std::vector<Pending> batch) {
     api::SetPodCondition(*updated, "PodScheduled", "False", "Unschedulable", report.explanation);
     ops.push_back({store::WriteOp::Type::kUpdate, pods, pod.metadata().namespace_(), pod.metadata().name(),
                    std::move(updated), {}});
-    static const api::KindInfo* pod_kind = api::FindKindByResource("", "v1", "pods");
-    auto event = api::NewEvent(*pod_kind, pod,
-                               {.type = "Warning", .reason = "FailedScheduling", .message = report.explanation,
-                                .component = "gantry-scheduler"});
-    std::string name = event->metadata().name();
-    ops.push_back({store::WriteOp::Type::kCreate, events, pod.metadata().namespace_(), name, std::move(event), {}});
   }
   auto results = store_.Commit(std::move(ops));
   for (const auto& r : results) {

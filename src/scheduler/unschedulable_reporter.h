@@ -1,8 +1,9 @@
-// Tells users why a pod waits: sets its PodScheduled=False condition (reason
-// Unschedulable, the kubectl-style explanation as message) and records a
-// FailedScheduling Event. Runs on its own thread with batched store writes
-// so shards never wait on I/O; a pod whose condition already carries the
-// same explanation is not written again.
+// Tells users why a pod waits: records a FailedScheduling Event for every
+// attempt (repeats raise its count) and sets the pod's PodScheduled=False
+// condition (reason Unschedulable, the kubectl-style explanation as
+// message). The condition is written on its own thread with batched store
+// writes so shards never wait on I/O; a pod whose condition already carries
+// the same explanation is not written again.
 #pragma once
 
 #include <condition_variable>
@@ -14,13 +15,14 @@
 
 #include "core.pb.h"
 #include "dispatcher/unit.h"
+#include "store/event_recorder.h"
 #include "store/store.h"
 
 namespace gantry::scheduler {
 
 class UnschedulableReporter final : public dispatcher::PendingReasonSink {
  public:
-  explicit UnschedulableReporter(store::Store& store);
+  UnschedulableReporter(store::Store& store, store::EventRecorder& events);
   ~UnschedulableReporter() override;
 
   void Start();
@@ -36,6 +38,7 @@ class UnschedulableReporter final : public dispatcher::PendingReasonSink {
   void Write(std::vector<Pending> batch);
 
   store::Store& store_;
+  store::EventRecorder& events_;
   std::mutex mu_;
   std::condition_variable_any ready_;
   std::vector<Pending> queue_;

@@ -5,7 +5,8 @@
 namespace gantry::server {
 
 absl::StatusOr<std::unique_ptr<SchedulingPipeline>> SchedulingPipeline::Create(const SchedulingOptions& options,
-                                                                                store::Store& store) {
+                                                                                store::Store& store,
+                                                                                store::EventRecorder& events) {
   scheduler::Profile profile;
   if (options.profile_path.empty()) {
     profile = scheduler::DefaultProfile();
@@ -14,7 +15,7 @@ absl::StatusOr<std::unique_ptr<SchedulingPipeline>> SchedulingPipeline::Create(c
     if (!loaded.ok()) return loaded.status();
     profile = *std::move(loaded);
   }
-  auto pipeline = std::unique_ptr<SchedulingPipeline>(new SchedulingPipeline(std::move(profile), store));
+  auto pipeline = std::unique_ptr<SchedulingPipeline>(new SchedulingPipeline(std::move(profile), store, events));
   auto dispatcher = dispatcher::Dispatcher::Create(
       {.shards = options.shards,
        .scheduler_name = options.scheduler_name,
@@ -24,7 +25,7 @@ absl::StatusOr<std::unique_ptr<SchedulingPipeline>> SchedulingPipeline::Create(c
   if (!dispatcher.ok()) return dispatcher.status();
   pipeline->dispatcher_ = *std::move(dispatcher);
   pipeline->binder_ = std::make_unique<binder::Binder>(store, pipeline->cluster_, pipeline->profile_,
-                                                       *pipeline->dispatcher_);
+                                                       *pipeline->dispatcher_, events);
   for (int i = 0; i < options.shards; ++i) {
     pipeline->shards_.push_back(std::make_unique<scheduler::Shard>(
         i, pipeline->profile_,
@@ -34,8 +35,8 @@ absl::StatusOr<std::unique_ptr<SchedulingPipeline>> SchedulingPipeline::Create(c
   return pipeline;
 }
 
-SchedulingPipeline::SchedulingPipeline(scheduler::Profile profile, store::Store& store)
-    : profile_(std::move(profile)), cluster_(store), reporter_(store) {}
+SchedulingPipeline::SchedulingPipeline(scheduler::Profile profile, store::Store& store, store::EventRecorder& events)
+    : profile_(std::move(profile)), cluster_(store), reporter_(store, events) {}
 
 SchedulingPipeline::~SchedulingPipeline() { Stop(); }
 

@@ -29,14 +29,15 @@ struct SchedulingOptions {
 class SchedulingPipeline {
  public:
   static absl::StatusOr<std::unique_ptr<SchedulingPipeline>> Create(const SchedulingOptions& options,
-                                                                    store::Store& store);
+                                                                    store::Store& store,
+                                                                    store::EventRecorder& events);
   ~SchedulingPipeline();
 
   absl::Status Start();
   void Stop();
 
  private:
-  SchedulingPipeline(scheduler::Profile profile, store::Store& store);
+  SchedulingPipeline(scheduler::Profile profile, store::Store& store, store::EventRecorder& events);
 
   scheduler::Profile profile_;
   cluster::ClusterState cluster_;

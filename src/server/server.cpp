@@ -15,6 +15,7 @@
 #include "apiserver/api_server.h"
 #include "apiserver/node_credentials.h"
 #include "apiserver/node_lifecycle.h"
+#include "controllers/event_expiry.h"
 #include "controllers/namespace_lifecycle.h"
 #include "controllers/pod_group_status.h"
 #include "common/join_token.h"
@@ -181,7 +182,9 @@ int RunServer(const ServerOptions& options) {
     spdlog::critical("node credentials: {}", credentials.status());
     return 1;
   }
-  apiserver::AgentService agents(**store, **credentials, *join_secret, absl::Seconds(10));
+  store::EventRecorder events(**store);
+  events.Start();
+  apiserver::AgentService agents(**store, events, **credentials, *join_secret, absl::Seconds(10));
   auto cert_pem = ReadFile(certs->cert_path);
   auto key_pem = ReadFile(certs->key_path);
   if (!cert_pem.ok() || !key_pem.ok()) {
@@ -214,13 +217,15 @@ int RunServer(const ServerOptions& options) {
     spdlog::critical("namespace lifecycle controller: {}", s);
     return 1;
   }
+  controllers::EventExpiryController event_expiry(**store, absl::Seconds(options.event_ttl_seconds));
+  event_expiry.Start();
   controllers::PodGroupStatusController pod_groups(**store);
   if (auto s = pod_groups.Start(); !s.ok()) {
     spdlog::critical("pod group status controller: {}", s);
     return 1;
   }
 
-  auto scheduling = SchedulingPipeline::Create(options.scheduling, **store);
+  auto scheduling = SchedulingPipeline::Create(options.scheduling, **store, events);
   if (!scheduling.ok()) {
     spdlog::critical("scheduler: {}", scheduling.status());
     return 1;
@@ -241,7 +246,8 @@ int RunServer(const ServerOptions& options) {
                             .ca_pem = certs->ca_pem,
                             .agent_port = agent_port,
                             .logs = &agents.logs(),
-                            .agents = &agents},
+                            .agents = &agents,
+                            .events = &events},
                            **store);
   auto port = api.Start();
   if (!port.ok()) {
@@ -288,8 +294,10 @@ int RunServer(const ServerOptions& options) {
   agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   pod_groups.Stop();
   namespaces.Stop();
+  event_expiry.Stop();
   lifecycle.Stop();
   (*scheduling)->Stop();
+  events.Stop();
   (*store)->Shutdown();
   spdlog::info("stopped cleanly at revision {}", (*store)->CurrentRevision());
   return 0;

@@ -1,6 +1,7 @@
 // The server role: what starts, in what order, and how it stops.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "agent/qos/qos_options.h"
@@ -14,6 +15,7 @@ struct ServerOptions {
   int port = 6443;
   int http_threads = 64;  // request handler threads; watches and idle connections hold none
   int agent_port = 6444;  // gRPC for agents; 0: the kernel chooses
+  int64_t event_ttl_seconds = 3600;  // Events last seen longer ago are deleted
   bool disable_agent = false;  // no embedded agent for this machine
   std::string node_name;       // the embedded agent's node (default: host name)
   SchedulingOptions scheduling;

@@ -138,6 +138,19 @@ absl::Status SqliteStore::Load() {
     Statement rev(db_, "SELECT value FROM meta WHERE key='revision'");
     if (sqlite3_step(rev.get()) == SQLITE_ROW) revision_ = sqlite3_column_int64(rev.get(), 0);
   }
+  {
+    // Kinds whose last write is not recorded (a store from an older
+    // version) count as changed at the current revision.
+    loaded_revision_ = revision_;
+    Statement kinds(db_, "SELECT key, value FROM meta WHERE key LIKE 'revision:%'");
+    while (sqlite3_step(kinds.get()) == SQLITE_ROW) {
+      const unsigned char* key = sqlite3_column_text(kinds.get(), 0);
+      std::string resource = key == nullptr ? "" : std::string(reinterpret_cast<const char*>(key)).substr(9);
+      for (const api::KindInfo& k : api::AllKinds()) {
+        if (QualifiedResource(k) == resource) evicted_revision_[&k] = sqlite3_column_int64(kinds.get(), 1);
+      }
+    }
+  }
   struct Undecodable {
     std::string resource, namespace_, name, reason;
   };
@@ -524,9 +537,13 @@ absl::Status SqliteStore::Persist(const std::vector<Pending*>& writes,
                         "VALUES (?, ?, ?, ?, ?)");
   Statement remove(db_, "DELETE FROM objects WHERE resource=? AND namespace=? AND name=?");
   Statement meta(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('revision', ?)");
+  Statement kind_meta(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+  absl::flat_hash_map<const api::KindInfo*, int64_t> kinds;  // each kind's last write in this batch
   std::string blob;
   for (size_t i = 0; i < writes.size() && s.ok(); ++i) {
     const WriteOp& op = writes[i]->op;
+    int64_t& last = kinds[op.kind];
+    last = std::max<int64_t>(last, std::stoll(api::MetaOf(*results[i]).resource_version()));
     std::string resource = QualifiedResource(*op.kind);
     sqlite3_stmt* st = op.type == WriteOp::Type::kDelete ? remove.get() : upsert.get();
     sqlite3_reset(st);
@@ -549,6 +566,18 @@ absl::Status SqliteStore::Persist(const std::vector<Pending*>& writes,
       s = absl::InternalError(absl::StrCat("sqlite write: ", sqlite3_errmsg(db_)));
     }
   }
+  // Each kind's last write, so a watch of a kind nothing changed of since its
+  // revision resumes across a restart instead of being told to relist.
+  for (const auto& [kind, last] : kinds) {
+    if (!s.ok()) break;
+    std::string key = absl::StrCat("revision:", QualifiedResource(*kind));
+    sqlite3_reset(kind_meta.get());
+    sqlite3_bind_text(kind_meta.get(), 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(kind_meta.get(), 2, last);
+    if (sqlite3_step(kind_meta.get()) != SQLITE_DONE) {
+      s = absl::InternalError(absl::StrCat("sqlite write: ", sqlite3_errmsg(db_)));
+    }
+  }
   if (s.ok()) s = Exec(db_, "COMMIT");
   if (!s.ok()) (void)Exec(db_, "ROLLBACK");
   return s;
@@ -557,7 +586,10 @@ absl::Status SqliteStore::Persist(const std::vector<Pending*>& writes,
 void SqliteStore::Publish(const api::KindInfo& kind, WatchEvent::Type type, const ObjectPtr& object,
                           const ObjectPtr& previous, int64_t revision) {
   ring_.push_back({&kind, type, object, previous, revision});
-  if (ring_.size() > options_.event_ring) ring_.pop_front();
+  if (ring_.size() > options_.event_ring) {
+    evicted_revision_[ring_.front().kind] = ring_.front().revision;
+    ring_.pop_front();
+  }
   auto it = watchers_.find(&kind);
   if (it == watchers_.end()) return;
   auto& list = it->second;
@@ -589,7 +621,10 @@ absl::StatusOr<std::shared_ptr<WatchStream>> SqliteStore::Watch(const api::KindI
     }
   } else if (from_revision < revision_) {
     int64_t oldest = ring_.empty() ? revision_ + 1 : ring_.front().revision;
-    if (oldest > from_revision + 1) {
+    // History is missing only if a change of this kind after from_revision
+    // has left the ring (or predates it, from before a restart).
+    auto evicted = evicted_revision_.find(&kind);
+    if ((evicted == evicted_revision_.end() ? loaded_revision_ : evicted->second) > from_revision) {
       return api::ExpiredError(absl::StrCat("too old resource version: ", from_revision, " (",
                                             oldest - 1, ")"));
     }

@@ -94,6 +94,11 @@ class SqliteStore final : public Store {
   absl::flat_hash_map<const api::KindInfo*, Objects> objects_ ABSL_GUARDED_BY(mu_);
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<RingEvent> ring_ ABSL_GUARDED_BY(mu_);
+  // Each kind's last write no longer in the ring: evicted from it, or from
+  // before this process (each kind's last write is kept in the meta table);
+  // a kind absent here last changed at or before loaded_revision_.
+  absl::flat_hash_map<const api::KindInfo*, int64_t> evicted_revision_ ABSL_GUARDED_BY(mu_);
+  int64_t loaded_revision_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<const api::KindInfo*, std::vector<std::weak_ptr<WatchStream>>> watchers_
       ABSL_GUARDED_BY(mu_);
 

@@ -43,7 +43,11 @@ expect_contains "kubectl apply unchanged" "$(kubectl apply -f "$WORK/applied.yam
 expect_contains "kubectl apply --server-side" "$(sed 's/name: hello/name: ssa/' "$EXAMPLE" | kubectl apply --server-side -f - 2>&1)" "pod/ssa serverside-applied"
 out=$(kubectl describe pod hello 2>&1)
 expect_contains "kubectl describe pod" "$out" "QoS Class:"
-expect_contains "kubectl describe pod shows the events section" "$out" "Events:"
+expect_contains "kubectl describe pod shows why it waited" "$out" "Warning  FailedScheduling"
+messages=$(kubectl get events --field-selector involvedObject.name=hello,reason=FailedScheduling \
+  -o jsonpath='{range .items[*]}{.message}{"\n"}{end}' 2>&1)
+expect_eq "one FailedScheduling Event per distinct reason, however many attempts" "$(sort <<<"$messages" | uniq -d)" ""
+expect_contains "kubectl get events" "$(kubectl get events 2>&1)" "pod/hello"
 out=$(kubectl get pod nope 2>&1)
 expect_contains "kubectl prints gantry's NotFound" "$out" 'Error from server (NotFound): pods "nope" not found'
 out=$(kubectl apply -f - 2>&1 <<'YAML'

@@ -147,8 +147,16 @@ report("read_namespaced_pod_log(timestamps=True) prefixes each line with its RFC
        log is not None and log.endswith(" done\n") and log[4] == "-" and log.split(" ")[0].endswith("Z"), repr(log))
 attempt("create_namespaced_pod", lambda: core.create_namespaced_pod(
     NS, pod("clock", f"echo early; sleep 3; echo late; sleep 30 # {MARK}")))
-wait_for(lambda: "late" in (attempt("read_namespaced_pod_log", lambda: core.read_namespaced_pod_log("clock", NS)) or ""),
-         timeout=30, every=0.2)
+
+
+def log_of(name):
+    try:
+        return core.read_namespaced_pod_log(name, NS)
+    except ApiException:  # not started yet
+        return ""
+
+
+wait_for(lambda: "late" in log_of("clock"), timeout=30, every=0.2)
 log = attempt("read_namespaced_pod_log(since_seconds)", lambda: core.read_namespaced_pod_log(
     "clock", NS, since_seconds=2))
 report("read_namespaced_pod_log(since_seconds=2) leaves out older lines", log == "late\n", repr(log))
@@ -172,9 +180,8 @@ def restarted():
 report("the restarter restarts once", wait_for(restarted, timeout=40))
 log = attempt("read_namespaced_pod_log(previous)", lambda: core.read_namespaced_pod_log("restarter", NS, previous=True))
 report("read_namespaced_pod_log(previous=True) is the instance before the restart", log == "first\n", repr(log))
-report("... and without it, the running instance", wait_for(
-    lambda: core.read_namespaced_pod_log("restarter", NS) == "second\n", timeout=10),
-    repr(attempt("read_namespaced_pod_log", lambda: core.read_namespaced_pod_log("restarter", NS))))
+report("... and without it, the running instance", wait_for(lambda: log_of("restarter") == "second\n", timeout=10),
+       repr(log_of("restarter")))
 if os.path.exists(flag):
     os.remove(flag)
 
@@ -207,6 +214,16 @@ attempt("delete_namespaced_pod", lambda: core.delete_namespaced_pod("restarter",
 report("the watch saw ADDED, MODIFIED and DELETED", wait_for(lambda: {"ADDED", "MODIFIED", "DELETED"} <= {
     t for t, n, _ in seen if n == "ticker"}, timeout=15), seen)
 report("... with no decoding error", not [s for s in seen if s[0] == "ERROR"], seen)
+
+
+def ticker_reasons():
+    listed = core.list_namespaced_event(NS, field_selector="involvedObject.name=ticker").items
+    return {e.reason for e in listed}
+
+
+report("list_namespaced_event: the ticker's lifecycle as kubectl describe shows it",
+       wait_for(lambda: {"Scheduled", "Created", "Started", "Killing"} <= ticker_reasons(), timeout=10),
+       attempt("list_namespaced_event", ticker_reasons))
 watcher.stop()
 
 # PodGroups through the custom objects API, in the scheduler-plugins shape.

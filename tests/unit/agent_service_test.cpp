@@ -20,6 +20,7 @@ constexpr char kJoinSecret[] = "join-secret";
 
 struct AgentRig {
   TempStore store;
+  gantry::store::EventRecorder events{*store.store};
   std::unique_ptr<gantry::apiserver::NodeCredentials> credentials;
   std::unique_ptr<gantry::apiserver::AgentService> service;
   std::unique_ptr<grpc::Server> server;
@@ -29,7 +30,7 @@ struct AgentRig {
     auto opened = gantry::apiserver::NodeCredentials::Open(store.dir + "/node-tokens");
     REQUIRE(opened.ok());
     credentials = *std::move(opened);
-    service = std::make_unique<gantry::apiserver::AgentService>(*store.store, *credentials, kJoinSecret,
+    service = std::make_unique<gantry::apiserver::AgentService>(*store.store, events, *credentials, kJoinSecret,
                                                                 absl::Seconds(10));
     int port = 0;
     grpc::ServerBuilder builder;

@@ -81,9 +81,10 @@ struct BinderRig {
   cluster::ClusterState state;
   scheduler::Profile profile = scheduler::DefaultProfile();
   RecordingFeedback feedback;
+  store::EventRecorder events;
   binder::Binder binder;
 
-  explicit BinderRig(store::Store& store) : state(store), binder(store, state, profile, feedback) {
+  explicit BinderRig(store::Store& store) : state(store), events(store), binder(store, state, profile, feedback, events) {
     REQUIRE(state.Start().ok());
     REQUIRE(Eventually([&] { return RequestedCpu(state, "n1") == 0; }));
   }
@@ -97,7 +98,7 @@ TEST_CASE("binder race: two shards choose the same last free slot; exactly one b
   auto a = f.Pod("a");
   auto b = f.Pod("b");
   BinderRig rig(*f.store);
-  auto& [state, profile, feedback, binder] = rig;
+  auto& [state, profile, feedback, events, binder] = rig;
 
   // Both shards saw n1 empty; their proposals reach the binder together.
   binder.BindBatch({Propose(a, "n1"), Propose(b, "n1")});
@@ -119,7 +120,7 @@ TEST_CASE("binder: a pod deleted while in flight is not bound and its assumption
   f.Node("n1", "2");
   auto doomed = f.Pod("doomed");
   BinderRig rig(*f.store);
-  auto& [state, profile, feedback, binder] = rig;
+  auto& [state, profile, feedback, events, binder] = rig;
 
   REQUIRE(f.store->Delete(f.pods, "default", "doomed").ok());
   binder.BindBatch({Propose(doomed, "n1")});
@@ -143,7 +144,8 @@ TEST_CASE("pipeline: the loser of the last slot waits with its reason, then bind
   f.Node("n1", "1");
   server::SchedulingOptions options;
   options.shards = 2;
-  auto pipeline = server::SchedulingPipeline::Create(options, *f.store);
+  store::EventRecorder events(*f.store);
+  auto pipeline = server::SchedulingPipeline::Create(options, *f.store, events);
   REQUIRE(pipeline.ok());
   REQUIRE((*pipeline)->Start().ok());
   f.Pod("a");
@@ -165,4 +167,24 @@ TEST_CASE("pipeline: the loser of the last slot waits with its reason, then bind
   f.Node("n2", "1");  // a node added releases the backoff at once
   CHECK(Eventually([&] { return bound(loser) == "n2"; }));
   (*pipeline)->Stop();
+
+  // What kubectl describe pod shows: one FailedScheduling Event however
+  // many attempts failed, and a Scheduled Event naming the node.
+  events.Flush();
+  auto listed = f.store->List(*api::FindKindByResource("", "v1", "events"), {});
+  REQUIRE(listed.ok());
+  int failed = 0;
+  bool scheduled = false;
+  for (const auto& object : listed->items) {
+    const auto& e = static_cast<const api::Event&>(*object);
+    if (e.involved_object().name() != loser) continue;
+    if (e.reason() == "FailedScheduling") {
+      ++failed;
+      CHECK(e.count() >= 1);
+      CHECK(e.type() == "Warning");
+    }
+    if (e.reason() == "Scheduled") scheduled = e.message() == "Successfully assigned default/" + loser + " to n2";
+  }
+  CHECK(failed == 1);
+  CHECK(scheduled);
 }

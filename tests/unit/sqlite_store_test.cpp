@@ -271,6 +271,38 @@ TEST_CASE("watch replays from a resourceVersion, and answers 410 when history is
   CHECK(api::DetailsOf(gone.status()).reason == "Expired");
 }
 
+TEST_CASE("a watch of a kind unchanged since its revision resumes though other kinds changed, across a reopen") {
+  TempDir dir;
+  const api::KindInfo& events = *api::FindKindByResource("", "v1", "events");
+  auto event = [](const std::string& name) {
+    auto e = std::make_unique<api::Event>();
+    e->mutable_metadata()->set_name(name);
+    e->mutable_metadata()->set_namespace_("default");
+    return e;
+  };
+  int64_t seen = 0;
+  {
+    auto s = Open(dir, /*ring=*/4);
+    REQUIRE(s->Create(events, event("before")).ok());
+    auto created = s->Create(PodKind(), MakePod("p"));
+    REQUIRE(created.ok());
+    seen = Rv(*created);
+    for (int i = 0; i < 10; ++i) REQUIRE(s->Create(events, event(absl::StrCat("e", i))).ok());
+    auto resumed = s->Watch(PodKind(), {}, seen);  // the pod left the ring, but nothing after it
+    REQUIRE(resumed.ok());
+    CHECK(Drain(**resumed).empty());
+    CHECK(api::DetailsOf(s->Watch(events, {}, seen).status()).code == 410);
+  }
+  auto s = Open(dir, /*ring=*/4);
+  auto resumed = s->Watch(PodKind(), {}, seen);
+  REQUIRE(resumed.ok());
+  REQUIRE(s->Create(PodKind(), MakePod("q")).ok());
+  auto got = Drain(**resumed);
+  REQUIRE(got.size() == 1);
+  CHECK(api::MetaOf(*got[0].object).name() == "q");
+  CHECK(api::DetailsOf(s->Watch(PodKind(), {}, seen - 1).status()).code == 410);
+}
+
 TEST_CASE("a change that leaves a watch's selector arrives as DELETED") {
   TempDir dir;
   auto s = Open(dir);
