@@ -3,6 +3,8 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "api/object_meta.h"
@@ -16,6 +18,11 @@ namespace {
 
 // Kubernetes' aggregation window: a repeat after this starts a new Event.
 constexpr absl::Duration kWindow = absl::Minutes(10);
+// Series remembered for aggregation, as client-go's correlator caches 4,096:
+// beyond it the least recently seen written ones are forgotten (a repeat of
+// one starts a new Event), so a stream of one-off Events (Scheduled for
+// every pod) costs no memory that grows with the pods.
+constexpr size_t kMaxSeries = 4096;
 
 const api::KindInfo& EventsKind() { return *api::FindKindByResource("", "v1", "events"); }
 
@@ -103,6 +110,15 @@ void EventRecorder::Flush() {
         s.dirty = false;
       }
       ++it;
+    }
+    if (series_.size() > kMaxSeries) {
+      std::vector<std::pair<absl::Time, std::string>> written;
+      for (const auto& [key, s] : series_) {
+        if (!s.dirty) written.emplace_back(s.last_seen, key);
+      }
+      size_t excess = std::min(written.size(), series_.size() - kMaxSeries);
+      std::nth_element(written.begin(), written.begin() + static_cast<std::ptrdiff_t>(excess), written.end());
+      for (size_t i = 0; i < excess; ++i) series_.erase(written[i].second);
     }
   }
   if (ops.empty()) return;

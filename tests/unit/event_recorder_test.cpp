@@ -103,3 +103,21 @@ TEST_CASE("a node's status report implies kubelet's container Events, each once"
   REQUIRE(events.size() == 1);
   CHECK(events[0].message == "Error: CreateContainerConfigError: the container needs a command");
 }
+
+TEST_CASE("one-off Events are not remembered without bound") {
+  TempStore t;
+  store::EventRecorder recorder(*t.store);
+  for (int i = 0; i < 5000; ++i) {
+    recorder.Record(t.pods, NamedPod("p" + std::to_string(i)), {.reason = "Scheduled", .message = "to n1", .component = "s"});
+  }
+  recorder.Flush();
+  recorder.Flush();  // forgets the oldest written series beyond the cap
+  recorder.Record(t.pods, NamedPod("p0"), {.reason = "Scheduled", .message = "to n1", .component = "s"});
+  recorder.Record(t.pods, NamedPod("p4999"), {.reason = "Scheduled", .message = "to n1", .component = "s"});
+  recorder.Flush();
+  auto events = ListEvents(t);
+  CHECK(events.size() == 5001);  // p0's repeat is a new Event; p4999's raised its count
+  int raised = 0;
+  for (const auto& e : events) raised += e.count() == 2 ? 1 : 0;
+  CHECK(raised == 1);
+}
