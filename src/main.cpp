@@ -13,6 +13,7 @@
 #include "bench/placement_bench.h"
 #include "bench/pod_start_bench.h"
 #include "bench/scheduling_bench.h"
+#include "common/command_suggestion.h"
 #include "common/config_file.h"
 #include "common/logging.h"
 #include "ctl/ctl_command.h"
@@ -130,7 +131,17 @@ int main(int argc, char** argv) {
   gantry::bench::ConnectionsBenchOptions connections_options;
   gantry::bench::AddConnectionsBench(*bench, connections_options);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto unknown = gantry::UnknownCommandMessage(app, argc, argv)) {
+        fprintf(stderr, "%s\n", unknown->c_str());
+        return 1;
+      }
+    }
+    return app.exit(e);
+  }
   if (server->parsed() && !server_config.empty()) {
     if (auto s = gantry::ApplyConfigFile(*server, server_config); !s.ok()) {
       fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());

@@ -33,9 +33,25 @@ absl::Status ServerError(int code, const std::string& body) {
   }
 }
 
+// What failed, in the words kubectl users know, not the library's enum names.
+std::string TransportFailure(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "connection refused (is the server running, on this address and port?)";
+    case httplib::Error::ConnectionTimeout: return "i/o timeout while connecting";
+    case httplib::Error::SSLServerVerification:
+      return "x509: the server's certificate did not verify: signed by an unknown authority, or not valid for "
+             "this host name (the kubeconfig's certificate-authority-data must be the server's CA)";
+    case httplib::Error::SSLConnection: return "the TLS handshake failed (is it an HTTPS server?)";
+    case httplib::Error::SSLLoadingCerts: return "the kubeconfig's certificate authority could not be loaded";
+    case httplib::Error::Read: return "the connection closed before the answer was read";
+    case httplib::Error::Write: return "the request could not be sent";
+    default: return httplib::to_string(error);
+  }
+}
+
 absl::Status TransportError(const std::string& server, httplib::Error error) {
   return absl::UnavailableError(absl::StrCat("error: cannot reach the server at ", server, ": ",
-                                             httplib::to_string(error)));
+                                             TransportFailure(error)));
 }
 
 void PrintWarnings(const httplib::Result& result) {

@@ -114,4 +114,10 @@ expect_contains "version" "$(ctl version)" "Server Version: v1.32.0-gantry"
 out=$("$GANTRY" ctl --server "https://127.0.0.1:$PORT" --token wrong --insecure-skip-tls-verify get pods 2>&1); rc=$?
 expect_contains "a wrong token is refused" "$out" "Unauthorized"
 expect_eq "... with a non-zero exit" "$rc" 1
+out=$(ctl gett pods 2>&1)
+expect_eq "a mistyped ctl command exits 1" "$?" 1
+expect_contains "... naming it and suggesting the nearest" "$out" 'unknown command "gett" for "gantry ctl"'
+expect_contains "... (get)" "$out" "Did you mean this?"
+out=$("$GANTRY" ctl --server https://127.0.0.1:1 --token x get pods 2>&1)
+expect_contains "a refused connection is said in words" "$out" "connection refused"
 finish
