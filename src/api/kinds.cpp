@@ -3,6 +3,7 @@
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 
+#include "coordination.pb.h"
 #include "core.pb.h"
 #include "scheduling.pb.h"
 
@@ -27,6 +28,7 @@ const std::vector<KindInfo>& AllKinds() {
       {"Event", "events", "event", "", "v1", true, {"ev"}, &Event::default_instance()},
       {"PriorityClass", "priorityclasses", "priorityclass", "scheduling.k8s.io", "v1", false,
        {"pc"}, &PriorityClass::default_instance()},
+      {"Lease", "leases", "lease", "coordination.k8s.io", "v1", true, {}, &Lease::default_instance()},
       {"PodGroup", "podgroups", "podgroup", "scheduling.gantry.io", "v1alpha1", true, {"pg"},
        &PodGroup::default_instance()},
       {"PodGroup", "podgroups", "podgroup", "scheduling.x-k8s.io", "v1alpha1", true, {"pg", "pgs"},

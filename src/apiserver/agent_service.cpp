@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
+#include "apiserver/node_lease.h"
 #include "api/container_events.h"
 #include "api/events.h"
 #include "api/qos.h"
@@ -220,6 +221,9 @@ grpc::Status AgentService::Heartbeat(grpc::ServerContext* context, const api::He
   auto current = store_.Get(NodesKind(), "", request->node_name());
   if (!current.ok()) return ToGrpc(current.status());
   const auto& node = static_cast<const api::Node&>(**current);
+  if (auto s = RenewNodeLease(store_, node, absl::Now()); !s.ok()) {
+    spdlog::warn("agent service: renewing the lease of node {}: {}", request->node_name(), s);
+  }
   if (request->has_reclaimed()) {
     return ToGrpc(UpdateWithRetry<api::Node>(store_, NodesKind(), "", request->node_name(), [&](api::Node& n) {
       MarkReady(n);

@@ -443,7 +443,8 @@ absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const 
                                                                           store::Preconditions preconditions) {
   const api::KindInfo& kind = *path.kind;
   if (kind.kind == "Namespace") {
-    if (path.name == "default" || path.name == "kube-system" || path.name == "kube-public") {
+    if (path.name == "default" || path.name == "kube-system" || path.name == "kube-public" ||
+        path.name == "kube-node-lease") {
       return absl::PermissionDeniedError(absl::StrCat("namespaces \"", path.name, "\" is forbidden: this namespace may not be deleted"));
     }
     // Marked only: the namespace lifecycle controller removes its contents

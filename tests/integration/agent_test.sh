@@ -57,6 +57,8 @@ start_agent() {
 start_agent
 node_ready() { ctl get node it-node 2>/dev/null | grep -q " Ready "; }
 check "the agent joins and its node is Ready" wait_for 15 node_ready
+lease_renewed() { kubectl --kubeconfig "$KUBECONFIG_FILE" describe node it-node 2>&1 | grep -q "HolderIdentity:  it-node"; }
+check "kubectl describe node shows the node's Lease, renewed by its heartbeats" wait_for 15 lease_renewed
 node=$(api GET /api/v1/nodes/it-node)
 expect_contains "the node carries the machine's capacity" "$node" '"capacity":{"cpu":'
 expect_contains "... the well-known labels" "$node" '"kubernetes.io/os":"linux"'
