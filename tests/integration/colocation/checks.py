@@ -56,6 +56,12 @@ def get(name):
     return api.call("GET", f"{PODS}/{name}")[1]
 
 
+def event_reasons(name):
+    """The reasons of the Events about pod `name` (they are written within a second)."""
+    events = api.call("GET", f"/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D{name}")[1]
+    return [e.get("reason") for e in events.get("items", [])]
+
+
 def running(name):
     p = get(name)
     return p.get("status", {}).get("phase") == "Running" and p
@@ -125,9 +131,8 @@ if d:
                         timeout=30)
     report("a second dedicated CPU is refused (the shared pool keeps one): Failed with a reason",
            bool(rejected) and get("dedicated-2")["status"]["phase"] == "Failed", get("dedicated-2").get("status"))
-    events = api.call("GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Ddedicated-2")[1]
-    report("... and an Event", any(e.get("reason") == "DedicatedCPUsUnavailable" for e in events.get("items", [])),
-           events)
+    report("... and an Event", wait_for(lambda: "DedicatedCPUsUnavailable" in event_reasons("dedicated-2"), timeout=10),
+           event_reasons("dedicated-2"))
     delete("dedicated", "dedicated-2")
     restored = wait_for(lambda: read(f"{cpuset}/shared/cpuset.cpus") == read(f"{cpuset}/dedicated/cpuset.cpus"),
                         timeout=15)
@@ -288,8 +293,8 @@ report("the reclaimed memory hog is evicted past the threshold", st.get("phase")
 report("... with a DisruptionTarget condition naming the threshold",
        any(c.get("type") == "DisruptionTarget" and "eviction threshold" in c.get("message", "")
            for c in st.get("conditions", [])), st.get("conditions"))
-events = api.call("GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dhog")[1]
-report("... and an Evicted Event", any(e.get("reason") == "Evicted" for e in events.get("items", [])), events)
+report("... and an Evicted Event", wait_for(lambda: "Evicted" in event_reasons("hog"), timeout=10),
+       event_reasons("hog"))
 report("the online pod survives", bool(running("online")), get("online").get("status"))
 if crossed:
     print(f"# memory threshold crossed -> hog evicted in {evicted_at - crossed:.2f} s (polled every 0.05 s)")
