@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/errors.h"
+#include "api/utf8.h"
 #include "common/time_format.h"
 
 namespace gantry::api {
@@ -157,7 +158,10 @@ absl::StatusOr<json> DecodeValue(Reader& in, int wire_type, const Field& field) 
   auto bytes = in.Bytes();
   if (!bytes.ok()) return bytes.status();
   switch (field.type) {
-    case Type::kString: return json(std::string(*bytes));
+    case Type::kString:
+      // Stored strings must be UTF-8, as the JSON and YAML readers insist.
+      if (!IsValidUtf8(*bytes)) return Malformed(absl::StrCat("field ", field.name, " is not valid UTF-8"));
+      return json(std::string(*bytes));
     case Type::kTime: {
       auto time = DecodeTime(*bytes);
       if (!time.ok()) return time.status();

@@ -59,6 +59,7 @@ TEST_CASE("bad protobuf bodies are 400s, other kinds are 415s") {
         400);
   CHECK(DetailsOf(KubeProtobufToJson(Envelope("v1", "Pod", "")).status()).code == 415);
   CHECK(DetailsOf(KubeProtobufToJson(Envelope("v1", "ObjectMeta", "")).status()).code == 415);
+  CHECK(DetailsOf(KubeProtobufToJson(Envelope("v1", "Namespace", Bytes(1, Bytes(1, "\xff")))).status()).code == 400);
   std::string wrong_wire = Envelope("v1", "Namespace", Number(1, 5));  // metadata as a number
   CHECK(DetailsOf(KubeProtobufToJson(wrong_wire).status()).code == 400);
 }
