@@ -17,13 +17,6 @@ namespace {
 
 const api::KindInfo& NamespacesKind() { return *api::FindKindByResource("", "v1", "namespaces"); }
 
-void Follow(std::stop_token stop, store::WatchStream& stream,
-            const std::function<void(const store::WatchEvent&)>& apply) {
-  absl::Status ended = store::FollowWatch(stop, stream, apply);
-  if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
-    spdlog::error("namespace lifecycle: watch ended: {}", ended);
-  }
-}
 
 }  // namespace
 
@@ -38,7 +31,7 @@ absl::Status NamespaceLifecycleController::Start() {
   if (!pods.ok()) return pods.status();
   streams_ = {*namespaces, *pods};
   watches_.emplace_back([this, s = *namespaces](std::stop_token stop) {
-    Follow(stop, *s, [this](const store::WatchEvent& e) {
+    store::FollowWatchLoggingEnd(stop, *s, "namespace lifecycle", [this](const store::WatchEvent& e) {
       const api::ObjectMeta& meta = api::MetaOf(*e.object);
       std::lock_guard lock(mu_);
       if (e.type == store::WatchEvent::Type::kDeleted) {
@@ -50,7 +43,7 @@ absl::Status NamespaceLifecycleController::Start() {
     });
   });
   watches_.emplace_back([this, s = *pods](std::stop_token stop) {
-    Follow(stop, *s, [this](const store::WatchEvent& e) {
+    store::FollowWatchLoggingEnd(stop, *s, "namespace lifecycle", [this](const store::WatchEvent& e) {
       if (e.type != store::WatchEvent::Type::kDeleted) return;
       const std::string& ns = api::MetaOf(*e.object).namespace_();
       std::lock_guard lock(mu_);

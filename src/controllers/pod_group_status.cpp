@@ -21,13 +21,6 @@ namespace {
 // Pod changes arrive in bursts (a gang binds at once): gather them.
 constexpr absl::Duration kCoalesce = absl::Milliseconds(200);
 
-void Follow(std::stop_token stop, store::WatchStream& stream,
-            const std::function<void(const store::WatchEvent&)>& apply) {
-  absl::Status ended = store::FollowWatch(stop, stream, apply);
-  if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
-    spdlog::error("pod group status: watch ended: {}", ended);
-  }
-}
 
 struct Work {
   const api::PodGroupShape* shape;
@@ -48,14 +41,14 @@ absl::Status PodGroupStatusController::Start() {
   if (!pods.ok()) return pods.status();
   streams_.push_back(*pods);
   watches_.emplace_back([this, s = *pods](std::stop_token stop) {
-    Follow(stop, *s, [this](const store::WatchEvent& e) { OnPod(e); });
+    store::FollowWatchLoggingEnd(stop, *s, "pod group status", [this](const store::WatchEvent& e) { OnPod(e); });
   });
   for (const api::PodGroupShape* shape : api::PodGroupShapes()) {
     auto groups = store_.Watch(shape->kind(), {}, 0);
     if (!groups.ok()) return groups.status();
     streams_.push_back(*groups);
     watches_.emplace_back([this, s = *groups](std::stop_token stop) {
-      Follow(stop, *s, [this](const store::WatchEvent& e) { OnGroup(e); });
+      store::FollowWatchLoggingEnd(stop, *s, "pod group status", [this](const store::WatchEvent& e) { OnGroup(e); });
     });
   }
   loop_ = std::jthread([this](std::stop_token stop) { Run(stop); });

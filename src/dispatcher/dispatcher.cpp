@@ -38,14 +38,6 @@ bool SchedulingRelevantChange(const api::Node& before, const api::Node& after) {
   });
 }
 
-// Feeds `stream` into `apply` until stopped; logs why a watch ended.
-void Follow(std::stop_token stop, store::WatchStream& stream, const char* what,
-            const std::function<void(const store::WatchEvent&)>& apply) {
-  absl::Status ended = store::FollowWatch(stop, stream, apply);
-  if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
-    spdlog::error("dispatcher: {} watch ended: {}", what, ended);
-  }
-}
 
 }  // namespace
 
@@ -90,14 +82,14 @@ absl::Status Dispatcher::Start() {
     pod_group_streams_.push_back(*groups);
   }
   node_watch_ = std::jthread([this, s = node_stream_](std::stop_token stop) {
-    Follow(stop, *s, "node", [this](const store::WatchEvent& e) { OnNode(e); });
+    store::FollowWatchLoggingEnd(stop, *s, "dispatcher: node", [this](const store::WatchEvent& e) { OnNode(e); });
   });
   pod_watch_ = std::jthread([this, s = pod_stream_](std::stop_token stop) {
-    Follow(stop, *s, "pod", [this](const store::WatchEvent& e) { OnPod(e); });
+    store::FollowWatchLoggingEnd(stop, *s, "dispatcher: pod", [this](const store::WatchEvent& e) { OnPod(e); });
   });
   for (const auto& stream : pod_group_streams_) {
     pod_group_watches_.emplace_back([this, s = stream](std::stop_token stop) {
-      Follow(stop, *s, "pod group", [this](const store::WatchEvent& e) { OnPodGroup(e); });
+      store::FollowWatchLoggingEnd(stop, *s, "dispatcher: pod group", [this](const store::WatchEvent& e) { OnPodGroup(e); });
     });
   }
   loop_ = std::jthread([this](std::stop_token stop) { DispatchLoop(stop); });

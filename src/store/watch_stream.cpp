@@ -1,5 +1,9 @@
 #include "store/watch_stream.h"
 
+#include <spdlog/spdlog.h>
+
+#include "common/log_format.h"
+
 #include "api/errors.h"
 #include "api/object_meta.h"
 
@@ -96,6 +100,14 @@ absl::Status FollowWatch(std::stop_token stop, WatchStream& stream,
     if (*got) apply(event);
   }
   return absl::OkStatus();
+}
+
+void FollowWatchLoggingEnd(std::stop_token stop, WatchStream& stream, std::string_view who,
+                           const std::function<void(const WatchEvent&)>& apply) {
+  absl::Status ended = FollowWatch(stop, stream, apply);
+  if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
+    spdlog::error("{}: watch ended: {}", who, ended);
+  }
 }
 
 }  // namespace gantry::store

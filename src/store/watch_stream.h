@@ -14,6 +14,7 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "api/field_selector.h"
 #include "api/kinds.h"
@@ -70,5 +71,9 @@ class WatchStream {
 // stream was cancelled, else the error, e.g. Expired).
 absl::Status FollowWatch(std::stop_token stop, WatchStream& stream,
                          const std::function<void(const WatchEvent&)>& apply);
+// FollowWatch for an owned thread: a watch that ends for any reason but a
+// stop or a cancel is logged at error as "<who>: watch ended: <why>".
+void FollowWatchLoggingEnd(std::stop_token stop, WatchStream& stream, std::string_view who,
+                           const std::function<void(const WatchEvent&)>& apply);
 
 }  // namespace gantry::store
