@@ -13,12 +13,7 @@
 #include "api/yaml_json.h"
 
 namespace gantry::api {
-namespace {
 
-using nlohmann::json;
-
-// patchMergeKey of the list fields Kubernetes merges by key; every other
-// list is replaced whole.
 const char* MergeKeyOf(absl::string_view field) {
   static const std::pair<absl::string_view, const char*> kKeys[] = {
       {"containers", "name"},      {"initContainers", "name"}, {"env", "name"},
@@ -32,8 +27,11 @@ const char* MergeKeyOf(absl::string_view field) {
   return nullptr;
 }
 
-// Primitive lists Kubernetes merges as sets.
 bool IsMergedPrimitiveList(absl::string_view field) { return field == "finalizers"; }
+
+namespace {
+
+using nlohmann::json;
 
 absl::Status MergeObject(json& target, const json& patch);
 

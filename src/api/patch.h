@@ -5,6 +5,7 @@
 #pragma once
 
 #include <absl/status/status.h>
+#include <absl/strings/string_view.h>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,12 @@ struct JsonExtent {
 };
 // Counts nodes and depth without recursion, stopping past `max_nodes`.
 JsonExtent MeasureJson(const nlohmann::json& value, size_t max_nodes);
+
+// patchMergeKey of the list fields Kubernetes merges by key (by their JSON
+// name, wherever they appear), else null: every other list is replaced whole.
+const char* MergeKeyOf(absl::string_view field);
+// Primitive lists Kubernetes merges as sets.
+bool IsMergedPrimitiveList(absl::string_view field);
 
 absl::Status ApplyMergePatch(nlohmann::json& doc, const nlohmann::json& patch);
 absl::Status ApplyJsonPatch(nlohmann::json& doc, const nlohmann::json& patch);

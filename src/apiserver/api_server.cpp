@@ -5,6 +5,7 @@
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
+#include <absl/strings/strip.h>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,7 @@
 
 #include "api/errors.h"
 #include "apiserver/access_reviews.h"
+#include "apiserver/openapi.h"
 #include "apiserver/discovery.h"
 #include "apiserver/request_body.h"
 #include "apiserver/request_path.h"
@@ -126,9 +128,24 @@ void ApiServer::Serve(const http::HttpRequest& req, http::HttpResponse& res, std
   } else if (req.method == "GET" && p == "/apis") {
     WriteJson(res, 200, ApiGroupList());
   } else if (req.method == "GET" && p == "/openapi/v2") {
-    // An empty OpenAPI document makes kubectl skip client-side validation;
-    // the server validates every object itself.
-    res.content_type = "application/octet-stream";
+    if (absl::StrContains(req.Header("accept"), "json")) {
+      res.body = OpenApiDocuments::Get().V2Document();
+    } else {
+      // kubectl asks for v2 only in gnostic's protobuf, which gantry does not
+      // write; an empty document parses as one without schemas, and kubectl
+      // learns from v3 that the server validates fields itself.
+      res.content_type = "application/octet-stream";
+    }
+  } else if (req.method == "GET" && (p == "/openapi/v3" || p == "/openapi/v3/")) {
+    res.body = OpenApiDocuments::Get().V3Index();
+  } else if (req.method == "GET" && absl::StartsWith(p, "/openapi/v3/")) {
+    if (const std::string* document = OpenApiDocuments::Get().V3Document(absl::StripPrefix(p, "/openapi/v3/"))) {
+      res.body = *document;
+      // The index's URLs carry the content's hash, so a client may keep it.
+      if (req.HasParam("hash")) res.SetHeader("Cache-Control", "public, immutable");
+    } else {
+      WriteJson(res, 404, StatusObject(api::NotFoundError("OpenAPI document", p)));
+    }
   } else if (req.method == "GET" && absl::StartsWith(p, kResourceMetricsPrefix) && options_.agents != nullptr) {
     if (auto metrics = ResourceMetrics(*options_.agents, p)) {
       WriteJson(res, 200, *metrics);

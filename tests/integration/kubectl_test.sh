@@ -89,6 +89,12 @@ expect_contains "kubectl get -w shows a new pod" "$(cat "$WORK/watch.out")" "wat
 expect_contains "kubectl delete waits until gone" "$(kubectl delete pod watched 2>&1)" 'pod "watched" deleted'
 expect_eq "and it is gone" "$(code GET /api/v1/namespaces/default/pods/watched)" 404
 expect_contains "kubectl delete -f" "$(kubectl delete -f "$WORK/applied.yaml" 2>&1)" 'pod "applied" deleted'
+out=$(kubectl explain pod.spec.containers 2>&1)
+expect_contains "kubectl explain reads the served OpenAPI v3" "$out" "FIELD: containers <[]Container>"
+expect_contains "... with the schema's descriptions" "$out" "The containers of the pod."
+expect_contains "... down to a container's fields" "$out" "unique within the pod"
+expect_contains "kubectl explain a PodGroup" "$(kubectl explain podgroups.scheduling.x-k8s.io 2>&1)" "GROUP:      scheduling.x-k8s.io"
+expect_contains "/openapi/v3 lists every group-version's document by hash" "$(api GET /openapi/v3)" '"/openapi/v3/api/v1?hash='
 expect_contains "kubectl api-resources lists gantry's kinds" "$(kubectl api-resources 2>&1)" "podgroups"
 expect_eq "kubectl auth can-i" "$(kubectl auth can-i create pods 2>&1)" "yes"
 expect_contains "kubectl auth can-i --list" "$(kubectl auth can-i --list 2>&1)" "*.*"
