@@ -27,6 +27,7 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddNodeCommands(ctl, options);
   AddTop(ctl, options);
   AddVersion(ctl, options);
+  AddMetadataCommands(ctl, options);
 }
 
 int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
@@ -48,6 +49,7 @@ int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
   if (name == "drain") return RunDrain(options, **client);
   if (name == "top") return RunTop(options, **client);
   if (name == "version") return RunVersion(options, **client);
+  if (name == "label" || name == "annotate") return RunMetadataChange(options, **client, name == "label");
   return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
 }
 

@@ -34,6 +34,7 @@ struct CtlOptions {
   bool timestamps = false;
   int64_t limit_bytes = 0;
   int timeout_seconds = 300;  // drain
+  bool overwrite = false;     // label, annotate
 };
 
 void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
@@ -58,6 +59,9 @@ int RunTop(const CtlOptions& options, ApiClient& client);
 void AddLogs(CLI::App& ctl, CtlOptions& options);
 int RunLogs(const CtlOptions& options, ApiClient& client);
 void AddVersion(CLI::App& ctl, CtlOptions& options);
+void AddMetadataCommands(CLI::App& ctl, CtlOptions& options);
+// label (labels = true) or annotate.
+int RunMetadataChange(const CtlOptions& options, ApiClient& client, bool labels);
 int RunVersion(const CtlOptions& options, ApiClient& client);
 
 // Shared by the subcommands.

@@ -21,6 +21,18 @@ expect_eq "get -l excludes" "$(ctl get pods -l app=other 2>&1)" "No resources fo
 expect_contains "get --field-selector" "$(ctl get pods --field-selector status.phase=Pending)" "hello"
 expect_contains "get -A adds NAMESPACE" "$(ctl get pods -A)" "NAMESPACE   NAME"
 expect_contains "get namespaces" "$(ctl get ns)" "kube-system"
+expect_eq "label adds a label" "$(ctl label pods hello tier=web 2>&1)" "pod/hello labeled"
+expect_contains "... which get -l finds" "$(ctl get pods -l tier=web)" "hello"
+out=$(ctl label pod/hello tier=db 2>&1); rc=$?
+expect_eq "label refuses to change a set key without --overwrite" "$out" "error: 'tier' already has a value (web), and --overwrite is false"
+expect_eq "... and exits non-zero" "$rc" 1
+expect_eq "label --overwrite changes it" "$(ctl label pod/hello tier=db --overwrite 2>&1)" "pod/hello labeled"
+expect_eq "label KEY- removes it" "$(ctl label pods hello tier- 2>&1)" "pod/hello unlabeled"
+expect_not_contains "... and it is gone" "$(ctl get pod hello -o json)" '"tier"'
+expect_eq "label with nothing to change says so" "$(ctl label pods hello app=hello-v2 2>&1)" "pod/hello not labeled"
+expect_eq "annotate -l changes every match" "$(ctl annotate pods -l app=hello-v2 owner=team-a 2>&1)" "pod/hello annotated"
+expect_contains "... and the annotation is there" "$(ctl get pod hello -o json)" '"owner": "team-a"'
+expect_contains "label without a change explains" "$(ctl label pods hello 2>&1)" "at least one change is required"
 out=$(ctl get pods nope 2>&1); rc=$?
 expect_contains "a missing object is reported like kubectl" "$out" 'Error from server (NotFound): pods "nope" not found'
 expect_eq "and exits non-zero" "$rc" 1
