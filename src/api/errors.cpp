@@ -49,6 +49,10 @@ absl::Status ConflictError(absl::string_view resource, absl::string_view name,
       {409, "Conflict", std::string(resource), std::string(name), {}});
 }
 
+absl::Status ApplyConflictError(absl::string_view message, std::vector<FieldCause> causes) {
+  return WithDetails(absl::StatusCode::kAborted, message, {409, "Conflict", "", "", std::move(causes)});
+}
+
 absl::Status InvalidError(absl::string_view kind, absl::string_view name,
                           std::vector<FieldCause> causes) {
   std::vector<std::string> parts;

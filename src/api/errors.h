@@ -29,6 +29,9 @@ absl::Status NotFoundError(absl::string_view resource, absl::string_view name);
 absl::Status AlreadyExistsError(absl::string_view resource, absl::string_view name);
 absl::Status ConflictError(absl::string_view resource, absl::string_view name,
                            absl::string_view why);
+// Server-side apply refused: other managers own these fields (causes of
+// type FieldManagerConflict).
+absl::Status ApplyConflictError(absl::string_view message, std::vector<FieldCause> causes);
 absl::Status InvalidError(absl::string_view kind, absl::string_view name,
                           std::vector<FieldCause> causes);
 absl::Status BadRequestError(absl::string_view message);

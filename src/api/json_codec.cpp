@@ -86,6 +86,8 @@ absl::Status DecodeScalar(const json& v, Message* out, const FieldDescriptor* f,
       std::string s;
       if (v.is_string()) {
         s = v.get<std::string>();
+      } else if (v.is_object() && IsEmbeddedJson(f)) {
+        s = v.dump();
       } else {
         return TypeError(path, "string", v);
       }
@@ -196,6 +198,10 @@ json EncodeScalar(const Message& m, const FieldDescriptor* f, int index) {
   bool rep = index >= 0;
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
+      if (IsEmbeddedJson(f)) {
+        json embedded = json::parse(r->GetString(m, f), nullptr, false);
+        return embedded.is_object() ? embedded : json::object();
+      }
       return rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
     case FieldDescriptor::CPPTYPE_BOOL:
       return rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f);
@@ -230,6 +236,11 @@ const std::vector<const FieldDescriptor*>& RequiredFields(const Descriptor* d) {
 }
 
 }  // namespace
+
+bool IsEmbeddedJson(const FieldDescriptor* f) {
+  static const FieldDescriptor* const kFieldsV1 = ManagedFieldsEntry::descriptor()->FindFieldByName("fields_v1");
+  return f == kFieldsV1;
+}
 
 absl::Status DecodeJson(const json& in, Message* out, std::vector<std::string>* unknown_fields) {
   if (!in.is_object()) return TypeError("object", "object", in);

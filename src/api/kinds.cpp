@@ -15,6 +15,10 @@ std::string KindInfo::ApiVersion() const {
 
 std::string KindInfo::ListKind() const { return absl::StrCat(kind, "List"); }
 
+std::string KindInfo::QualifiedResource() const {
+  return group.empty() ? std::string(resource) : absl::StrCat(resource, ".", group);
+}
+
 std::unique_ptr<google::protobuf::Message> KindInfo::New() const {
   return std::unique_ptr<google::protobuf::Message>(prototype->New());
 }

@@ -23,6 +23,7 @@ struct KindInfo {
 
   std::string ApiVersion() const;   // "v1" or "group/version"
   std::string ListKind() const;     // "PodList"
+  std::string QualifiedResource() const;  // "pods", "podgroups.scheduling.x-k8s.io"
   std::unique_ptr<google::protobuf::Message> New() const;
 };
 

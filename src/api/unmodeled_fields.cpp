@@ -12,7 +12,7 @@ namespace gantry::api {
 bool IsUnmodeledKubernetesField(absl::string_view path) {
   static const auto* kNames = new absl::flat_hash_set<std::string>{
       // metadata
-      "managedFields", "selfLink",
+      "selfLink",
       // pod spec
       "volumes", "dnsPolicy", "dnsConfig", "serviceAccount", "automountServiceAccountToken",
       "imagePullSecrets", "enableServiceLinks", "securityContext", "hostIPC", "shareProcessNamespace",

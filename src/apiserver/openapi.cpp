@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "api/json_codec.h"
 #include "api/kinds.h"
 #include "api/patch.h"
 #include "api/schema_docs.h"
@@ -48,6 +49,7 @@ json Reference(const Descriptor& message, Dialect dialect, const std::string& de
 }
 
 json ScalarSchema(const FieldDescriptor& field) {
+  if (api::IsEmbeddedJson(&field)) return {{"type", "object"}};
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_BOOL:
       return {{"type", "boolean"}};

@@ -29,6 +29,7 @@
 #include "apiserver/status_response.h"
 #include "apiserver/table_printers.h"
 #include "apiserver/watch_body.h"
+#include "store/dry_run_store.h"
 #include "common/log_format.h"
 #include "common/metrics.h"
 #include "common/time_format.h"
@@ -147,9 +148,23 @@ absl::Status ApplyPagination(const http::HttpRequest& req, store::ListOptions* o
 struct DeleteRequest {
   std::optional<int64_t> grace;
   store::Preconditions preconditions;
+  std::vector<std::string> dry_run;
 };
 
 // DeleteOptions from the body (JSON or Kubernetes protobuf) and the query string.
+// ?dryRun (and DeleteOptions.dryRun): absent, or All.
+absl::StatusOr<bool> DryRunRequested(const http::HttpRequest& req, std::vector<std::string> values = {}) {
+  if (req.HasParam("dryRun")) values.push_back(req.Param("dryRun"));
+  for (const std::string& v : values) {
+    if (v != "All") return api::InvalidError("", "", {api::NotSupportedCause("dryRun", v, {"All"})});
+  }
+  return !values.empty();
+}
+
+absl::StatusOr<FieldOwner> OwnerOf(const http::HttpRequest& req, const ResourcePath& path) {
+  return FieldOwnerOf(req.Param("fieldManager"), req.Header("user-agent"), path.subresource);
+}
+
 absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
   DeleteRequest out;
   if (!req.body.empty()) {
@@ -160,6 +175,7 @@ absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
     if (options.has_grace_period_seconds()) out.grace = options.grace_period_seconds();
     out.preconditions.uid = options.preconditions().uid();
     out.preconditions.resource_version = options.preconditions().resource_version();
+    out.dry_run.assign(options.dry_run().begin(), options.dry_run().end());
   }
   if (std::string g = req.Param("gracePeriodSeconds"); !g.empty()) {
     int64_t v;
@@ -281,7 +297,8 @@ void ResourceHandlers::Watch(const http::HttpRequest& req, http::HttpResponse& r
 }
 
 absl::StatusOr<store::ObjectPtr> ResourceHandlers::CreateObject(const ResourcePath& path,
-                                                                std::unique_ptr<Message> object) {
+                                                                std::unique_ptr<Message> object,
+                                                                const WriteTarget& target) {
   const api::KindInfo& kind = *path.kind;
   api::ObjectMeta* meta = api::MutableMetaOf(object.get());
   if (kind.namespaced) {
@@ -303,27 +320,34 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::CreateObject(const ResourcePa
   meta->clear_deletion_grace_period_seconds();
   if (kind.kind == "Pod") static_cast<api::Pod*>(object.get())->clear_status();
   api::ApplyDefaults(kind, object.get());
+  if (target.updater != nullptr) RecordUpdate(kind, nullptr, object.get(), *target.updater, absl::Now());
   if (auto s = api::Validate(kind, *object, nullptr); !s.ok()) return s;
   if (auto s = admission_.AdmitCreate(kind, object.get()); !s.ok()) return s;
-  return store_.Create(kind, std::move(object));
+  return target.store.Create(kind, std::move(object));
 }
 
 void ResourceHandlers::Create(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   if (path.kind->namespaced && path.namespace_.empty()) {
     return WriteError(res, api::BadRequestError("a namespaced object must be created under /namespaces/{namespace}/"));
   }
+  auto dry_run = DryRunRequested(req);
+  if (!dry_run.ok()) return WriteError(res, dry_run.status());
+  auto owner = OwnerOf(req, path);
+  if (!owner.ok()) return WriteError(res, owner.status());
   auto body = ParseBody(req);
   if (!body.ok()) return WriteError(res, body.status());
   auto object = path.kind->New();
   if (auto s = DecodeWithValidation(req, res, *path.kind, *body, object.get()); !s.ok()) return WriteError(res, s);
-  auto created = CreateObject(path, std::move(object));
+  store::DryRunStore dry_run_store(store_);
+  auto created = CreateObject(path, std::move(object), {*dry_run ? dry_run_store : store_, &*owner, *dry_run});
   if (!created.ok()) return WriteError(res, created.status());
   WriteJson(res, 201, api::EncodeObject(*path.kind, **created));
 }
 
 absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourcePath& path,
                                                                  std::unique_ptr<Message> incoming,
-                                                                 const store::ObjectPtr& current_ptr) {
+                                                                 const store::ObjectPtr& current_ptr,
+                                                                 const WriteTarget& target) {
   const Message& current = *current_ptr;
   const api::KindInfo& kind = *path.kind;
   api::ObjectMeta* meta = api::MutableMetaOf(incoming.get());
@@ -336,6 +360,8 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourceP
   if (!meta->uid().empty() && meta->uid() != before.uid()) {
     return api::ConflictError(kind.resource, path.name, "Precondition failed: UID in object meta does not match");
   }
+  // Server-side apply computed them; any other writer's are recorded below.
+  const auto applied_managed_fields = meta->managed_fields();
   std::unique_ptr<Message> result;
   const auto* status_field = kind.prototype->GetDescriptor()->FindFieldByName("status");
   const auto* spec_field = kind.prototype->GetDescriptor()->FindFieldByName("spec");
@@ -368,6 +394,11 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourceP
     m->set_generation(before.generation() + (spec_changed ? 1 : 0));
   }
   api::ApplyDefaults(kind, result.get());
+  if (target.updater != nullptr) {
+    RecordUpdate(kind, &current, result.get(), *target.updater, absl::Now());
+  } else {
+    *api::MutableMetaOf(result.get())->mutable_managed_fields() = applied_managed_fields;
+  }
   if (auto s = api::Validate(kind, *result, &current); !s.ok()) return s;
   // A write that changes nothing is not a write: no new revision, no event.
   const std::string& expected = api::MetaOf(*result).resource_version();
@@ -378,17 +409,22 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourceP
     }
     api::MutableMetaOf(result.get())->set_resource_version(expected);
   }
-  return store_.Update(kind, std::move(result));
+  return target.store.Update(kind, std::move(result));
 }
 
 void ResourceHandlers::Update(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
+  auto dry_run = DryRunRequested(req);
+  if (!dry_run.ok()) return WriteError(res, dry_run.status());
+  auto owner = OwnerOf(req, path);
+  if (!owner.ok()) return WriteError(res, owner.status());
   auto body = ParseBody(req);
   if (!body.ok()) return WriteError(res, body.status());
   auto incoming = path.kind->New();
   if (auto s = DecodeWithValidation(req, res, *path.kind, *body, incoming.get()); !s.ok()) return WriteError(res, s);
   auto current = store_.Get(*path.kind, path.namespace_, path.name);
   if (!current.ok()) return WriteError(res, current.status());
-  auto updated = ReplaceObject(path, std::move(incoming), *current);
+  store::DryRunStore dry_run_store(store_);
+  auto updated = ReplaceObject(path, std::move(incoming), *current, {*dry_run ? dry_run_store : store_, &*owner, *dry_run});
   if (!updated.ok()) return WriteError(res, updated.status());
   WriteJson(res, 200, api::EncodeObject(*path.kind, **updated));
 }
@@ -396,26 +432,47 @@ void ResourceHandlers::Update(const http::HttpRequest& req, http::HttpResponse& 
 void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   std::string type = req.Header("content-type");
   bool apply = absl::StrContains(type, "apply-patch");
+  auto dry_run = DryRunRequested(req);
+  if (!dry_run.ok()) return WriteError(res, dry_run.status());
+  auto owner = OwnerOf(req, path);
+  if (!owner.ok()) return WriteError(res, owner.status());
+  if (apply && req.Param("fieldManager").empty()) {
+    return WriteError(res, api::InvalidError("PatchOptions", "", {{"FieldValueRequired", "fieldManager",
+                                                                   "is required for apply patch"}}));
+  }
+  if (!apply && req.HasParam("force")) {
+    return WriteError(res, api::InvalidError("PatchOptions", "", {{"FieldValueForbidden", "force",
+                                                                   "may not be specified for non-apply patch"}}));
+  }
+  const bool force = req.BoolParam("force");
   absl::StatusOr<json> patch = apply ? api::ParseDocument(req.body) : ParseBody(req);
   if (!patch.ok()) return WriteError(res, patch.status());
   bool pinned_version = patch->is_object() && patch->contains("metadata") &&
                         (*patch)["metadata"].is_object() && (*patch)["metadata"].contains("resourceVersion");
+  store::DryRunStore dry_run_store(store_);
+  const WriteTarget target{*dry_run ? dry_run_store : store_, apply ? nullptr : &*owner, *dry_run};
   // Retried on conflict like Kubernetes' GuaranteedUpdate, unless the patch
   // itself pins a resourceVersion.
   for (int attempt = 0;; ++attempt) {
     auto current = store_.Get(*path.kind, path.namespace_, path.name);
     if (!current.ok() && apply && current.status().code() == absl::StatusCode::kNotFound && path.subresource.empty()) {
+      auto doc = ApplyConfiguration(*path.kind, json::object(), *patch, *owner, force, absl::Now());
+      if (!doc.ok()) return WriteError(res, doc.status());
       auto object = path.kind->New();
-      if (auto s = DecodeWithValidation(req, res, *path.kind, *patch, object.get()); !s.ok()) return WriteError(res, s);
-      auto created = CreateObject(path, std::move(object));
+      if (auto s = DecodeWithValidation(req, res, *path.kind, *doc, object.get()); !s.ok()) return WriteError(res, s);
+      auto created = CreateObject(path, std::move(object), target);
       if (!created.ok()) return WriteError(res, created.status());
       return WriteJson(res, 201, api::EncodeObject(*path.kind, **created));
     }
     if (!current.ok()) return WriteError(res, current.status());
     json doc = api::EncodeObject(*path.kind, **current);
     absl::Status applied;
-    // "strategic-merge-patch" also contains "merge-patch": test it first.
-    if (absl::StrContains(type, "strategic-merge-patch") || apply) {
+    if (apply) {
+      auto merged = ApplyConfiguration(*path.kind, doc, *patch, *owner, force, absl::Now());
+      if (!merged.ok()) return WriteError(res, merged.status());
+      doc = *std::move(merged);
+    } else if (absl::StrContains(type, "strategic-merge-patch")) {
+      // Tested before merge-patch, which it contains.
       applied = api::ApplyStrategicMergePatch(doc, *patch);
     } else if (absl::StrContains(type, "json-patch")) {
       applied = api::ApplyJsonPatch(doc, *patch);
@@ -430,7 +487,7 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
     if (!applied.ok()) return WriteError(res, applied);
     auto incoming = path.kind->New();
     if (auto s = DecodeWithValidation(req, res, *path.kind, doc, incoming.get()); !s.ok()) return WriteError(res, s);
-    auto updated = ReplaceObject(path, std::move(incoming), *current);
+    auto updated = ReplaceObject(path, std::move(incoming), *current, target);
     if (updated.ok()) return WriteJson(res, 200, api::EncodeObject(*path.kind, **updated));
     if (api::DetailsOf(updated.status()).reason != "Conflict" || pinned_version || attempt >= 8) {
       return WriteError(res, updated.status());
@@ -440,7 +497,8 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
 
 absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const ResourcePath& path,
                                                                           std::optional<int64_t> grace,
-                                                                          store::Preconditions preconditions) {
+                                                                          store::Preconditions preconditions,
+                                                                          const WriteTarget& target) {
   const api::KindInfo& kind = *path.kind;
   if (kind.kind == "Namespace") {
     if (path.name == "default" || path.name == "kube-system" || path.name == "kube-public" ||
@@ -460,7 +518,7 @@ absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const 
     marked->mutable_metadata()->set_deletion_timestamp(NowRfc3339());
     marked->mutable_metadata()->set_deletion_grace_period_seconds(0);
     marked->mutable_status()->set_phase("Terminating");
-    auto updated = store_.Update(kind, std::move(marked));
+    auto updated = target.store.Update(kind, std::move(marked));
     if (!updated.ok()) return updated.status();
     return Deletion{*updated, false};
   }
@@ -476,9 +534,9 @@ absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const 
       if (!preconditions.uid.empty() && preconditions.uid != pod.metadata().uid()) {
         return api::ConflictError("pods", path.name, "Precondition failed: UID in precondition does not match");
       }
-      auto updated = store_.Update(kind, std::move(marked));
+      auto updated = target.store.Update(kind, std::move(marked));
       if (!updated.ok()) return updated.status();
-      if (events_ != nullptr) {
+      if (events_ != nullptr && !target.dry_run) {
         for (const auto& c : pod.spec().containers()) {
           events_->Record(kind, pod, {.reason = "Killing", .message = absl::StrCat("Stopping container ", c.name()),
                                       .component = absl::StrCat("gantry-agent/", pod.spec().node_name())});
@@ -487,7 +545,7 @@ absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const 
       return Deletion{*updated, false};
     }
   }
-  auto deleted = store_.Delete(kind, path.namespace_, path.name, std::move(preconditions));
+  auto deleted = target.store.Delete(kind, path.namespace_, path.name, std::move(preconditions));
   if (!deleted.ok()) return deleted.status();
   return Deletion{*deleted, true};
 }
@@ -495,7 +553,11 @@ absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const 
 void ResourceHandlers::Delete(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   auto options = DeleteOptionsFrom(req);
   if (!options.ok()) return WriteError(res, options.status());
-  auto deletion = DeleteObject(path, options->grace, options->preconditions);
+  auto dry_run = DryRunRequested(req, options->dry_run);
+  if (!dry_run.ok()) return WriteError(res, dry_run.status());
+  store::DryRunStore dry_run_store(store_);
+  auto deletion = DeleteObject(path, options->grace, options->preconditions,
+                               {*dry_run ? dry_run_store : store_, nullptr, *dry_run});
   if (!deletion.ok()) return WriteError(res, deletion.status());
   // As kube-apiserver answers: the object while it terminates, and for pods
   // always; a Status naming what went otherwise.
@@ -604,11 +666,13 @@ void ResourceHandlers::Log(const http::HttpRequest& req, http::HttpResponse& res
 
 void ResourceHandlers::Evict(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
   std::optional<int64_t> grace;
+  std::vector<std::string> dry_run_values;
   if (!req.body.empty()) {
     auto body = ParseBody(req);
     if (!body.ok()) return WriteError(res, body.status());
     api::Eviction eviction;
     if (auto s = api::DecodeJson(*body, &eviction, nullptr); !s.ok()) return WriteError(res, s);
+    dry_run_values.assign(eviction.delete_options().dry_run().begin(), eviction.delete_options().dry_run().end());
     if (eviction.delete_options().has_grace_period_seconds()) {
       grace = eviction.delete_options().grace_period_seconds();
       if (*grace < 0) {
@@ -620,7 +684,10 @@ void ResourceHandlers::Evict(const http::HttpRequest& req, http::HttpResponse& r
   }
   ResourcePath target = path;
   target.subresource.clear();
-  auto deleted = DeleteObject(target, grace, {});
+  auto dry_run = DryRunRequested(req, std::move(dry_run_values));
+  if (!dry_run.ok()) return WriteError(res, dry_run.status());
+  store::DryRunStore dry_run_store(store_);
+  auto deleted = DeleteObject(target, grace, {}, {*dry_run ? dry_run_store : store_, nullptr, *dry_run});
   if (!deleted.ok()) return WriteError(res, deleted.status());
   json status = SuccessStatus();
   status["code"] = 201;

@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "apiserver/admission.h"
+#include "apiserver/field_manager.h"
 #include "apiserver/request_path.h"
 #include "store/event_recorder.h"
 #include "store/store.h"
@@ -38,13 +39,22 @@ class ResourceHandlers {
   void Evict(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
   void Log(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
 
+  // Where a write goes (the store, or a dry run's view of it) and who makes
+  // it: `updater` has its changes recorded in managedFields; null means the
+  // object's managedFields were set by server-side apply.
+  struct WriteTarget {
+    store::Store& store;
+    const FieldOwner* updater = nullptr;
+    bool dry_run = false;
+  };
   // Shared by create and server-side apply of an absent object.
   absl::StatusOr<store::ObjectPtr> CreateObject(const ResourcePath& path,
-                                                std::unique_ptr<google::protobuf::Message> object);
+                                                std::unique_ptr<google::protobuf::Message> object,
+                                                const WriteTarget& target);
   // Shared by update, patch and the status subresource.
   absl::StatusOr<store::ObjectPtr> ReplaceObject(const ResourcePath& path,
                                                  std::unique_ptr<google::protobuf::Message> incoming,
-                                                 const store::ObjectPtr& current);
+                                                 const store::ObjectPtr& current, const WriteTarget& target);
   struct Deletion {
     store::ObjectPtr object;  // the last state, or the marked object
     bool gone = false;        // false while it terminates
@@ -53,7 +63,7 @@ class ResourceHandlers {
   // node confirms) and for namespaces (marked Terminating, emptied and
   // removed by the namespace lifecycle controller), immediate otherwise.
   absl::StatusOr<Deletion> DeleteObject(const ResourcePath& path, std::optional<int64_t> grace,
-                                        store::Preconditions preconditions);
+                                        store::Preconditions preconditions, const WriteTarget& target);
 
   store::Store& store_;
   Admission admission_;

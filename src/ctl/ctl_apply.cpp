@@ -60,17 +60,57 @@ void AddApply(CLI::App& ctl, CtlOptions& o) {
   CLI::App* apply = ctl.add_subcommand("apply", "Create or update resources from files (YAML or JSON)");
   apply->fallthrough();
   apply->add_option("-f,--filename", o.files, "File, directory or - for standard input")->required();
+  apply->add_flag("--server-side", o.server_side,
+                  "The server merges the manifest and tracks which manager owns each field");
+  apply->add_flag("--force-conflicts", o.force_conflicts,
+                  "With --server-side: take over fields another manager owns instead of failing");
+  apply->add_option("--field-manager", o.field_manager,
+                    "The manager recorded as the fields' owner (default kubectl, or kubectl-client-side-apply)");
+  AddDryRunOption(apply, o);
+  apply->footer(
+      "Examples:\n"
+      "  gantry ctl apply -f pod.yaml\n"
+      "  gantry ctl apply -f manifests/ --dry-run=server\n"
+      "  gantry ctl apply --server-side --field-manager ci -f deploy.yaml\n"
+      "  cat pod.yaml | gantry ctl apply -f -");
 }
 
 void AddCreate(CLI::App& ctl, CtlOptions& o) {
   CLI::App* create = ctl.add_subcommand("create", "Create resources from files (YAML or JSON)");
   create->fallthrough();
   create->add_option("-f,--filename", o.files, "File, directory or - for standard input")->required();
+  AddDryRunOption(create, o);
+  create->footer(
+      "Examples:\n"
+      "  gantry ctl create -f pod.yaml\n"
+      "  gantry ctl create -f pod.yaml --dry-run=server");
 }
 
+namespace {
+
+absl::Status ApplyServerSide(const CtlOptions& o, ApiClient& client, const Manifest& m, const Target& t) {
+  std::string manager = o.field_manager.empty() ? "kubectl" : o.field_manager;
+  std::string url = absl::StrCat(ResourceUrl(*t.kind, t.namespace_, t.name), "?fieldManager=", QueryEscape(manager),
+                                 "&force=", o.force_conflicts ? "true" : "false", DryRunQuery(o));
+  auto applied = client.Call("PATCH", url, &m.object, "application/apply-patch+yaml");
+  if (!applied.ok()) return applied.status();
+  std::cout << Label(t) << " serverside-applied" << DryRunSuffix(o) << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 int RunApply(const CtlOptions& o, ApiClient& client) {
+  if (o.force_conflicts && !o.server_side) {
+    return Fail(absl::InvalidArgumentError("error: --force-conflicts only works with --server-side"));
+  }
+  if (o.server_side && o.dry_run == "client") {
+    return Fail(absl::InvalidArgumentError("error: --dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)"));
+  }
+  const std::string manager = QueryEscape(o.field_manager.empty() ? "kubectl-client-side-apply" : o.field_manager);
   return ForEachManifest(o, [&](const Manifest& m, const Target& t) -> absl::Status {
     if (t.name.empty()) return absl::InvalidArgumentError(absl::StrCat("error: ", m.source, ": metadata.name is required"));
+    if (o.server_side) return ApplyServerSide(o, client, m, t);
     nlohmann::json modified = m.object;
     if (!modified["metadata"].contains("annotations") || !modified["metadata"]["annotations"].is_object()) {
       modified["metadata"]["annotations"] = nlohmann::json::object();
@@ -85,10 +125,12 @@ int RunApply(const CtlOptions& o, ApiClient& client) {
     auto current = client.Call("GET", url);
     if (!current.ok()) {
       if (current.status().code() != absl::StatusCode::kNotFound) return current.status();
-      auto created = client.Call("POST", ResourceUrl(*t.kind, t.namespace_) + "?fieldManager=kubectl-client-side-apply",
-                                 &modified);
-      if (!created.ok()) return created.status();
-      std::cout << Label(t) << " created\n";
+      if (o.dry_run != "client") {
+        auto created = client.Call(
+            "POST", absl::StrCat(ResourceUrl(*t.kind, t.namespace_), "?fieldManager=", manager, DryRunQuery(o)), &modified);
+        if (!created.ok()) return created.status();
+      }
+      std::cout << Label(t) << " created" << DryRunSuffix(o) << "\n";
       return absl::OkStatus();
     }
     nlohmann::json original = nlohmann::json::object();
@@ -97,22 +139,36 @@ int RunApply(const CtlOptions& o, ApiClient& client) {
       if (!original.is_object()) original = nlohmann::json::object();
     }
     nlohmann::json patch = api::ThreeWayPatch(original, modified);
-    auto patched = client.Call("PATCH", url + "?fieldManager=kubectl-client-side-apply", &patch,
+    if (o.dry_run == "client") {
+      std::cout << Label(t) << " configured" << DryRunSuffix(o) << "\n";
+      return absl::OkStatus();
+    }
+    auto patched = client.Call("PATCH", absl::StrCat(url, "?fieldManager=", manager, DryRunQuery(o)), &patch,
                                "application/strategic-merge-patch+json");
     if (!patched.ok()) return patched.status();
-    bool changed = (*patched)["metadata"].value("resourceVersion", "") != (*current)["metadata"].value("resourceVersion", "");
-    std::cout << Label(t) << (changed ? " configured\n" : " unchanged\n");
+    // A dry run's answer keeps the resourceVersion: compare what would change.
+    nlohmann::json before = *current;
+    nlohmann::json after = *patched;
+    for (nlohmann::json* object : {&before, &after}) (*object)["metadata"].erase("managedFields");
+    bool changed = o.dry_run == "server" ? before != after
+                                         : after["metadata"].value("resourceVersion", "") !=
+                                               before["metadata"].value("resourceVersion", "");
+    std::cout << Label(t) << (changed ? " configured" : " unchanged") << DryRunSuffix(o) << "\n";
     return absl::OkStatus();
   });
 }
 
 int RunCreate(const CtlOptions& o, ApiClient& client) {
   return ForEachManifest(o, [&](const Manifest& m, const Target& t) -> absl::Status {
-    auto created = client.Call("POST", ResourceUrl(*t.kind, t.namespace_) + "?fieldManager=kubectl-create", &m.object);
-    if (!created.ok()) return created.status();
     Target named = t;
-    named.name = (*created)["metadata"].value("name", "");
-    std::cout << Label(named) << " created\n";
+    if (o.dry_run != "client") {
+      auto created = client.Call(
+          "POST", absl::StrCat(ResourceUrl(*t.kind, t.namespace_), "?fieldManager=kubectl-create", DryRunQuery(o)),
+          &m.object);
+      if (!created.ok()) return created.status();
+      named.name = (*created)["metadata"].value("name", "");
+    }
+    std::cout << Label(named) << " created" << DryRunSuffix(o) << "\n";
     return absl::OkStatus();
   });
 }

@@ -101,6 +101,22 @@ std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, c
   return options.namespace_;
 }
 
+void AddDryRunOption(CLI::App* command, CtlOptions& o) {
+  command
+      ->add_option("--dry-run", o.dry_run,
+                   "server: the server checks and answers but stores nothing; client: nothing is sent")
+      ->check(CLI::IsMember({"none", "server", "client"}))
+      ->capture_default_str();
+}
+
+std::string DryRunQuery(const CtlOptions& o) { return o.dry_run == "server" ? "&dryRun=All" : ""; }
+
+std::string DryRunSuffix(const CtlOptions& o) {
+  if (o.dry_run == "server") return " (server dry run)";
+  if (o.dry_run == "client") return " (dry run)";
+  return "";
+}
+
 int Fail(const absl::Status& status) {
   std::string text(status.message());
   fprintf(stderr, "%s\n", text.c_str());

@@ -35,6 +35,12 @@ struct CtlOptions {
   int64_t limit_bytes = 0;
   int timeout_seconds = 300;  // drain
   bool overwrite = false;     // label, annotate
+  bool show_managed_fields = false;
+  std::string dry_run = "none";  // none, server, client
+  // apply
+  bool server_side = false;
+  bool force_conflicts = false;
+  std::string field_manager;
 };
 
 void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
@@ -79,6 +85,12 @@ absl::StatusOr<nlohmann::json> GetFromAny(ApiClient& client, const std::vector<c
                                           const std::string& ns, const std::string& name, const std::string& accept);
 // The namespace a command acts in: the object's own, else -n.
 std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object = nullptr);
+// --dry-run=none|server|client, as kubectl has it on commands that write.
+void AddDryRunOption(CLI::App* command, CtlOptions& options);
+// "&dryRun=All" when the server should only check the write.
+std::string DryRunQuery(const CtlOptions& options);
+// What kubectl appends to "created", "deleted"...: " (server dry run)".
+std::string DryRunSuffix(const CtlOptions& options);
 // Prints an error the way kubectl does and returns the exit code 1.
 int Fail(const absl::Status& status);
 

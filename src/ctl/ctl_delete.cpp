@@ -21,11 +21,12 @@ absl::Status DeleteOne(ApiClient& client, const Victim& v, const CtlOptions& o) 
   nlohmann::json options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
   if (o.grace_period) options["gracePeriodSeconds"] = *o.grace_period;
   std::string url = ResourceUrl(*v.kind, v.namespace_, v.name);
-  auto deleted = client.Call("DELETE", url, &options);
+  if (o.dry_run == "server") options["dryRun"] = {"All"};
+  auto deleted = o.dry_run == "client" ? client.Call("GET", url) : client.Call("DELETE", url, &options);
   if (!deleted.ok()) return deleted.status();
-  std::cout << v.kind->singular << " \"" << v.name << "\" deleted\n";
+  std::cout << v.kind->singular << " \"" << v.name << "\" deleted" << DryRunSuffix(o) << "\n";
   std::cout.flush();
-  if (!o.wait) return absl::OkStatus();
+  if (!o.wait || o.dry_run != "none") return absl::OkStatus();
   // A pod on a node goes away only once its node has stopped it.
   absl::Duration pause = absl::Milliseconds(100);
   while (true) {
@@ -47,6 +48,7 @@ void AddDelete(CLI::App& ctl, CtlOptions& o) {
   del->add_option("-l,--selector", o.label_selector, "Delete every object of TYPE matching this label selector");
   del->add_option("--grace-period", o.grace_period, "Seconds to give pods to stop (0: immediately)");
   del->add_option("--wait", o.wait, "Wait until the objects are gone (true or false)")->capture_default_str();
+  AddDryRunOption(del, o);
 }
 
 int RunDelete(const CtlOptions& o, ApiClient& client) {

@@ -23,7 +23,17 @@ std::string Query(const CtlOptions& o, bool watch, const std::string& resource_v
   return q;
 }
 
-void PrintObject(const std::string& format, const api::KindInfo& kind, const nlohmann::json& object) {
+// As kubectl prints objects: managedFields only when asked for.
+void HideManagedFields(nlohmann::json& object) {
+  if (object.contains("metadata") && object["metadata"].is_object()) object["metadata"].erase("managedFields");
+  if (object.contains("items") && object["items"].is_array()) {
+    for (nlohmann::json& item : object["items"]) HideManagedFields(item);
+  }
+}
+
+void PrintObject(const CtlOptions& o, const api::KindInfo& kind, nlohmann::json object) {
+  const std::string& format = o.output;
+  if (!o.show_managed_fields) HideManagedFields(object);
   if (format == "json") {
     std::cout << object.dump(4) << "\n";
   } else if (format == "yaml") {
@@ -50,6 +60,7 @@ void AddGet(CLI::App& ctl, CtlOptions& o) {
   get->add_option("-l,--selector", o.label_selector, "Label selector, e.g. app=web,tier!=db");
   get->add_option("--field-selector", o.field_selector, "Field selector, e.g. spec.nodeName=n1");
   get->add_flag("-w,--watch", o.watch, "After listing, watch for changes");
+  get->add_flag("--show-managed-fields", o.show_managed_fields, "Keep metadata.managedFields in yaml and json output");
 }
 
 int RunGet(const CtlOptions& o, ApiClient& client) {
@@ -73,9 +84,9 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
         items.push_back(*obj);
       }
       if (items.size() == 1 || o.output == "name") {
-        for (const auto& item : items) PrintObject(o.output, kind, item);
+        for (const auto& item : items) PrintObject(o, kind, item);
       } else if (!items.empty()) {
-        PrintObject(o.output, kind, {{"apiVersion", "v1"}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}, {"items", items}});
+        PrintObject(o, kind, {{"apiVersion", "v1"}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}, {"items", items}});
       }
     } else {
       auto list = client.Call("GET", ResourceUrl(kind, ns) + Query(o, false, ""));
@@ -87,10 +98,10 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
         for (auto& item : (*more)["items"]) (*list)["items"].push_back(std::move(item));
       }
       if (o.output == "name") {
-        for (const auto& item : (*list)["items"]) PrintObject(o.output, kind, item);
+        for (const auto& item : (*list)["items"]) PrintObject(o, kind, item);
       } else {
         nlohmann::json out = {{"apiVersion", "v1"}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}, {"items", (*list)["items"]}};
-        PrintObject(o.output, kind, out);
+        PrintObject(o, kind, out);
       }
     }
     if (!o.watch) return exit_code;
@@ -98,7 +109,7 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
                                 [&](const std::string& line) {
                                   auto event = nlohmann::json::parse(line, nullptr, false);
                                   if (event.is_object() && event.value("type", "") != "BOOKMARK") {
-                                    PrintObject(o.output, kind, event["object"]);
+                                    PrintObject(o, kind, event["object"]);
                                     std::cout.flush();
                                   }
                                   return true;

@@ -1,4 +1,5 @@
 #include "store/sqlite_store.h"
+#include "store/write_check.h"
 
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
@@ -48,10 +49,6 @@ StoreMetrics& Metrics() {
     };
   }();
   return *m;
-}
-
-std::string QualifiedResource(const api::KindInfo& kind) {
-  return kind.group.empty() ? std::string(kind.resource) : absl::StrCat(kind.resource, ".", kind.group);
 }
 
 std::string ObjectKey(absl::string_view ns, absl::string_view name) { return absl::StrCat(ns, "/", name); }
@@ -147,7 +144,7 @@ absl::Status SqliteStore::Load() {
       const unsigned char* key = sqlite3_column_text(kinds.get(), 0);
       std::string resource = key == nullptr ? "" : std::string(reinterpret_cast<const char*>(key)).substr(9);
       for (const api::KindInfo& k : api::AllKinds()) {
-        if (QualifiedResource(k) == resource) evicted_revision_[&k] = sqlite3_column_int64(kinds.get(), 1);
+        if (k.QualifiedResource() == resource) evicted_revision_[&k] = sqlite3_column_int64(kinds.get(), 1);
       }
     }
   }
@@ -166,7 +163,7 @@ absl::Status SqliteStore::Load() {
       std::string resource = text(0);
       const api::KindInfo* kind = nullptr;
       for (const api::KindInfo& k : api::AllKinds()) {
-        if (QualifiedResource(k) == resource) kind = &k;
+        if (k.QualifiedResource() == resource) kind = &k;
       }
       if (kind == nullptr) {
         undecodable.push_back({resource, text(1), text(2), "is of an unknown resource"});
@@ -224,7 +221,7 @@ absl::StatusOr<ObjectPtr> SqliteStore::Get(const api::KindInfo& kind, absl::stri
     auto it = by_kind->second.find(ObjectKey(namespace_, name));
     if (it != by_kind->second.end()) return it->second;
   }
-  return api::NotFoundError(QualifiedResource(kind), name);
+  return api::NotFoundError(kind.QualifiedResource(), name);
 }
 
 absl::StatusOr<ListResult> SqliteStore::List(const api::KindInfo& kind, const ListOptions& options) const {
@@ -404,7 +401,7 @@ void SqliteStore::CommitBatch(std::vector<Pending>& batch) {
 
 void SqliteStore::Decide(std::vector<Pending>& batch, size_t i, BatchDecisions& d, std::vector<OverlayUndo>* undo) {
   WriteOp& op = batch[i].op;
-  std::string resource = QualifiedResource(*op.kind);
+  std::string resource = op.kind->QualifiedResource();
   std::string key = absl::StrCat(resource, "|", ObjectKey(op.namespace_, op.name));
   ObjectPtr current;
   if (auto it = d.overlay.find(key); it != d.overlay.end()) {
@@ -417,44 +414,7 @@ void SqliteStore::Decide(std::vector<Pending>& batch, size_t i, BatchDecisions& 
       if (found != by_kind->second.end()) current = found->second;
     }
   }
-  const api::ObjectMeta* cur_meta = current ? &api::MetaOf(*current) : nullptr;
-  absl::Status status;
-  switch (op.type) {
-    case WriteOp::Type::kCreate:
-      if (current) status = api::AlreadyExistsError(resource, op.name);
-      break;
-    case WriteOp::Type::kUpdate: {
-      const api::ObjectMeta& meta = api::MetaOf(*op.object);
-      if (!current) {
-        status = api::NotFoundError(resource, op.name);
-      } else if (!meta.resource_version().empty() &&
-                 meta.resource_version() != cur_meta->resource_version()) {
-        status = api::ConflictError(resource, op.name,
-                                    "the object has been modified; please apply your changes to "
-                                    "the latest version and try again");
-      } else if (!meta.uid().empty() && meta.uid() != cur_meta->uid()) {
-        status = api::ConflictError(resource, op.name, "the object's UID changed (it was recreated)");
-      }
-      break;
-    }
-    case WriteOp::Type::kDelete:
-      if (!current) {
-        status = api::NotFoundError(resource, op.name);
-      } else if (!op.preconditions.uid.empty() && op.preconditions.uid != cur_meta->uid()) {
-        status = api::ConflictError(resource, op.name,
-                                    absl::StrCat("Precondition failed: UID in precondition: ",
-                                                 op.preconditions.uid, ", UID in object meta: ",
-                                                 cur_meta->uid()));
-      } else if (!op.preconditions.resource_version.empty() &&
-                 op.preconditions.resource_version != cur_meta->resource_version()) {
-        status = api::ConflictError(
-            resource, op.name,
-            absl::StrCat("Precondition failed: ResourceVersion in precondition: ",
-                         op.preconditions.resource_version,
-                         ", ResourceVersion in object meta: ", cur_meta->resource_version()));
-      }
-      break;
-  }
+  absl::Status status = CheckWrite(op, current.get(), resource);
   d.outcome[i] = status;
   if (!status.ok()) return;
   ++d.revision;
@@ -544,7 +504,7 @@ absl::Status SqliteStore::Persist(const std::vector<Pending*>& writes,
     const WriteOp& op = writes[i]->op;
     int64_t& last = kinds[op.kind];
     last = std::max<int64_t>(last, std::stoll(api::MetaOf(*results[i]).resource_version()));
-    std::string resource = QualifiedResource(*op.kind);
+    std::string resource = op.kind->QualifiedResource();
     sqlite3_stmt* st = op.type == WriteOp::Type::kDelete ? remove.get() : upsert.get();
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, resource.data(), static_cast<int>(resource.size()), SQLITE_TRANSIENT);
@@ -570,7 +530,7 @@ absl::Status SqliteStore::Persist(const std::vector<Pending*>& writes,
   // revision resumes across a restart instead of being told to relist.
   for (const auto& [kind, last] : kinds) {
     if (!s.ok()) break;
-    std::string key = absl::StrCat("revision:", QualifiedResource(*kind));
+    std::string key = absl::StrCat("revision:", kind->QualifiedResource());
     sqlite3_reset(kind_meta.get());
     sqlite3_bind_text(kind_meta.get(), 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int64(kind_meta.get(), 2, last);

@@ -15,6 +15,8 @@ expect_contains "get pods prints kubectl's columns plus NODE" "$(head -1 <<<"$ou
 expect_contains "get pods lists the pod" "$out" "hello   0/1     Pending   0"
 expect_contains "get -o wide adds IP and NOMINATED NODE" "$(ctl get pods -o wide | head -1)" "NOMINATED NODE"
 expect_contains "get -o yaml" "$(ctl get pod hello -o yaml)" "kind: Pod"
+expect_not_contains "get -o yaml hides managedFields, as kubectl does" "$(ctl get pod hello -o yaml)" "managedFields"
+expect_contains "... unless --show-managed-fields" "$(ctl get pod hello -o yaml --show-managed-fields)" "manager: kubectl-client-side-apply"
 expect_eq "get -o name" "$(ctl get pods -o name)" "pod/hello"
 expect_contains "get -l selects" "$(ctl get pods -l app=hello-v2)" "hello"
 expect_eq "get -l excludes" "$(ctl get pods -l app=other 2>&1)" "No resources found in default namespace."
@@ -33,6 +35,20 @@ expect_eq "label with nothing to change says so" "$(ctl label pods hello app=hel
 expect_eq "annotate -l changes every match" "$(ctl annotate pods -l app=hello-v2 owner=team-a 2>&1)" "pod/hello annotated"
 expect_contains "... and the annotation is there" "$(ctl get pod hello -o json)" '"owner": "team-a"'
 expect_contains "label without a change explains" "$(ctl label pods hello 2>&1)" "at least one change is required"
+sed 's/name: hello/name: dry/' "$EXAMPLE" >"$WORK/dry.yaml"
+expect_contains "create --dry-run=server says so" "$(ctl create -f "$WORK/dry.yaml" --dry-run=server 2>&1)" "pod/dry created (server dry run)"
+expect_contains "apply --dry-run=client says so" "$(ctl apply -f "$WORK/dry.yaml" --dry-run=client 2>&1)" "pod/dry created (dry run)"
+expect_contains "... and neither created it" "$(ctl get pod dry 2>&1)" "NotFound"
+expect_contains "apply --server-side" "$(ctl apply --server-side -f "$WORK/dry.yaml" 2>&1)" "pod/dry serverside-applied"
+ctl label pod dry app=changed --overwrite >/dev/null
+out=$(ctl apply --server-side --field-manager other -f "$WORK/dry.yaml" 2>&1); rc=$?
+expect_contains "apply --server-side names the conflicting manager and field" "$out" '.metadata.labels.app'
+expect_eq "... and exits 1" "$rc" "1"
+expect_contains "--force-conflicts takes the field" "$(ctl apply --server-side --force-conflicts --field-manager other -f "$WORK/dry.yaml" 2>&1)" "serverside-applied"
+expect_contains "... back to the manifest's value" "$(ctl get pod dry -o json)" '"app": "hello"'
+expect_contains "delete --dry-run=server says so" "$(ctl delete pod dry --dry-run=server 2>&1)" 'pod "dry" deleted (server dry run)'
+expect_contains "... and the pod is still there" "$(ctl get pod dry -o name 2>&1)" "pod/dry"
+ctl delete pod dry --grace-period 0 >/dev/null 2>&1
 out=$(ctl get pods nope 2>&1); rc=$?
 expect_contains "a missing object is reported like kubectl" "$out" 'Error from server (NotFound): pods "nope" not found'
 expect_eq "and exits non-zero" "$rc" 1

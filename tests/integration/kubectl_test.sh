@@ -41,6 +41,43 @@ expect_contains "the change is there" "$(kubectl get pod applied --show-labels 2
 expect_contains "the command survived the strategic merge" "$(kubectl get pod applied -o jsonpath='{.spec.containers[0].command}' 2>&1)" "echo hello"
 expect_contains "kubectl apply unchanged" "$(kubectl apply -f "$WORK/applied.yaml" 2>&1)" "pod/applied unchanged"
 expect_contains "kubectl apply --server-side" "$(sed 's/name: hello/name: ssa/' "$EXAMPLE" | kubectl apply --server-side -f - 2>&1)" "pod/ssa serverside-applied"
+
+# Server-side apply keeps managedFields: a field another manager changed is a
+# conflict until --force-conflicts, and fields dropped from the manifest go.
+cat >"$WORK/pc.yaml" <<'YAML'
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata:
+  name: ssa-pc
+  labels: {team: a, tier: batch}
+value: 100
+description: first
+YAML
+expect_contains "kubectl apply --server-side creates" "$(kubectl apply --server-side -f "$WORK/pc.yaml" 2>&1)" "serverside-applied"
+expect_contains "managedFields name the applier" \
+  "$(kubectl get priorityclass ssa-pc -o jsonpath='{.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}' --show-managed-fields 2>&1)" "kubectl/Apply"
+expect_not_contains "kubectl get -o yaml hides managedFields" "$(kubectl get priorityclass ssa-pc -o yaml 2>&1)" "managedFields"
+kubectl patch priorityclass ssa-pc --type merge -p '{"description":"edited"}' >/dev/null 2>&1
+out=$(kubectl apply --server-side -f "$WORK/pc.yaml" 2>&1); rc=$?
+expect_contains "a field another manager changed is a conflict" "$out" 'conflict with "kubectl-patch" using scheduling.k8s.io/v1: .description'
+expect_eq "... and apply exits 1" "$rc" "1"
+expect_eq "... and the other manager's value stays" "$(kubectl get priorityclass ssa-pc -o jsonpath='{.description}' 2>&1)" "edited"
+expect_contains "--force-conflicts takes the field" "$(kubectl apply --server-side --force-conflicts -f "$WORK/pc.yaml" 2>&1)" "serverside-applied"
+expect_eq "... with the applied value" "$(kubectl get priorityclass ssa-pc -o jsonpath='{.description}' 2>&1)" "first"
+sed -i 's/labels: {team: a, tier: batch}/labels: {team: a}/' "$WORK/pc.yaml"
+kubectl apply --server-side -f "$WORK/pc.yaml" >/dev/null 2>&1
+expect_eq "a label dropped from the manifest is removed" "$(kubectl get priorityclass ssa-pc -o jsonpath='{.metadata.labels}' 2>&1)" '{"team":"a"}'
+sed -i 's/description: first/description: second/' "$WORK/pc.yaml"
+out=$(kubectl diff --server-side -f "$WORK/pc.yaml" 2>&1)
+expect_contains "kubectl diff --server-side shows the change" "$out" "+description: second"
+expect_not_contains "... and no managedFields or resourceVersion noise" "$out" "resourceVersion"
+expect_eq "... and changes nothing" "$(kubectl get priorityclass ssa-pc -o jsonpath='{.description}' 2>&1)" "first"
+expect_contains "kubectl apply --dry-run=server" "$(kubectl apply --server-side --dry-run=server -f "$WORK/pc.yaml" 2>&1)" "(server dry run)"
+expect_eq "... stores nothing" "$(kubectl get priorityclass ssa-pc -o jsonpath='{.description}' 2>&1)" "first"
+expect_contains "kubectl delete --dry-run=server" "$(kubectl delete priorityclass ssa-pc --dry-run=server 2>&1)" "deleted (server dry run)"
+expect_contains "... deletes nothing" "$(kubectl get priorityclass ssa-pc 2>&1)" "ssa-pc"
+sed 's/name: hello/name: dry/' "$EXAMPLE" | kubectl create --dry-run=server -f - >/dev/null 2>&1
+expect_contains "kubectl create --dry-run=server creates nothing" "$(kubectl get pod dry 2>&1)" "NotFound"
 out=$(kubectl describe pod hello 2>&1)
 expect_contains "kubectl describe pod" "$out" "QoS Class:"
 expect_contains "kubectl describe pod shows why it waited" "$out" "Warning  FailedScheduling"

@@ -1,0 +1,227 @@
+#include "apiserver/field_manager.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "api/errors.h"
+#include "api/field_set.h"
+#include "api/json_codec.h"
+#include "api/object_meta.h"
+#include "api/patch.h"
+#include "common/time_format.h"
+#include "meta.pb.h"
+
+namespace gantry::apiserver {
+namespace {
+
+using api::FieldPath;
+using api::FieldSet;
+using nlohmann::json;
+
+constexpr size_t kMaxManagerLength = 128;
+
+struct OwnedFields {
+  api::ManagedFieldsEntry entry;  // fields_v1 is left stale until written back
+  FieldSet fields;
+};
+
+using Entries = google::protobuf::RepeatedPtrField<api::ManagedFieldsEntry>;
+
+std::vector<OwnedFields> ReadEntries(const Entries& entries) {
+  std::vector<OwnedFields> out;
+  for (const api::ManagedFieldsEntry& entry : entries) {
+    json tree = json::parse(entry.fields_v1(), nullptr, false);
+    auto fields = FieldSet::FromFieldsV1(tree.is_discarded() ? json::object() : tree);
+    if (!fields.ok()) {
+      spdlog::warn("dropping the managedFields entry of {}: {}", entry.manager(), std::string(fields.status().message()));
+      continue;
+    }
+    out.push_back({entry, *std::move(fields)});
+  }
+  return out;
+}
+
+void WriteEntries(std::vector<OwnedFields>& owned, Entries* out) {
+  out->Clear();
+  for (OwnedFields& o : owned) {
+    if (o.fields.empty()) continue;
+    o.entry.set_fields_type("FieldsV1");
+    o.entry.set_fields_v1(o.fields.ToFieldsV1().dump());
+    *out->Add() = o.entry;
+  }
+}
+
+bool IsOwner(const api::ManagedFieldsEntry& entry, const FieldOwner& owner, absl::string_view operation) {
+  return entry.manager() == owner.manager && entry.operation() == operation && entry.subresource() == owner.subresource;
+}
+
+// The owner's entry for `operation`, added when it has none.
+OwnedFields& EntryOf(std::vector<OwnedFields>& owned, const FieldOwner& owner, const std::string& operation) {
+  for (OwnedFields& o : owned) {
+    if (IsOwner(o.entry, owner, operation)) return o;
+  }
+  OwnedFields& added = owned.emplace_back();
+  added.entry.set_manager(owner.manager);
+  added.entry.set_operation(operation);
+  added.entry.set_subresource(owner.subresource);
+  return added;
+}
+
+FieldSet::Scope ScopeOf(const FieldOwner& owner) {
+  return owner.subresource == "status" ? FieldSet::Scope::kStatus : FieldSet::Scope::kMain;
+}
+
+bool IsItem(const FieldPath& path) { return !path.empty() && path.back() == "."; }
+
+// Whether `path` or anything beneath it is in `fields`.
+bool OwnsWithin(const FieldSet& fields, const FieldPath& path) {
+  FieldPath prefix = path;
+  if (IsItem(prefix)) prefix.pop_back();
+  for (auto it = fields.paths().lower_bound(prefix); it != fields.paths().end(); ++it) {
+    if (it->size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), it->begin())) break;
+    return true;
+  }
+  return false;
+}
+
+// In the terms kube-apiserver uses: "kubectl" for an applier, "kubectl-edit"
+// using v1 for an updater.
+std::string DescribeManager(const api::ManagedFieldsEntry& entry) {
+  std::string out = json(entry.manager()).dump();
+  if (!entry.subresource().empty()) absl::StrAppend(&out, " with subresource ", json(entry.subresource()).dump());
+  if (entry.operation() == "Update") absl::StrAppend(&out, " using ", entry.api_version());
+  return out;
+}
+
+struct Conflict {
+  const api::ManagedFieldsEntry* entry;
+  FieldPath path;
+};
+
+absl::Status ConflictStatus(const std::vector<Conflict>& conflicts) {
+  std::vector<api::FieldCause> causes;
+  for (const Conflict& c : conflicts) {
+    causes.push_back({"FieldManagerConflict", api::DescribeFieldPath(c.path),
+                      absl::StrCat("conflict with ", DescribeManager(*c.entry))});
+  }
+  std::string message;
+  if (conflicts.size() == 1) {
+    message = absl::StrCat("Apply failed with 1 conflict: conflict with ", DescribeManager(*conflicts[0].entry), ": ",
+                           causes[0].field);
+  } else {
+    std::map<std::string, std::vector<std::string>> by_manager;
+    for (size_t i = 0; i < conflicts.size(); ++i) {
+      by_manager[DescribeManager(*conflicts[i].entry)].push_back(absl::StrCat("- ", causes[i].field));
+    }
+    std::vector<std::string> lines;
+    for (const auto& [manager, fields] : by_manager) {
+      lines.push_back(absl::StrCat("conflicts with ", manager, ":"));
+      lines.insert(lines.end(), fields.begin(), fields.end());
+    }
+    message = absl::StrCat("Apply failed with ", conflicts.size(), " conflicts: ", absl::StrJoin(lines, "\n"));
+  }
+  return api::ApplyConflictError(message, std::move(causes));
+}
+
+}  // namespace
+
+absl::StatusOr<FieldOwner> FieldOwnerOf(const std::string& field_manager, const std::string& user_agent,
+                                        const std::string& subresource) {
+  std::string manager = field_manager;
+  if (manager.empty()) manager = user_agent.substr(0, std::min(user_agent.find('/'), kMaxManagerLength));
+  if (manager.size() > kMaxManagerLength) {
+    return api::InvalidError("", "", {api::InvalidCause("fieldManager", manager.substr(0, kMaxManagerLength),
+                                                        "must be no more than 128 characters")});
+  }
+  return FieldOwner{std::move(manager), subresource};
+}
+
+void RecordUpdate(const api::KindInfo& kind, const google::protobuf::Message* before,
+                  google::protobuf::Message* after, const FieldOwner& owner, absl::Time now) {
+  const FieldSet::Scope scope = ScopeOf(owner);
+  const json after_json = api::EncodeJson(*after);
+  const json before_json = before != nullptr ? api::EncodeJson(*before) : json::object();
+  const FieldSet now_set = FieldSet::Of(after_json, scope);
+  const FieldSet was_set = FieldSet::Of(before_json, scope);
+  FieldSet changed;
+  for (const FieldPath& path : now_set.paths()) {
+    if (IsItem(path)) {
+      if (!was_set.contains(path)) changed.insert(path);
+      continue;
+    }
+    const json* was = api::FieldValueAt(before_json, path);
+    if (was == nullptr || *was != *api::FieldValueAt(after_json, path)) changed.insert(path);
+  }
+  const FieldSet gone = was_set.Minus(now_set);
+  Entries* entries = api::MutableMetaOf(after)->mutable_managed_fields();
+  if (before != nullptr) {
+    *entries = api::MetaOf(*before).managed_fields();
+  } else {
+    entries->Clear();
+  }
+  if (changed.empty() && gone.empty()) return;
+  std::vector<OwnedFields> owned = ReadEntries(*entries);
+  for (OwnedFields& o : owned) o.fields = o.fields.Minus(changed).Minus(gone);
+  OwnedFields& mine = EntryOf(owned, owner, "Update");
+  for (const FieldPath& path : changed.paths()) mine.fields.insert(path);
+  mine.entry.set_api_version(kind.ApiVersion());
+  mine.entry.set_time(Rfc3339(now));
+  WriteEntries(owned, entries);
+}
+
+absl::StatusOr<json> ApplyConfiguration(const api::KindInfo& kind, const json& live, json config,
+                                        const FieldOwner& owner, bool force, absl::Time now) {
+  if (config.contains("metadata") && config["metadata"].is_object()) config["metadata"].erase("managedFields");
+  const FieldSet applied = FieldSet::Of(config, ScopeOf(owner));
+  api::ObjectMeta live_meta;
+  if (live.contains("metadata")) {
+    if (auto s = api::DecodeJson(live["metadata"], &live_meta, nullptr); !s.ok()) return s;
+  }
+  std::vector<OwnedFields> owned = ReadEntries(live_meta.managed_fields());
+  OwnedFields& mine = EntryOf(owned, owner, "Apply");
+  const FieldSet previously = mine.fields;
+
+  std::vector<Conflict> conflicts;
+  for (OwnedFields& other : owned) {
+    if (&other == &mine) continue;
+    for (const FieldPath& path : applied.paths()) {
+      if (IsItem(path) || !other.fields.contains(path)) continue;
+      const json* current = api::FieldValueAt(live, path);
+      if (current != nullptr && *current != *api::FieldValueAt(config, path)) conflicts.push_back({&other.entry, path});
+    }
+  }
+  if (!conflicts.empty() && !force) return ConflictStatus(conflicts);
+  for (const Conflict& c : conflicts) {
+    for (OwnedFields& other : owned) {
+      if (&other.entry == c.entry) other.fields.erase(c.path);
+    }
+  }
+
+  json merged = live;
+  const FieldSet dropped = previously.Minus(applied);
+  // Deepest first, so that an item's fields go before the item.
+  for (auto it = dropped.paths().rbegin(); it != dropped.paths().rend(); ++it) {
+    bool kept = std::any_of(owned.begin(), owned.end(),
+                            [&](const OwnedFields& o) { return &o != &mine && OwnsWithin(o.fields, *it); });
+    if (!kept) api::RemoveFieldAt(merged, *it);
+  }
+  if (auto s = api::ApplyStrategicMergePatch(merged, config); !s.ok()) return s;
+
+  if (mine.fields != applied || mine.entry.api_version() != kind.ApiVersion() || mine.entry.time().empty()) {
+    mine.fields = applied;
+    mine.entry.set_api_version(kind.ApiVersion());
+    mine.entry.set_time(Rfc3339(now));
+  }
+  Entries entries;
+  WriteEntries(owned, &entries);
+  json managed = json::array();
+  for (const api::ManagedFieldsEntry& entry : entries) managed.push_back(api::EncodeJson(entry));
+  merged["metadata"]["managedFields"] = std::move(managed);
+  return merged;
+}
+
+}  // namespace gantry::apiserver

@@ -1,0 +1,116 @@
+#include <doctest/doctest.h>
+
+#include "api/errors.h"
+#include "api/json_codec.h"
+#include "api/kinds.h"
+#include "apiserver/field_manager.h"
+#include "core.pb.h"
+
+using namespace gantry;
+using apiserver::ApplyConfiguration;
+using apiserver::FieldOwner;
+using nlohmann::json;
+
+namespace {
+const api::KindInfo& PodKind() { return *api::FindKindByApiVersion("v1", "Pod"); }
+
+json Config(const std::string& image, const json& labels) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", "p"}, {"labels", labels}}},
+          {"spec", {{"containers", json::array({{{"name", "web"}, {"image", image}}})}}}};
+}
+
+json Apply(const json& live, const json& config, const std::string& manager, bool force = false) {
+  auto applied = ApplyConfiguration(PodKind(), live, config, FieldOwner{manager, ""}, force, absl::Now());
+  INFO(applied.status().ToString());
+  REQUIRE(applied.ok());
+  return *applied;
+}
+
+bool Mentions(const json& entry, const std::string& element) {
+  return entry["fieldsV1"].dump().find(element) != std::string::npos;
+}
+
+json ManagerEntry(const json& object, const std::string& manager) {
+  for (const json& e : object["metadata"]["managedFields"]) {
+    if (e["manager"] == manager) return e;
+  }
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("apply records the applier's fields and removes the ones it stops applying") {
+  json live = Apply(json::object(), Config("nginx:1", {{"a", "1"}, {"b", "2"}}), "deploy");
+  json entry = ManagerEntry(live, "deploy");
+  REQUIRE(entry.is_object());
+  CHECK(entry["operation"] == "Apply");
+  CHECK(entry["apiVersion"] == "v1");
+  CHECK(entry["fieldsType"] == "FieldsV1");
+  CHECK(entry["fieldsV1"]["f:metadata"]["f:labels"].contains("f:b"));
+
+  json next = Apply(live, Config("nginx:1", {{"a", "1"}}), "deploy");
+  CHECK(next["metadata"]["labels"] == json{{"a", "1"}});
+  CHECK_FALSE(ManagerEntry(next, "deploy")["fieldsV1"]["f:metadata"]["f:labels"].contains("f:b"));
+}
+
+TEST_CASE("a field another applier owns with another value is a conflict, unless forced") {
+  json live = Apply(json::object(), Config("nginx:1", {{"a", "1"}}), "alice");
+  auto refused = ApplyConfiguration(PodKind(), live, Config("nginx:2", {{"a", "1"}}), FieldOwner{"bob", ""}, false,
+                                    absl::Now());
+  REQUIRE_FALSE(refused.ok());
+  api::ErrorDetails d = api::DetailsOf(refused.status());
+  CHECK(d.code == 409);
+  REQUIRE(d.causes.size() == 1);
+  CHECK(d.causes[0].type == "FieldManagerConflict");
+  CHECK(d.causes[0].field == ".spec.containers[name=\"web\"].image");
+  CHECK(refused.status().message() ==
+        "Apply failed with 1 conflict: conflict with \"alice\": .spec.containers[name=\"web\"].image");
+
+  json forced = Apply(live, Config("nginx:2", {{"a", "1"}}), "bob", true);
+  CHECK(forced["spec"]["containers"][0]["image"] == "nginx:2");
+  // bob took the image; alice keeps the label both set to the same value.
+  CHECK_FALSE(Mentions(ManagerEntry(forced, "alice"), "f:image"));
+  CHECK(ManagerEntry(forced, "alice")["fieldsV1"]["f:metadata"]["f:labels"].contains("f:a"));
+  CHECK(Mentions(ManagerEntry(forced, "bob"), "f:image"));
+}
+
+TEST_CASE("the same value is shared, and a field stays while another manager still owns it") {
+  json live = Apply(json::object(), Config("nginx:1", {{"a", "1"}}), "alice");
+  live = Apply(live, Config("nginx:1", {{"a", "1"}}), "bob");
+  json after = Apply(live, Config("nginx:1", json::object()), "alice");
+  CHECK(after["metadata"]["labels"] == json{{"a", "1"}});  // bob still applies it
+  after = Apply(after, Config("nginx:1", json::object()), "bob");
+  CHECK(after["metadata"].value("labels", json::object()).count("a") == 0);
+}
+
+TEST_CASE("updates take over the fields they change, and a write that changes nothing keeps the entries") {
+  api::Pod before;
+  json applied = Apply(json::object(), Config("nginx:1", {{"a", "1"}}), "alice");
+  REQUIRE(api::DecodeJson(applied, &before, nullptr).ok());
+  api::Pod after = before;
+  after.mutable_spec()->mutable_containers(0)->set_image("nginx:3");
+  apiserver::RecordUpdate(PodKind(), &before, &after, FieldOwner{"kubectl-edit", ""}, absl::Now());
+  json encoded = api::EncodeJson(after);
+  json edit = ManagerEntry(encoded, "kubectl-edit");
+  REQUIRE(edit.is_object());
+  CHECK(edit["operation"] == "Update");
+  CHECK(Mentions(edit, "f:image"));
+  CHECK_FALSE(Mentions(ManagerEntry(encoded, "alice"), "f:image"));
+
+  // alice applying the old image now conflicts with the editor.
+  auto refused = ApplyConfiguration(PodKind(), encoded, Config("nginx:1", {{"a", "1"}}), FieldOwner{"alice", ""},
+                                    false, absl::Now());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(std::string(refused.status().message()).find("conflict with \"kubectl-edit\" using v1") != std::string::npos);
+
+  api::Pod same = after;
+  apiserver::RecordUpdate(PodKind(), &after, &same, FieldOwner{"other", ""}, absl::Now() + absl::Hours(1));
+  CHECK(api::EncodeJson(same)["metadata"]["managedFields"] == encoded["metadata"]["managedFields"]);
+}
+
+TEST_CASE("the field manager comes from ?fieldManager, else the User-Agent's product") {
+  CHECK(apiserver::FieldOwnerOf("", "kubectl/v1.32.0 (linux/amd64) kubernetes/abc", "")->manager == "kubectl");
+  CHECK(apiserver::FieldOwnerOf("ci", "kubectl/v1.32.0", "status")->manager == "ci");
+  CHECK_FALSE(apiserver::FieldOwnerOf(std::string(129, 'x'), "", "").ok());
+}
