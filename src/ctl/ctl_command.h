@@ -36,6 +36,7 @@ struct CtlOptions {
   int timeout_seconds = 300;  // drain
   bool overwrite = false;     // label, annotate
   bool show_managed_fields = false;
+  std::string sort_by;  // get: a JSONPath
   std::string dry_run = "none";  // none, server, client
   // apply
   bool server_side = false;

@@ -1,10 +1,12 @@
 #include <absl/strings/ascii.h>
+#include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 
 #include <iostream>
 
-#include "api/yaml_json.h"
 #include "ctl/ctl_command.h"
+#include "ctl/jsonpath.h"
+#include "ctl/object_printer.h"
 #include "ctl/table_output.h"
 
 namespace gantry::ctl {
@@ -14,6 +16,8 @@ std::string Query(const CtlOptions& o, bool watch, const std::string& resource_v
   std::vector<std::string> params;
   if (!o.label_selector.empty()) params.push_back("labelSelector=" + QueryEscape(o.label_selector));
   if (!o.field_selector.empty()) params.push_back("fieldSelector=" + QueryEscape(o.field_selector));
+  // Tables carry their objects so that rows can be sorted by any field.
+  if (!o.sort_by.empty() && !watch) params.push_back("includeObject=Object");
   if (watch) {
     params.push_back("watch=true");
     params.push_back("resourceVersion=" + resource_version);
@@ -23,28 +27,27 @@ std::string Query(const CtlOptions& o, bool watch, const std::string& resource_v
   return q;
 }
 
-// As kubectl prints objects: managedFields only when asked for.
-void HideManagedFields(nlohmann::json& object) {
-  if (object.contains("metadata") && object["metadata"].is_object()) object["metadata"].erase("managedFields");
-  if (object.contains("items") && object["items"].is_array()) {
-    for (nlohmann::json& item : object["items"]) HideManagedFields(item);
-  }
-}
-
-void PrintObject(const CtlOptions& o, const api::KindInfo& kind, nlohmann::json object) {
-  const std::string& format = o.output;
-  if (!o.show_managed_fields) HideManagedFields(object);
-  if (format == "json") {
-    std::cout << object.dump(4) << "\n";
-  } else if (format == "yaml") {
-    std::cout << api::ToYaml(object);
-  } else {
-    // Items of a list over several kinds (podgroups) name their own.
-    const api::KindInfo* own = api::FindKindByApiVersion(object.value("apiVersion", ""), object.value("kind", ""));
-    const api::KindInfo& k = own != nullptr ? *own : kind;
-    std::cout << absl::AsciiStrToLower(k.kind) << (k.group.empty() ? "" : absl::StrCat(".", k.group)) << "/"
-              << object["metadata"].value("name", "") << "\n";
-  }
+// --sort-by: items ordered by the value at PATH (numbers as numbers, absent
+// values first), keeping the server's order among equals.
+absl::Status SortItems(nlohmann::json& items, const std::string& sort_by,
+                       const std::function<const nlohmann::json&(const nlohmann::json&)>& object_of) {
+  if (sort_by.empty() || !items.is_array()) return absl::OkStatus();
+  auto path = JsonPath::Parse(absl::StartsWith(sort_by, "{") ? sort_by : absl::StrCat("{", sort_by, "}"));
+  if (!path.ok()) return path.status();
+  auto key = [&](const nlohmann::json& item) -> nlohmann::json {
+    auto values = path->Select(object_of(item));
+    return values.empty() ? nlohmann::json() : *values[0];
+  };
+  std::vector<std::pair<nlohmann::json, nlohmann::json>> keyed;
+  for (auto& item : items) keyed.emplace_back(key(item), std::move(item));
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    if (a.first.is_null() || b.first.is_null()) return a.first.is_null() && !b.first.is_null();
+    if (a.first.is_number() && b.first.is_number()) return a.first.template get<double>() < b.first.template get<double>();
+    return JsonPathValueText(a.first) < JsonPathValueText(b.first);
+  });
+  items = nlohmann::json::array();
+  for (auto& [k, item] : keyed) items.push_back(std::move(item));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -54,13 +57,25 @@ void AddGet(CLI::App& ctl, CtlOptions& o) {
   get->fallthrough();
   get->add_option("resource", o.args, "TYPE [NAME...] or TYPE/NAME (pods, nodes, namespaces, events, "
                                       "priorityclasses, podgroups)")->required();
-  get->add_option("-o,--output", o.output, "Output format: wide, yaml, json or name")
-      ->check(CLI::IsMember({"wide", "yaml", "json", "name"}));
+  get->add_option("-o,--output", o.output,
+                  "Output format: wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=HEADER:PATH,...")
+      ->check([](const std::string& v) {
+        absl::Status s = CheckOutputFormat(v);
+        return s.ok() ? std::string() : std::string(s.message());
+      });
+  get->add_option("--sort-by", o.sort_by, "Order a list by the value at this JSONPath, e.g. .metadata.name");
   get->add_flag("-A,--all-namespaces", o.all_namespaces, "List across all namespaces");
   get->add_option("-l,--selector", o.label_selector, "Label selector, e.g. app=web,tier!=db");
   get->add_option("--field-selector", o.field_selector, "Field selector, e.g. spec.nodeName=n1");
   get->add_flag("-w,--watch", o.watch, "After listing, watch for changes");
   get->add_flag("--show-managed-fields", o.show_managed_fields, "Keep metadata.managedFields in yaml and json output");
+  get->footer(
+      "Examples:\n"
+      "  gantry ctl get pods -o wide\n"
+      "  gantry ctl get pod web -o yaml\n"
+      "  gantry ctl get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.status.phase}{\"\\n\"}{end}'\n"
+      "  gantry ctl get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName --sort-by=.spec.nodeName\n"
+      "  gantry ctl get nodes -l zone=a -w");
 }
 
 int RunGet(const CtlOptions& o, ApiClient& client) {
@@ -72,45 +87,41 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
   int exit_code = 0;
 
   if (!table) {
+    auto printer = ObjectPrinter::ForFormat(o.output, o.show_managed_fields);
+    if (!printer.ok()) return Fail(printer.status());
     std::string resource_version;
+    nlohmann::json items = nlohmann::json::array();
     if (!ref->names.empty()) {
-      nlohmann::json items = nlohmann::json::array();
       for (const auto& name : ref->names) {
         auto obj = GetFromAny(client, ref->kinds, ns, name, "application/json");
         if (!obj.ok()) {
           exit_code = Fail(obj.status());
           continue;
         }
-        items.push_back(*obj);
-      }
-      if (items.size() == 1 || o.output == "name") {
-        for (const auto& item : items) PrintObject(o, kind, item);
-      } else if (!items.empty()) {
-        PrintObject(o, kind, {{"apiVersion", "v1"}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}, {"items", items}});
+        items.push_back(*std::move(obj));
       }
     } else {
-      auto list = client.Call("GET", ResourceUrl(kind, ns) + Query(o, false, ""));
-      if (!list.ok()) return Fail(list.status());
-      resource_version = (*list)["metadata"].value("resourceVersion", "");
-      for (size_t k = 1; k < ref->kinds.size(); ++k) {
-        auto more = client.Call("GET", ResourceUrl(*ref->kinds[k], ns) + Query(o, false, ""));
-        if (!more.ok()) return Fail(more.status());
-        for (auto& item : (*more)["items"]) (*list)["items"].push_back(std::move(item));
+      for (const api::KindInfo* k : ref->kinds) {
+        auto list = client.Call("GET", ResourceUrl(*k, ns) + Query(o, false, ""));
+        if (!list.ok()) return Fail(list.status());
+        if (k == ref->kinds.front()) resource_version = (*list)["metadata"].value("resourceVersion", "");
+        for (auto& item : (*list)["items"]) items.push_back(std::move(item));
       }
-      if (o.output == "name") {
-        for (const auto& item : (*list)["items"]) PrintObject(o, kind, item);
-      } else {
-        nlohmann::json out = {{"apiVersion", "v1"}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}, {"items", (*list)["items"]}};
-        PrintObject(o, kind, out);
-      }
+    }
+    auto itself = [](const nlohmann::json& item) -> const nlohmann::json& { return item; };
+    if (auto s = SortItems(items, o.sort_by, itself); !s.ok()) return Fail(s);
+    if (items.size() == 1 && !ref->names.empty()) {
+      printer->Print(kind, items[0], std::cout);
+    } else if (!items.empty() || ref->names.empty()) {
+      printer->Print(kind, {{"apiVersion", "v1"}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}, {"items", items}},
+                     std::cout);
     }
     if (!o.watch) return exit_code;
     auto status = client.Stream(ResourceUrl(kind, ns) + Query(o, true, resource_version), "application/json",
                                 [&](const std::string& line) {
                                   auto event = nlohmann::json::parse(line, nullptr, false);
                                   if (event.is_object() && event.value("type", "") != "BOOKMARK") {
-                                    PrintObject(o, kind, event["object"]);
-                                    std::cout.flush();
+                                    printer->Print(kind, event["object"], std::cout);
                                   }
                                   return true;
                                 });
@@ -137,6 +148,12 @@ int RunGet(const CtlOptions& o, ApiClient& client) {
   } else {
     auto t = client.Call("GET", ResourceUrl(kind, ns) + query, nullptr, "application/json", kTableAccept);
     if (!t.ok()) return Fail(t.status());
+    auto row_object = [](const nlohmann::json& row) -> const nlohmann::json& {
+      static const nlohmann::json kNoObject;
+      auto it = row.find("object");
+      return it != row.end() ? *it : kNoObject;
+    };
+    if (auto s = SortItems((*t)["rows"], o.sort_by, row_object); !s.ok()) return Fail(s);
     output.Add(*t);
     resource_version = (*t)["metadata"].value("resourceVersion", "");
     for (size_t k = 1; k < ref->kinds.size(); ++k) {

@@ -24,7 +24,7 @@ void TableOutput::Add(const nlohmann::json& table) {
       bool always = std::find(style_.always_columns.begin(), style_.always_columns.end(), name) !=
                     style_.always_columns.end();
       if (columns[i].value("priority", 0) > 0 && !style_.wide && !always) continue;
-      header_.push_back(absl::AsciiStrToUpper(name));
+      header_.push_back(style_.keep_header_case ? name : absl::AsciiStrToUpper(name));
       shown_.push_back(static_cast<int>(i));
     }
     widths_.assign(header_.size(), 0);

@@ -13,6 +13,7 @@ struct TableStyle {
   bool wide = false;
   bool with_namespace = false;
   bool headers = true;
+  bool keep_header_case = false;  // custom-columns print headers as given
   std::vector<std::string> always_columns;  // shown even though priority > 0
 };
 

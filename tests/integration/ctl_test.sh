@@ -35,6 +35,21 @@ expect_eq "label with nothing to change says so" "$(ctl label pods hello app=hel
 expect_eq "annotate -l changes every match" "$(ctl annotate pods -l app=hello-v2 owner=team-a 2>&1)" "pod/hello annotated"
 expect_contains "... and the annotation is there" "$(ctl get pod hello -o json)" '"owner": "team-a"'
 expect_contains "label without a change explains" "$(ctl label pods hello 2>&1)" "at least one change is required"
+expect_eq "get -o jsonpath" "$(ctl get pod hello -o jsonpath='{.metadata.name}/{.spec.containers[0].name}')" "hello/$(ctl get pod hello -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["spec"]["containers"][0]["name"])')"
+sed 's/name: hello/name: another/' "$EXAMPLE" | ctl apply -f - >/dev/null
+expect_eq "get -o jsonpath with range over a list" "$(ctl get pods -o jsonpath='{range .items[*]}{.metadata.name};{end}')" "another;hello;"
+expect_eq "get --sort-by orders it" "$(ctl get pods --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[0].metadata.name}')" "hello"
+out=$(ctl get pods -o custom-columns=NAME:.metadata.name,POLICY:.spec.restartPolicy,NODE:.spec.nodeName)
+expect_contains "get -o custom-columns prints the header as given" "$out" "NAME      POLICY"
+expect_contains "... and a row per object" "$out" "another   Never"
+out=$(ctl get pods --sort-by=.metadata.name 2>&1)
+expect_eq "get --sort-by orders a table" "$(sed -n 2p <<<"$out" | cut -d' ' -f1)" "another"
+out=$(ctl get pods -o jsonpath='{.items[0}' 2>&1); rc=$?
+expect_contains "a broken jsonpath is an error that says where" "$out" "unclosed ["
+expect_eq "... and exits 1" "$rc" "1"
+out=$(ctl get pods -o yml 2>&1); rc=$?
+expect_contains "an unknown output format lists the allowed ones" "$out" "allowed formats are"
+ctl delete pod another --grace-period 0 >/dev/null 2>&1
 sed 's/name: hello/name: dry/' "$EXAMPLE" >"$WORK/dry.yaml"
 expect_contains "create --dry-run=server says so" "$(ctl create -f "$WORK/dry.yaml" --dry-run=server 2>&1)" "pod/dry created (server dry run)"
 expect_contains "apply --dry-run=client says so" "$(ctl apply -f "$WORK/dry.yaml" --dry-run=client 2>&1)" "pod/dry created (dry run)"
