@@ -54,39 +54,16 @@ int ForEachManifest(const CtlOptions& o, const std::function<absl::Status(const 
   return exit_code;
 }
 
-}  // namespace
-
-void AddApply(CLI::App& ctl, CtlOptions& o) {
-  CLI::App* apply = ctl.add_subcommand("apply", "Create or update resources from files (YAML or JSON)");
-  apply->fallthrough();
-  apply->add_option("-f,--filename", o.files, "File, directory or - for standard input")->required();
-  apply->add_flag("--server-side", o.server_side,
-                  "The server merges the manifest and tracks which manager owns each field");
-  apply->add_flag("--force-conflicts", o.force_conflicts,
-                  "With --server-side: take over fields another manager owns instead of failing");
-  apply->add_option("--field-manager", o.field_manager,
-                    "The manager recorded as the fields' owner (default kubectl, or kubectl-client-side-apply)");
-  AddDryRunOption(apply, o);
-  apply->footer(
-      "Examples:\n"
-      "  gantry ctl apply -f pod.yaml\n"
-      "  gantry ctl apply -f manifests/ --dry-run=server\n"
-      "  gantry ctl apply --server-side --field-manager ci -f deploy.yaml\n"
-      "  cat pod.yaml | gantry ctl apply -f -");
+// A command that reads objects from -f files and writes them.
+CLI::App* AddFileCommand(CLI::App& ctl, CtlOptions& o, const std::string& name, const std::string& description,
+                         const std::string& examples) {
+  CLI::App* command = ctl.add_subcommand(name, description);
+  command->fallthrough();
+  command->add_option("-f,--filename", o.files, "File, directory or - for standard input")->required();
+  AddDryRunOption(command, o);
+  command->footer(absl::StrCat("Examples:\n", examples));
+  return command;
 }
-
-void AddCreate(CLI::App& ctl, CtlOptions& o) {
-  CLI::App* create = ctl.add_subcommand("create", "Create resources from files (YAML or JSON)");
-  create->fallthrough();
-  create->add_option("-f,--filename", o.files, "File, directory or - for standard input")->required();
-  AddDryRunOption(create, o);
-  create->footer(
-      "Examples:\n"
-      "  gantry ctl create -f pod.yaml\n"
-      "  gantry ctl create -f pod.yaml --dry-run=server");
-}
-
-namespace {
 
 absl::Status ApplyServerSide(const CtlOptions& o, ApiClient& client, const Manifest& m, const Target& t) {
   std::string manager = o.field_manager.empty() ? "kubectl" : o.field_manager;
@@ -99,6 +76,26 @@ absl::Status ApplyServerSide(const CtlOptions& o, ApiClient& client, const Manif
 }
 
 }  // namespace
+
+void AddApply(CLI::App& ctl, CtlOptions& o) {
+  CLI::App* apply = AddFileCommand(ctl, o, "apply", "Create or update resources from files (YAML or JSON)",
+                                   "  gantry ctl apply -f pod.yaml\n"
+                                   "  gantry ctl apply -f manifests/ --dry-run=server\n"
+                                   "  gantry ctl apply --server-side --field-manager ci -f deploy.yaml\n"
+                                   "  cat pod.yaml | gantry ctl apply -f -");
+  apply->add_flag("--server-side", o.server_side,
+                  "The server merges the manifest and tracks which manager owns each field");
+  apply->add_flag("--force-conflicts", o.force_conflicts,
+                  "With --server-side: take over fields another manager owns instead of failing");
+  apply->add_option("--field-manager", o.field_manager,
+                    "The manager recorded as the fields' owner (default kubectl, or kubectl-client-side-apply)");
+}
+
+void AddCreate(CLI::App& ctl, CtlOptions& o) {
+  AddFileCommand(ctl, o, "create", "Create resources from files (YAML or JSON)",
+                 "  gantry ctl create -f pod.yaml\n"
+                 "  gantry ctl create -f pod.yaml --dry-run=server");
+}
 
 int RunApply(const CtlOptions& o, ApiClient& client) {
   if (o.force_conflicts && !o.server_side) {
@@ -154,6 +151,26 @@ int RunApply(const CtlOptions& o, ApiClient& client) {
                                          : after["metadata"].value("resourceVersion", "") !=
                                                before["metadata"].value("resourceVersion", "");
     std::cout << Label(t) << (changed ? " configured" : " unchanged") << DryRunSuffix(o) << "\n";
+    return absl::OkStatus();
+  });
+}
+
+void AddReplace(CLI::App& ctl, CtlOptions& o) {
+  AddFileCommand(ctl, o, "replace", "Replace resources with the ones in files (YAML or JSON)",
+                 "  gantry ctl get pod web -o yaml > web.yaml   # edit it, then:\n"
+                 "  gantry ctl replace -f web.yaml");
+}
+
+int RunReplace(const CtlOptions& o, ApiClient& client) {
+  return ForEachManifest(o, [&](const Manifest& m, const Target& t) -> absl::Status {
+    if (t.name.empty()) return absl::InvalidArgumentError(absl::StrCat("error: ", m.source, ": metadata.name is required"));
+    if (o.dry_run != "client") {
+      auto replaced = client.Call(
+          "PUT", absl::StrCat(ResourceUrl(*t.kind, t.namespace_, t.name), "?fieldManager=kubectl-replace", DryRunQuery(o)),
+          &m.object);
+      if (!replaced.ok()) return replaced.status();
+    }
+    std::cout << Label(t) << " replaced" << DryRunSuffix(o) << "\n";
     return absl::OkStatus();
   });
 }

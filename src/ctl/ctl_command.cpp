@@ -28,6 +28,9 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddTop(ctl, options);
   AddVersion(ctl, options);
   AddMetadataCommands(ctl, options);
+  AddPatch(ctl, options);
+  AddReplace(ctl, options);
+  AddApiResources(ctl, options);
 }
 
 int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
@@ -50,6 +53,9 @@ int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
   if (name == "top") return RunTop(options, **client);
   if (name == "version") return RunVersion(options, **client);
   if (name == "label" || name == "annotate") return RunMetadataChange(options, **client, name == "label");
+  if (name == "patch") return RunPatch(options, **client);
+  if (name == "replace") return RunReplace(options, **client);
+  if (name == "api-resources") return RunApiResources(options, **client);
   return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
 }
 

@@ -42,6 +42,9 @@ struct CtlOptions {
   bool server_side = false;
   bool force_conflicts = false;
   std::string field_manager;
+  // patch
+  std::string patch;
+  std::string patch_type = "strategic";
 };
 
 void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
@@ -67,6 +70,12 @@ void AddLogs(CLI::App& ctl, CtlOptions& options);
 int RunLogs(const CtlOptions& options, ApiClient& client);
 void AddVersion(CLI::App& ctl, CtlOptions& options);
 void AddMetadataCommands(CLI::App& ctl, CtlOptions& options);
+void AddPatch(CLI::App& ctl, CtlOptions& options);
+int RunPatch(const CtlOptions& options, ApiClient& client);
+void AddReplace(CLI::App& ctl, CtlOptions& options);
+int RunReplace(const CtlOptions& options, ApiClient& client);
+void AddApiResources(CLI::App& ctl, CtlOptions& options);
+int RunApiResources(const CtlOptions& options, ApiClient& client);
 // label (labels = true) or annotate.
 int RunMetadataChange(const CtlOptions& options, ApiClient& client, bool labels);
 int RunVersion(const CtlOptions& options, ApiClient& client);

@@ -50,6 +50,23 @@ expect_eq "... and exits 1" "$rc" "1"
 out=$(ctl get pods -o yml 2>&1); rc=$?
 expect_contains "an unknown output format lists the allowed ones" "$out" "allowed formats are"
 ctl delete pod another --grace-period 0 >/dev/null 2>&1
+expect_eq "patch (strategic)" "$(ctl patch pod hello -p '{"metadata":{"labels":{"patched":"yes"}}}' 2>&1)" "pod/hello patched"
+expect_eq "patch that changes nothing says so" "$(ctl patch pod hello --type merge -p '{"metadata":{"labels":{"patched":"yes"}}}' 2>&1)" "pod/hello patched (no change)"
+expect_eq "patch --type json" "$(ctl patch pod/hello --type json -p '[{"op":"remove","path":"/metadata/labels/patched"}]' 2>&1)" "pod/hello patched"
+expect_not_contains "... removed the label" "$(ctl get pod hello -o jsonpath='{.metadata.labels}')" "patched"
+out=$(ctl patch pod hello -p '{not json' 2>&1); rc=$?
+expect_contains "a malformed patch is refused before it is sent" "$out" "unable to parse the patch"
+expect_eq "... and exits 1" "$rc" "1"
+ctl get pod hello -o yaml >"$WORK/replace.yaml"
+sed -i 's/app: hello-v2/app: replaced/' "$WORK/replace.yaml"
+expect_eq "replace -f" "$(ctl replace -f "$WORK/replace.yaml" 2>&1)" "pod/hello replaced"
+expect_contains "... replaced it" "$(ctl get pod hello -o jsonpath='{.metadata.labels.app}')" "replaced"
+out=$(ctl replace -f "$WORK/replace.yaml" 2>&1); rc=$?
+expect_contains "replace with a stale resourceVersion is a conflict" "$out" "the object has been modified"
+out=$(ctl api-resources 2>&1)
+expect_eq "api-resources lists pods" "$(grep '^pods ' <<<"$out" | head -1 | tr -s ' ')" "pods po v1 true Pod"
+expect_contains "api-resources lists PodGroups" "$out" "scheduling.x-k8s.io/v1alpha1"
+expect_contains "api-resources -o name" "$(ctl api-resources -o name 2>&1)" "priorityclasses.scheduling.k8s.io"
 sed 's/name: hello/name: dry/' "$EXAMPLE" >"$WORK/dry.yaml"
 expect_contains "create --dry-run=server says so" "$(ctl create -f "$WORK/dry.yaml" --dry-run=server 2>&1)" "pod/dry created (server dry run)"
 expect_contains "apply --dry-run=client says so" "$(ctl apply -f "$WORK/dry.yaml" --dry-run=client 2>&1)" "pod/dry created (dry run)"
