@@ -1,6 +1,7 @@
 #include "api/field_set.h"
 
 #include <absl/container/flat_hash_set.h>
+#include <absl/functional/function_ref.h>
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
@@ -27,9 +28,9 @@ bool IsServerMetadata(const std::string& key) {
   return kKeys->contains(key);
 }
 
-void CollectValue(const std::string& key, const json& value, FieldPath& path, std::set<FieldPath>& out);
+void CollectValue(const std::string& key, const json& value, FieldPath& path, FieldSet& out);
 
-void CollectObject(const json& object, FieldPath& path, std::set<FieldPath>& out) {
+void CollectObject(const json& object, FieldPath& path, FieldSet& out) {
   for (const auto& [key, value] : object.items()) {
     if (value.is_null()) continue;
     path.push_back(absl::StrCat("f:", key));
@@ -42,7 +43,7 @@ bool AllItemsKeyed(const json& list, const char* key) {
   return std::all_of(list.begin(), list.end(), [&](const json& item) { return item.is_object() && item.contains(key); });
 }
 
-void CollectValue(const std::string& key, const json& value, FieldPath& path, std::set<FieldPath>& out) {
+void CollectValue(const std::string& key, const json& value, FieldPath& path, FieldSet& out) {
   // An empty map sets nothing: owning it would only make conflicts.
   if (value.is_object()) return CollectObject(value, path, out);
   if (value.is_array() && !value.empty()) {
@@ -67,6 +68,99 @@ void CollectValue(const std::string& key, const json& value, FieldPath& path, st
     }
   }
   out.insert(path);
+}
+
+bool SameKey(const json& a, const json& b, const char* key) {
+  auto it = a.find(key);
+  return it != a.end() && *it == b[key];
+}
+
+void DiffValue(const std::string& key, const json& before, const json& after, FieldPath& path, FieldChanges& out);
+
+void DiffObject(const json& before, const json& after, absl::FunctionRef<bool(const std::string&)> owned,
+                FieldPath& path, FieldChanges& out) {
+  for (const auto& [key, value] : after.items()) {
+    if (value.is_null() || !owned(key)) continue;
+    path.push_back(absl::StrCat("f:", key));
+    auto was = before.find(key);
+    if (was == before.end() || was->is_null()) {
+      CollectValue(key, value, path, out.changed);
+    } else {
+      DiffValue(key, *was, value, path, out);
+    }
+    path.pop_back();
+  }
+  for (const auto& [key, value] : before.items()) {
+    if (value.is_null() || !owned(key)) continue;
+    auto now = after.find(key);
+    if (now != after.end() && !now->is_null()) continue;
+    path.push_back(absl::StrCat("f:", key));
+    CollectValue(key, value, path, out.gone);
+    path.pop_back();
+  }
+}
+
+bool Anything(const std::string&) { return true; }
+
+// One list item by its merge key: new, changed or gone.
+void DiffKeyedList(const json& before, const json& after, const char* merge_key, FieldPath& path, FieldChanges& out) {
+  for (const json& item : after) {
+    path.push_back(absl::StrCat("k:", json{{merge_key, item[merge_key]}}.dump()));
+    auto was = std::find_if(before.begin(), before.end(), [&](const json& b) { return SameKey(b, item, merge_key); });
+    if (was == before.end()) {
+      path.push_back(".");
+      out.changed.insert(path);
+      path.pop_back();
+      CollectObject(item, path, out.changed);
+    } else if (*was != item) {
+      DiffObject(*was, item, Anything, path, out);
+    }
+    path.pop_back();
+  }
+  for (const json& item : before) {
+    if (std::any_of(after.begin(), after.end(), [&](const json& a) { return SameKey(a, item, merge_key); })) continue;
+    path.push_back(absl::StrCat("k:", json{{merge_key, item[merge_key]}}.dump()));
+    path.push_back(".");
+    out.gone.insert(path);
+    path.pop_back();
+    CollectObject(item, path, out.gone);
+    path.pop_back();
+  }
+}
+
+void DiffValue(const std::string& key, const json& before, const json& after, FieldPath& path, FieldChanges& out) {
+  if (before == after) return;
+  if (before.is_object() && after.is_object()) return DiffObject(before, after, Anything, path, out);
+  if (before.is_array() && after.is_array()) {
+    const char* merge_key = MergeKeyOf(key);
+    if (merge_key != nullptr && AllItemsKeyed(before, merge_key) && AllItemsKeyed(after, merge_key)) {
+      return DiffKeyedList(before, after, merge_key, path, out);
+    }
+    if (IsMergedPrimitiveList(key)) {
+      for (const json& v : after) {
+        if (std::find(before.begin(), before.end(), v) == before.end()) {
+          path.push_back(absl::StrCat("v:", v.dump()));
+          out.changed.insert(path);
+          path.pop_back();
+        }
+      }
+      for (const json& v : before) {
+        if (std::find(after.begin(), after.end(), v) == after.end()) {
+          path.push_back(absl::StrCat("v:", v.dump()));
+          out.gone.insert(path);
+          path.pop_back();
+        }
+      }
+      return;
+    }
+  }
+  // A scalar or an atomic list changed, or the value changed shape.
+  FieldSet was;
+  CollectValue(key, before, path, was);
+  CollectValue(key, after, path, out.changed);
+  for (const FieldPath& p : was.paths()) {
+    if (!out.changed.contains(p)) out.gone.insert(p);
+  }
 }
 
 absl::Status ReadTree(const json& node, FieldPath& path, int depth, std::set<FieldPath>& out) {
@@ -127,28 +221,28 @@ Json* Step(Json& at, const std::string& element) {
 
 }  // namespace
 
-FieldSet FieldSet::Of(const json& object, Scope scope) {
-  FieldSet set;
-  if (!object.is_object()) return set;
+FieldChanges FieldSet::Diff(const json& before, const json& after, Scope scope) {
+  FieldChanges out;
   FieldPath path;
-  for (const auto& [key, value] : object.items()) {
-    if (value.is_null() || key == "apiVersion" || key == "kind") continue;
-    if ((key == "status") != (scope == Scope::kStatus)) continue;
-    path.push_back(absl::StrCat("f:", key));
-    if (key == "metadata" && value.is_object()) {
-      for (const auto& [field, inner] : value.items()) {
-        if (inner.is_null() || IsServerMetadata(field)) continue;
-        path.push_back(absl::StrCat("f:", field));
-        CollectValue(field, inner, path, set.paths_);
-        path.pop_back();
-      }
-    } else {
-      CollectValue(key, value, path, set.paths_);
-    }
+  auto owned = [&](const std::string& key) {
+    return key != "apiVersion" && key != "kind" && key != "metadata" && (key == "status") == (scope == Scope::kStatus);
+  };
+  static const json kAbsent = json::object();
+  auto metadata_of = [](const json& object) -> const json& {
+    auto it = object.is_object() ? object.find("metadata") : object.end();
+    return it != object.end() && it->is_object() ? *it : kAbsent;
+  };
+  if (scope == Scope::kMain) {
+    path.push_back("f:metadata");
+    DiffObject(metadata_of(before), metadata_of(after), [](const std::string& key) { return !IsServerMetadata(key); },
+               path, out);
     path.pop_back();
   }
-  return set;
+  DiffObject(before.is_object() ? before : kAbsent, after.is_object() ? after : kAbsent, owned, path, out);
+  return out;
 }
+
+FieldSet FieldSet::Of(const json& object, Scope scope) { return Diff(json::object(), object, scope).changed; }
 
 absl::StatusOr<FieldSet> FieldSet::FromFieldsV1(const json& tree) {
   FieldSet set;

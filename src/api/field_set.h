@@ -18,6 +18,8 @@ namespace gantry::api {
 
 using FieldPath = std::vector<std::string>;
 
+struct FieldChanges;
+
 class FieldSet {
  public:
   // Which part of an object a write may set: everything but status and the
@@ -27,6 +29,8 @@ class FieldSet {
   FieldSet() = default;
 
   static FieldSet Of(const nlohmann::json& object, Scope scope);
+  // What a write from `before` to `after` did, found in one walk over both.
+  static FieldChanges Diff(const nlohmann::json& before, const nlohmann::json& after, Scope scope);
   // Reads a FieldsV1 tree; an error when it is not one (or deeper or larger
   // than any object gantry stores).
   static absl::StatusOr<FieldSet> FromFieldsV1(const nlohmann::json& tree);
@@ -44,6 +48,11 @@ class FieldSet {
 
  private:
   std::set<FieldPath> paths_;
+};
+
+struct FieldChanges {
+  FieldSet changed;  // set anew or to another value; new list items' "."
+  FieldSet gone;     // set before, not after
 };
 
 // The value at `path` in `object` (for "." the list item), or null when

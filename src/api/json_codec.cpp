@@ -193,7 +193,12 @@ absl::Status DecodeMessage(const json& in, Message* out, const std::string& path
   return absl::OkStatus();
 }
 
-json EncodeScalar(const Message& m, const FieldDescriptor* f, int index) {
+bool IsManagedFields(const FieldDescriptor* f) {
+  static const FieldDescriptor* const kManagedFields = ObjectMeta::descriptor()->FindFieldByName("managed_fields");
+  return f == kManagedFields;
+}
+
+json EncodeScalar(const Message& m, const FieldDescriptor* f, int index, bool with_managed_fields) {
   const Reflection* r = m.GetReflection();
   bool rep = index >= 0;
   switch (f->cpp_type()) {
@@ -212,7 +217,7 @@ json EncodeScalar(const Message& m, const FieldDescriptor* f, int index) {
     case FieldDescriptor::CPPTYPE_DOUBLE:
       return rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f);
     case FieldDescriptor::CPPTYPE_MESSAGE:
-      return EncodeJson(rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f));
+      return EncodeJson(rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f), with_managed_fields);
     default:
       return nullptr;
   }
@@ -247,12 +252,13 @@ absl::Status DecodeJson(const json& in, Message* out, std::vector<std::string>* 
   return DecodeMessage(in, out, "", unknown_fields, true);
 }
 
-json EncodeJson(const Message& message) {
+json EncodeJson(const Message& message, bool with_managed_fields) {
   json out = json::object();
   const Reflection* r = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   r->ListFields(message, &fields);
   for (const FieldDescriptor* f : fields) {
+    if (!with_managed_fields && IsManagedFields(f)) continue;
     if (f->is_map()) {
       json map = json::object();
       const FieldDescriptor* key_field = f->message_type()->map_key();
@@ -264,21 +270,21 @@ json EncodeJson(const Message& message) {
       out[f->json_name()] = std::move(map);
     } else if (f->is_repeated()) {
       json arr = json::array();
-      for (int i = 0; i < r->FieldSize(message, f); ++i) arr.push_back(EncodeScalar(message, f, i));
+      for (int i = 0; i < r->FieldSize(message, f); ++i) arr.push_back(EncodeScalar(message, f, i, with_managed_fields));
       out[f->json_name()] = std::move(arr);
     } else {
-      out[f->json_name()] = EncodeScalar(message, f, -1);
+      out[f->json_name()] = EncodeScalar(message, f, -1, with_managed_fields);
     }
   }
   for (const FieldDescriptor* f : RequiredFields(message.GetDescriptor())) {
     if (out.contains(f->json_name())) continue;
-    out[f->json_name()] = f->is_repeated() ? json::array() : EncodeScalar(message, f, -1);
+    out[f->json_name()] = f->is_repeated() ? json::array() : EncodeScalar(message, f, -1, with_managed_fields);
   }
   return out;
 }
 
-json EncodeObject(const KindInfo& kind, const Message& object) {
-  json out = EncodeJson(object);
+json EncodeObject(const KindInfo& kind, const Message& object, bool with_managed_fields) {
+  json out = EncodeJson(object, with_managed_fields);
   out["apiVersion"] = kind.ApiVersion();
   out["kind"] = std::string(kind.kind);
   return out;

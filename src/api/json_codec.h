@@ -27,11 +27,13 @@ bool IsEmbeddedJson(const google::protobuf::FieldDescriptor* field);
 absl::Status DecodeJson(const nlohmann::json& in, google::protobuf::Message* out,
                         std::vector<std::string>* unknown_fields);
 
-// Encodes the set fields of `message`.
-nlohmann::json EncodeJson(const google::protobuf::Message& message);
+// Encodes the set fields of `message`; metadata.managedFields only when
+// `with_managed_fields` (writes that record ownership need no copy of it).
+nlohmann::json EncodeJson(const google::protobuf::Message& message, bool with_managed_fields = true);
 
 // EncodeJson plus apiVersion and kind.
-nlohmann::json EncodeObject(const KindInfo& kind, const google::protobuf::Message& object);
+nlohmann::json EncodeObject(const KindInfo& kind, const google::protobuf::Message& object,
+                            bool with_managed_fields = true);
 
 // Decodes a whole object of `kind`, checking that apiVersion/kind (when
 // present) name that kind.

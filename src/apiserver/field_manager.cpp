@@ -143,20 +143,11 @@ absl::StatusOr<FieldOwner> FieldOwnerOf(const std::string& field_manager, const 
 void RecordUpdate(const api::KindInfo& kind, const google::protobuf::Message* before,
                   google::protobuf::Message* after, const FieldOwner& owner, absl::Time now) {
   const FieldSet::Scope scope = ScopeOf(owner);
-  const json after_json = api::EncodeJson(*after);
-  const json before_json = before != nullptr ? api::EncodeJson(*before) : json::object();
-  const FieldSet now_set = FieldSet::Of(after_json, scope);
-  const FieldSet was_set = FieldSet::Of(before_json, scope);
-  FieldSet changed;
-  for (const FieldPath& path : now_set.paths()) {
-    if (IsItem(path)) {
-      if (!was_set.contains(path)) changed.insert(path);
-      continue;
-    }
-    const json* was = api::FieldValueAt(before_json, path);
-    if (was == nullptr || *was != *api::FieldValueAt(after_json, path)) changed.insert(path);
-  }
-  const FieldSet gone = was_set.Minus(now_set);
+  const json after_json = api::EncodeJson(*after, false);
+  const json before_json = before != nullptr ? api::EncodeJson(*before, false) : json::object();
+  const api::FieldChanges changes = FieldSet::Diff(before_json, after_json, scope);
+  const FieldSet& changed = changes.changed;
+  const FieldSet& gone = changes.gone;
   Entries* entries = api::MutableMetaOf(after)->mutable_managed_fields();
   if (before != nullptr) {
     *entries = api::MetaOf(*before).managed_fields();
@@ -165,7 +156,11 @@ void RecordUpdate(const api::KindInfo& kind, const google::protobuf::Message* be
   }
   if (changed.empty() && gone.empty()) return;
   std::vector<OwnedFields> owned = ReadEntries(*entries);
-  for (OwnedFields& o : owned) o.fields = o.fields.Minus(changed).Minus(gone);
+  for (OwnedFields& o : owned) {
+    for (const FieldSet* taken : {&changed, &gone}) {
+      for (const FieldPath& path : taken->paths()) o.fields.erase(path);
+    }
+  }
   OwnedFields& mine = EntryOf(owned, owner, "Update");
   for (const FieldPath& path : changed.paths()) mine.fields.insert(path);
   mine.entry.set_api_version(kind.ApiVersion());

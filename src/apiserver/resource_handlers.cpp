@@ -465,7 +465,8 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
       return WriteJson(res, 201, api::EncodeObject(*path.kind, **created));
     }
     if (!current.ok()) return WriteError(res, current.status());
-    json doc = api::EncodeObject(*path.kind, **current);
+    // Only server-side apply reads the managers; other writes have theirs recorded anew.
+    json doc = api::EncodeObject(*path.kind, **current, apply);
     absl::Status applied;
     if (apply) {
       auto merged = ApplyConfiguration(*path.kind, doc, *patch, *owner, force, absl::Now());

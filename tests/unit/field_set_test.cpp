@@ -68,3 +68,32 @@ TEST_CASE("values are found and removed by path, and paths print as Kubernetes p
   RemoveFieldAt(pod, {"f:metadata", "f:labels", "f:app"});
   CHECK(pod["metadata"]["labels"].empty());
 }
+
+TEST_CASE("a diff names what a write changed and what it removed, in one walk") {
+  json before = Pod();
+  json after = Pod();
+  after["metadata"]["labels"]["app"] = "api";
+  after["metadata"]["labels"]["tier"] = "1";
+  after["metadata"]["finalizers"] = json::array({"b", "c"});
+  after["metadata"]["resourceVersion"] = "8";
+  after["spec"]["containers"].push_back({{"name", "side"}, {"image", "busybox"}});
+  after["spec"]["containers"][0]["command"] = json::array({"run"});
+  after["status"]["phase"] = "Failed";
+  FieldChanges d = FieldSet::Diff(before, after, FieldSet::Scope::kMain);
+  CHECK(d.changed.contains({"f:metadata", "f:labels", "f:app"}));
+  CHECK(d.changed.contains({"f:metadata", "f:labels", "f:tier"}));
+  CHECK(d.changed.contains({"f:metadata", "f:finalizers", "v:\"c\""}));
+  CHECK(d.changed.contains({"f:spec", "f:containers", "k:{\"name\":\"side\"}", "."}));
+  CHECK(d.changed.contains({"f:spec", "f:containers", "k:{\"name\":\"side\"}", "f:image"}));
+  CHECK(d.changed.contains({"f:spec", "f:containers", "k:{\"name\":\"web\"}", "f:command"}));
+  CHECK_FALSE(d.changed.contains({"f:spec", "f:containers", "k:{\"name\":\"web\"}", "f:image"}));
+  CHECK(d.changed.size() == 7);  // nothing of resourceVersion or status
+  CHECK(d.gone.size() == 1);
+  CHECK(d.gone.contains({"f:metadata", "f:finalizers", "v:\"a\""}));
+
+  FieldChanges back = FieldSet::Diff(after, before, FieldSet::Scope::kMain);
+  CHECK(back.gone.contains({"f:spec", "f:containers", "k:{\"name\":\"side\"}", "."}));
+  CHECK(back.gone.contains({"f:metadata", "f:labels", "f:tier"}));
+  CHECK(FieldSet::Diff(before, after, FieldSet::Scope::kStatus).changed.contains({"f:status", "f:phase"}));
+  CHECK(FieldSet::Diff(before, before, FieldSet::Scope::kMain).changed.empty());
+}
