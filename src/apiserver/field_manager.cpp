@@ -170,7 +170,14 @@ void RecordUpdate(const api::KindInfo& kind, const google::protobuf::Message* be
 
 absl::StatusOr<json> ApplyConfiguration(const api::KindInfo& kind, const json& live, json config,
                                         const FieldOwner& owner, bool force, absl::Time now) {
-  if (config.contains("metadata") && config["metadata"].is_object()) config["metadata"].erase("managedFields");
+  if (!config.is_object()) return api::BadRequestError("an apply configuration must be an object");
+  if (config.contains("metadata")) {
+    if (!config["metadata"].is_object()) return api::BadRequestError("metadata of an apply configuration must be an object");
+    config["metadata"].erase("managedFields");
+  }
+  if (!live.is_object() || (live.contains("metadata") && !live["metadata"].is_object())) {
+    return api::BadRequestError("the live object must be an object with object metadata");
+  }
   const FieldSet applied = FieldSet::Of(config, ScopeOf(owner));
   api::ObjectMeta live_meta;
   if (live.contains("metadata")) {

@@ -31,6 +31,7 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddPatch(ctl, options);
   AddReplace(ctl, options);
   AddApiResources(ctl, options);
+  AddWait(ctl, options);
 }
 
 int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
@@ -56,6 +57,7 @@ int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
   if (name == "patch") return RunPatch(options, **client);
   if (name == "replace") return RunReplace(options, **client);
   if (name == "api-resources") return RunApiResources(options, **client);
+  if (name == "wait") return RunWait(options, **client);
   return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
 }
 
@@ -105,6 +107,16 @@ std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, c
     if (!ns.empty()) return ns;
   }
   return options.namespace_;
+}
+
+absl::StatusOr<std::vector<std::string>> SelectedNames(ApiClient& client, const ResourceRef& ref, const std::string& ns,
+                                                       const std::string& label_selector) {
+  std::vector<std::string> names = ref.names;
+  if (label_selector.empty()) return names;
+  auto list = client.Call("GET", ResourceUrl(*ref.kind, ns) + "?labelSelector=" + QueryEscape(label_selector));
+  if (!list.ok()) return list.status();
+  for (const auto& item : (*list)["items"]) names.push_back(item["metadata"].value("name", ""));
+  return names;
 }
 
 void AddDryRunOption(CLI::App* command, CtlOptions& o) {

@@ -45,6 +45,9 @@ struct CtlOptions {
   // patch
   std::string patch;
   std::string patch_type = "strategic";
+  // wait
+  std::string wait_for;
+  std::string wait_timeout = "30s";
 };
 
 void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
@@ -75,6 +78,8 @@ int RunPatch(const CtlOptions& options, ApiClient& client);
 void AddReplace(CLI::App& ctl, CtlOptions& options);
 int RunReplace(const CtlOptions& options, ApiClient& client);
 void AddApiResources(CLI::App& ctl, CtlOptions& options);
+void AddWait(CLI::App& ctl, CtlOptions& options);
+int RunWait(const CtlOptions& options, ApiClient& client);
 int RunApiResources(const CtlOptions& options, ApiClient& client);
 // label (labels = true) or annotate.
 int RunMetadataChange(const CtlOptions& options, ApiClient& client, bool labels);
@@ -93,6 +98,10 @@ absl::StatusOr<ResourceRef> ParseResourceArgs(const std::vector<std::string>& ar
 // The object `name` of the first of `kinds` that has one.
 absl::StatusOr<nlohmann::json> GetFromAny(ApiClient& client, const std::vector<const api::KindInfo*>& kinds,
                                           const std::string& ns, const std::string& name, const std::string& accept);
+// The names a command acts on: those given, then every object of the kind
+// that `label_selector` (when set) matches.
+absl::StatusOr<std::vector<std::string>> SelectedNames(ApiClient& client, const ResourceRef& ref, const std::string& ns,
+                                                       const std::string& label_selector);
 // The namespace a command acts in: the object's own, else -n.
 std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object = nullptr);
 // --dry-run=none|server|client, as kubectl has it on commands that write.

@@ -69,15 +69,13 @@ int RunDelete(const CtlOptions& o, ApiClient& client) {
     auto ref = ParseResourceArgs(o.args);
     if (!ref.ok()) return Fail(ref.status());
     std::string ns = NamespaceFor(*ref->kind, o);
-    if (!o.label_selector.empty()) {
-      auto list = client.Call("GET", ResourceUrl(*ref->kind, ns) + "?labelSelector=" + QueryEscape(o.label_selector));
-      if (!list.ok()) return Fail(list.status());
-      for (const auto& item : (*list)["items"]) victims.push_back({ref->kind, ns, item["metadata"].value("name", "")});
-      if (victims.empty()) std::cerr << "No resources found\n";
-    } else if (ref->names.empty()) {
+    if (o.label_selector.empty() && ref->names.empty()) {
       return Fail(absl::InvalidArgumentError("error: resource(s) were provided, but no name was specified (give NAME, -l or -f)"));
     }
-    for (const auto& name : ref->names) victims.push_back({ref->kind, ns, name});
+    auto names = SelectedNames(client, *ref, ns, o.label_selector);
+    if (!names.ok()) return Fail(names.status());
+    if (names->empty()) std::cerr << "No resources found\n";
+    for (const auto& name : *names) victims.push_back({ref->kind, ns, name});
   }
   for (const Victim& v : victims) {
     if (auto s = DeleteOne(client, v, o); !s.ok()) exit_code = Fail(s);

@@ -109,11 +109,10 @@ int RunMetadataChange(const CtlOptions& given, ApiClient& client, bool labels) {
   auto ref = ParseResourceArgs(o.args);
   if (!ref.ok()) return Fail(ref.status());
   const std::string ns = NamespaceFor(*ref->kind, o);
-  std::vector<std::string> names = ref->names;
+  auto selected = SelectedNames(client, *ref, ns, o.label_selector);
+  if (!selected.ok()) return Fail(selected.status());
+  const std::vector<std::string>& names = *selected;
   if (!o.label_selector.empty()) {
-    auto list = client.Call("GET", ResourceUrl(*ref->kind, ns) + "?labelSelector=" + QueryEscape(o.label_selector));
-    if (!list.ok()) return Fail(list.status());
-    for (const auto& item : (*list)["items"]) names.push_back(item["metadata"].value("name", ""));
     if (names.empty()) std::cerr << "No resources found\n";
   } else if (names.empty()) {
     return Fail(absl::InvalidArgumentError("error: resource(s) were provided, but no name was specified (give NAME or -l)"));

@@ -30,7 +30,8 @@ fi
 failed=0
 mkdir -p "$BUILD/findings"
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for target in json_decode yaml_json quantity selector patch join_token node_credentials kube_protobuf; do
+for target in json_decode yaml_json quantity selector patch join_token node_credentials kube_protobuf server_side_apply \
+    jsonpath; do
   work="$BUILD/corpus/$target"
   mkdir -p "$work"
   log="$BUILD/findings/$target.log"

@@ -67,6 +67,21 @@ out=$(ctl api-resources 2>&1)
 expect_eq "api-resources lists pods" "$(grep '^pods ' <<<"$out" | head -1 | tr -s ' ')" "pods po v1 true Pod"
 expect_contains "api-resources lists PodGroups" "$out" "scheduling.x-k8s.io/v1alpha1"
 expect_contains "api-resources -o name" "$(ctl api-resources -o name 2>&1)" "priorityclasses.scheduling.k8s.io"
+(sleep 1; ctl label pod hello ready=yes >/dev/null) &
+labeller=$!
+expect_eq "wait --for=jsonpath waits until the value is there" \
+  "$(ctl wait pod/hello --for=jsonpath='{.metadata.labels.ready}'=yes --timeout=30s 2>&1)" "pod/hello condition met"
+wait "$labeller"
+out=$(ctl wait pod/hello --for=condition=Ready --timeout=1s 2>&1); rc=$?
+expect_contains "wait gives up at --timeout naming the object" "$out" "timed out waiting for the condition on pods/hello"
+expect_eq "... and exits 1" "$rc" "1"
+out=$(ctl wait pod/hello --for=condtion=Ready 2>&1); rc=$?
+expect_contains "a malformed --for is explained" "$out" 'unrecognized condition: "condtion=Ready"'
+sed 's/name: hello/name: doomed/' "$EXAMPLE" | ctl apply -f - >/dev/null
+(sleep 1; ctl delete pod doomed --grace-period 0 --wait=false >/dev/null) &
+deleter=$!
+expect_eq "wait --for=delete returns once it is gone" "$(ctl wait pod doomed --for=delete --timeout=30s 2>&1)" "pod/doomed condition met"
+wait "$deleter"
 sed 's/name: hello/name: dry/' "$EXAMPLE" >"$WORK/dry.yaml"
 expect_contains "create --dry-run=server says so" "$(ctl create -f "$WORK/dry.yaml" --dry-run=server 2>&1)" "pod/dry created (server dry run)"
 expect_contains "apply --dry-run=client says so" "$(ctl apply -f "$WORK/dry.yaml" --dry-run=client 2>&1)" "pod/dry created (dry run)"

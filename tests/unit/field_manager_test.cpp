@@ -114,3 +114,12 @@ TEST_CASE("the field manager comes from ?fieldManager, else the User-Agent's pro
   CHECK(apiserver::FieldOwnerOf("ci", "kubectl/v1.32.0", "status")->manager == "ci");
   CHECK_FALSE(apiserver::FieldOwnerOf(std::string(129, 'x'), "", "").ok());
 }
+
+TEST_CASE("an apply configuration that is not an object, or whose metadata is not, is a 400") {
+  for (const char* bad : {R"("text")", R"([1, 2])", R"({"metadata": "name: x"})", R"({"metadata": [1]})"}) {
+    auto applied = ApplyConfiguration(PodKind(), json::object(), json::parse(bad), FieldOwner{"m", ""}, false,
+                                      absl::Now());
+    REQUIRE_FALSE(applied.ok());
+    CHECK(api::DetailsOf(applied.status()).code == 400);
+  }
+}
