@@ -1,5 +1,6 @@
 #include "apiserver/field_manager.h"
 
+#include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 #include <spdlog/spdlog.h>
@@ -76,6 +77,14 @@ FieldSet::Scope ScopeOf(const FieldOwner& owner) {
 }
 
 bool IsItem(const FieldPath& path) { return !path.empty() && path.back() == "."; }
+
+// Whether `path` names the merge key of a list item ("k:{\"name\":\"b\"}", "f:name"):
+// the item's identity, which goes only with the item.
+bool IsMergeKeyOfItem(const FieldPath& path) {
+  if (path.size() < 2 || !absl::StartsWith(path[path.size() - 2], "k:")) return false;
+  json key = json::parse(path[path.size() - 2].substr(2), nullptr, false);
+  return key.is_object() && absl::StartsWith(path.back(), "f:") && key.contains(path.back().substr(2));
+}
 
 // Whether `path` or anything beneath it is in `fields`.
 bool OwnsWithin(const FieldSet& fields, const FieldPath& path) {
@@ -205,11 +214,18 @@ absl::StatusOr<json> ApplyConfiguration(const api::KindInfo& kind, const json& l
 
   json merged = live;
   const FieldSet dropped = previously.Minus(applied);
-  // Deepest first, so that an item's fields go before the item.
+  auto kept = [&](const FieldPath& path) {
+    return std::any_of(owned.begin(), owned.end(),
+                       [&](const OwnedFields& o) { return &o != &mine && OwnsWithin(o.fields, path); });
+  };
+  // Whole list items first: their fields (the merge key among them) must
+  // still be there to find them by. Then single fields, deepest first, but
+  // never the merge key of an item that stays.
+  for (const FieldPath& path : dropped.paths()) {
+    if (IsItem(path) && !kept(path)) api::RemoveFieldAt(merged, path);
+  }
   for (auto it = dropped.paths().rbegin(); it != dropped.paths().rend(); ++it) {
-    bool kept = std::any_of(owned.begin(), owned.end(),
-                            [&](const OwnedFields& o) { return &o != &mine && OwnsWithin(o.fields, *it); });
-    if (!kept) api::RemoveFieldAt(merged, *it);
+    if (!IsItem(*it) && !IsMergeKeyOfItem(*it) && !kept(*it)) api::RemoveFieldAt(merged, *it);
   }
   if (auto s = api::ApplyStrategicMergePatch(merged, config); !s.ok()) return s;
 

@@ -123,3 +123,20 @@ TEST_CASE("an apply configuration that is not an object, or whose metadata is no
     CHECK(api::DetailsOf(applied.status()).code == 400);
   }
 }
+
+TEST_CASE("a list item the applier drops goes whole; one another manager still owns a field of stays, key and all") {
+  json two = Config("nginx:1", {{"a", "1"}});
+  two["spec"]["containers"].push_back({{"name", "side"}, {"image", "busybox"}, {"args", {"x"}}});
+  json live = Apply(json::object(), two, "alice");
+  json dropped = Apply(live, Config("nginx:1", {{"a", "1"}}), "alice");
+  REQUIRE(dropped["spec"]["containers"].size() == 1);
+  CHECK(dropped["spec"]["containers"][0]["name"] == "web");
+
+  json shared = live;
+  json bobs = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", "p"}}},
+               {"spec", {{"containers", json::array({{{"name", "side"}, {"image", "busybox"}}})}}}};
+  shared = Apply(shared, bobs, "bob");
+  json after = Apply(shared, Config("nginx:1", {{"a", "1"}}), "alice");
+  REQUIRE(after["spec"]["containers"].size() == 2);
+  CHECK(after["spec"]["containers"][1] == json({{"name", "side"}, {"image", "busybox"}}));  // alice's args went
+}
