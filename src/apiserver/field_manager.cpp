@@ -30,9 +30,7 @@ struct OwnedFields {
   FieldSet fields;
 };
 
-using Entries = google::protobuf::RepeatedPtrField<api::ManagedFieldsEntry>;
-
-std::vector<OwnedFields> ReadEntries(const Entries& entries) {
+std::vector<OwnedFields> ReadEntries(const ManagedFields& entries) {
   std::vector<OwnedFields> out;
   for (const api::ManagedFieldsEntry& entry : entries) {
     json tree = json::parse(entry.fields_v1(), nullptr, false);
@@ -46,7 +44,7 @@ std::vector<OwnedFields> ReadEntries(const Entries& entries) {
   return out;
 }
 
-void WriteEntries(std::vector<OwnedFields>& owned, Entries* out) {
+void WriteEntries(std::vector<OwnedFields>& owned, ManagedFields* out) {
   out->Clear();
   for (OwnedFields& o : owned) {
     if (o.fields.empty()) continue;
@@ -157,7 +155,7 @@ void RecordUpdate(const api::KindInfo& kind, const google::protobuf::Message* be
   const api::FieldChanges changes = FieldSet::Diff(before_json, after_json, scope);
   const FieldSet& changed = changes.changed;
   const FieldSet& gone = changes.gone;
-  Entries* entries = api::MutableMetaOf(after)->mutable_managed_fields();
+  ManagedFields* entries = api::MutableMetaOf(after)->mutable_managed_fields();
   if (before != nullptr) {
     *entries = api::MetaOf(*before).managed_fields();
   } else {
@@ -177,8 +175,9 @@ void RecordUpdate(const api::KindInfo& kind, const google::protobuf::Message* be
   WriteEntries(owned, entries);
 }
 
-absl::StatusOr<json> ApplyConfiguration(const api::KindInfo& kind, const json& live, json config,
-                                        const FieldOwner& owner, bool force, absl::Time now) {
+absl::StatusOr<AppliedObject> ApplyConfiguration(const api::KindInfo& kind, const json& live,
+                                                 const ManagedFields& live_managers, json config,
+                                                 const FieldOwner& owner, bool force, absl::Time now) {
   if (!config.is_object()) return api::BadRequestError("an apply configuration must be an object");
   if (config.contains("metadata")) {
     if (!config["metadata"].is_object()) return api::BadRequestError("metadata of an apply configuration must be an object");
@@ -188,11 +187,7 @@ absl::StatusOr<json> ApplyConfiguration(const api::KindInfo& kind, const json& l
     return api::BadRequestError("the live object must be an object with object metadata");
   }
   const FieldSet applied = FieldSet::Of(config, ScopeOf(owner));
-  api::ObjectMeta live_meta;
-  if (live.contains("metadata")) {
-    if (auto s = api::DecodeJson(live["metadata"], &live_meta, nullptr); !s.ok()) return s;
-  }
-  std::vector<OwnedFields> owned = ReadEntries(live_meta.managed_fields());
+  std::vector<OwnedFields> owned = ReadEntries(live_managers);
   OwnedFields& mine = EntryOf(owned, owner, "Apply");
   const FieldSet previously = mine.fields;
 
@@ -213,6 +208,8 @@ absl::StatusOr<json> ApplyConfiguration(const api::KindInfo& kind, const json& l
   }
 
   json merged = live;
+  if (merged.contains("metadata")) merged["metadata"].erase("managedFields");
+  if (merged.contains("metadata")) merged["metadata"].erase("managedFields");
   const FieldSet dropped = previously.Minus(applied);
   auto kept = [&](const FieldPath& path) {
     return std::any_of(owned.begin(), owned.end(),
@@ -234,12 +231,9 @@ absl::StatusOr<json> ApplyConfiguration(const api::KindInfo& kind, const json& l
     mine.entry.set_api_version(kind.ApiVersion());
     mine.entry.set_time(Rfc3339(now));
   }
-  Entries entries;
-  WriteEntries(owned, &entries);
-  json managed = json::array();
-  for (const api::ManagedFieldsEntry& entry : entries) managed.push_back(api::EncodeJson(entry));
-  merged["metadata"]["managedFields"] = std::move(managed);
-  return merged;
+  AppliedObject result{std::move(merged), {}};
+  WriteEntries(owned, &result.managed_fields);
+  return result;
 }
 
 }  // namespace gantry::apiserver

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/kinds.h"
+#include "meta.pb.h"
 
 namespace gantry::apiserver {
 
@@ -33,14 +34,21 @@ absl::StatusOr<FieldOwner> FieldOwnerOf(const std::string& field_manager, const 
 void RecordUpdate(const api::KindInfo& kind, const google::protobuf::Message* before, google::protobuf::Message* after,
                   const FieldOwner& owner, absl::Time now);
 
+using ManagedFields = google::protobuf::RepeatedPtrField<api::ManagedFieldsEntry>;
+
+struct AppliedObject {
+  nlohmann::json object;  // without metadata.managedFields
+  ManagedFields managed_fields;
+};
+
 // Server-side apply of `config` by `owner` to `live` (an empty object when
-// it does not exist yet), both in JSON form with live's managedFields. The
-// result is the merged object with its new managedFields: fields the owner
-// applied before and no longer applies are removed unless another manager
-// owns them. A Conflict error lists every field another manager owns with a
-// different value; with `force` the owner takes them over instead.
-absl::StatusOr<nlohmann::json> ApplyConfiguration(const api::KindInfo& kind, const nlohmann::json& live,
-                                                  nlohmann::json config, const FieldOwner& owner, bool force,
-                                                  absl::Time now);
+// it does not exist yet) in JSON form, whose managers are `live_managers`.
+// The result is the merged object and its new managedFields: fields the
+// owner applied before and no longer applies are removed unless another
+// manager owns them. A Conflict error lists every field another manager owns
+// with a different value; with `force` the owner takes them over instead.
+absl::StatusOr<AppliedObject> ApplyConfiguration(const api::KindInfo& kind, const nlohmann::json& live,
+                                                 const ManagedFields& live_managers, nlohmann::json config,
+                                                 const FieldOwner& owner, bool force, absl::Time now);
 
 }  // namespace gantry::apiserver

@@ -456,22 +456,28 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
   for (int attempt = 0;; ++attempt) {
     auto current = store_.Get(*path.kind, path.namespace_, path.name);
     if (!current.ok() && apply && current.status().code() == absl::StatusCode::kNotFound && path.subresource.empty()) {
-      auto doc = ApplyConfiguration(*path.kind, json::object(), *patch, *owner, force, absl::Now());
-      if (!doc.ok()) return WriteError(res, doc.status());
+      auto applied = ApplyConfiguration(*path.kind, json::object(), {}, *patch, *owner, force, absl::Now());
+      if (!applied.ok()) return WriteError(res, applied.status());
       auto object = path.kind->New();
-      if (auto s = DecodeWithValidation(req, res, *path.kind, *doc, object.get()); !s.ok()) return WriteError(res, s);
+      if (auto s = DecodeWithValidation(req, res, *path.kind, applied->object, object.get()); !s.ok()) {
+        return WriteError(res, s);
+      }
+      api::MutableMetaOf(object.get())->mutable_managed_fields()->Swap(&applied->managed_fields);
       auto created = CreateObject(path, std::move(object), target);
       if (!created.ok()) return WriteError(res, created.status());
       return WriteJson(res, 201, api::EncodeObject(*path.kind, **created));
     }
     if (!current.ok()) return WriteError(res, current.status());
-    // Only server-side apply reads the managers; other writes have theirs recorded anew.
-    json doc = api::EncodeObject(*path.kind, **current, apply);
+    // Managers are read from the stored object, never from the patched JSON.
+    json doc = api::EncodeObject(*path.kind, **current, false);
     absl::Status applied;
+    ManagedFields applied_managers;
     if (apply) {
-      auto merged = ApplyConfiguration(*path.kind, doc, *patch, *owner, force, absl::Now());
+      auto merged = ApplyConfiguration(*path.kind, doc, api::MetaOf(**current).managed_fields(), *patch, *owner,
+                                       force, absl::Now());
       if (!merged.ok()) return WriteError(res, merged.status());
-      doc = *std::move(merged);
+      doc = std::move(merged->object);
+      applied_managers.Swap(&merged->managed_fields);
     } else if (absl::StrContains(type, "strategic-merge-patch")) {
       // Tested before merge-patch, which it contains.
       applied = api::ApplyStrategicMergePatch(doc, *patch);
@@ -488,6 +494,7 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
     if (!applied.ok()) return WriteError(res, applied);
     auto incoming = path.kind->New();
     if (auto s = DecodeWithValidation(req, res, *path.kind, doc, incoming.get()); !s.ok()) return WriteError(res, s);
+    if (apply) api::MutableMetaOf(incoming.get())->mutable_managed_fields()->Swap(&applied_managers);
     auto updated = ReplaceObject(path, std::move(incoming), *current, target);
     if (updated.ok()) return WriteJson(res, 200, api::EncodeObject(*path.kind, **updated));
     if (api::DetailsOf(updated.status()).reason != "Conflict" || pinned_version || attempt >= 8) {

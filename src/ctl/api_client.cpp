@@ -62,13 +62,15 @@ void PrintWarnings(const httplib::Result& result) {
 
 }  // namespace
 
+std::string KubeconfigPath(const ConnectionOptions& options) {
+  if (!options.kubeconfig.empty()) return options.kubeconfig;
+  const char* env = std::getenv("KUBECONFIG");
+  return env != nullptr && *env != '\0' ? env : "/etc/gantry/kubeconfig.yaml";
+}
+
 absl::StatusOr<Kubeconfig> ResolveConnection(const ConnectionOptions& options) {
   Kubeconfig config;
-  std::string path = options.kubeconfig;
-  if (path.empty()) {
-    const char* env = std::getenv("KUBECONFIG");
-    path = env != nullptr && *env != '\0' ? env : "/etc/gantry/kubeconfig.yaml";
-  }
+  const std::string path = KubeconfigPath(options);
   bool need_file = options.server.empty() || options.token.empty();
   if (need_file) {
     auto read = ReadKubeconfig(path);

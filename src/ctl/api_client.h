@@ -26,6 +26,9 @@ struct ConnectionOptions {
   bool insecure_skip_tls_verify = false;
 };
 
+// --kubeconfig, else $KUBECONFIG, else /etc/gantry/kubeconfig.yaml.
+std::string KubeconfigPath(const ConnectionOptions& options);
+
 // The server, CA and token the options lead to (flags over the kubeconfig).
 absl::StatusOr<Kubeconfig> ResolveConnection(const ConnectionOptions& options);
 

@@ -24,10 +24,7 @@ int RunApiResources(const CtlOptions& o, ApiClient& client) {
   for (const auto& group : (*groups)["groups"]) {
     group_versions.push_back(group["preferredVersion"].value("groupVersion", ""));
   }
-  nlohmann::json table = {{"columnDefinitions", nlohmann::json::array()}, {"rows", nlohmann::json::array()}};
-  for (const char* column : {"Name", "ShortNames", "APIVersion", "Namespaced", "Kind"}) {
-    table["columnDefinitions"].push_back({{"name", column}});
-  }
+  nlohmann::json table = ClientTable({"Name", "ShortNames", "APIVersion", "Namespaced", "Kind"});
   for (const std::string& gv : group_versions) {
     auto list = client.Call("GET", gv == "v1" ? "/api/v1" : absl::StrCat("/apis/", gv));
     if (!list.ok()) return Fail(list.status());
@@ -40,9 +37,8 @@ int RunApiResources(const CtlOptions& o, ApiClient& client) {
         continue;
       }
       std::vector<std::string> short_names = r.value("shortNames", std::vector<std::string>{});
-      table["rows"].push_back({{"cells",
-                                {name, absl::StrJoin(short_names, ","), gv, r.value("namespaced", false) ? "true" : "false",
-                                 r.value("kind", "")}}});
+      AddRow(table, {name, absl::StrJoin(short_names, ","), gv, r.value("namespaced", false) ? "true" : "false",
+                     r.value("kind", "")});
     }
   }
   if (o.output == "name") return 0;

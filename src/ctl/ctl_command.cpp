@@ -32,17 +32,25 @@ void AddCtlCommands(CLI::App& ctl, CtlOptions& options) {
   AddReplace(ctl, options);
   AddApiResources(ctl, options);
   AddWait(ctl, options);
+  AddRun(ctl, options);
+  AddEvents(ctl, options);
+  AddExplain(ctl, options);
+  AddEdit(ctl, options);
+  AddConfig(ctl, options);
+  AddCompletion(ctl, options);
 }
 
 int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
+  const CLI::App* sub = ctl.get_subcommands().front();
+  const std::string& name = sub->get_name();
+  if (name == "config") return RunConfig(*sub, given);
+  if (name == "completion") return RunCompletion(ctl, given);
   auto client = ApiClient::Connect(given.connection);
   if (!client.ok()) return Fail(client.status());
   CtlOptions options = given;
   if (options.namespace_.empty()) {
     options.namespace_ = (*client)->context_namespace().empty() ? "default" : (*client)->context_namespace();
   }
-  const CLI::App* sub = ctl.get_subcommands().front();
-  const std::string& name = sub->get_name();
   if (name == "get") return RunGet(options, **client);
   if (name == "describe") return RunDescribe(options, **client);
   if (name == "apply") return RunApply(options, **client);
@@ -58,6 +66,10 @@ int RunCtl(const CLI::App& ctl, const CtlOptions& given) {
   if (name == "replace") return RunReplace(options, **client);
   if (name == "api-resources") return RunApiResources(options, **client);
   if (name == "wait") return RunWait(options, **client);
+  if (name == "run") return RunRun(options, **client);
+  if (name == "events") return RunEvents(options, **client);
+  if (name == "explain") return RunExplain(options, **client);
+  if (name == "edit") return RunEdit(options, **client);
   return Fail(absl::InvalidArgumentError(absl::StrCat("error: unknown command ", name)));
 }
 
@@ -109,14 +121,16 @@ std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, c
   return options.namespace_;
 }
 
-absl::StatusOr<std::vector<std::string>> SelectedNames(ApiClient& client, const ResourceRef& ref, const std::string& ns,
-                                                       const std::string& label_selector) {
-  std::vector<std::string> names = ref.names;
-  if (label_selector.empty()) return names;
-  auto list = client.Call("GET", ResourceUrl(*ref.kind, ns) + "?labelSelector=" + QueryEscape(label_selector));
+absl::StatusOr<Selection> SelectObjects(ApiClient& client, const CtlOptions& options) {
+  auto ref = ParseResourceArgs(options.args);
+  if (!ref.ok()) return ref.status();
+  Selection selection{*ref, NamespaceFor(*ref->kind, options), ref->names};
+  if (options.label_selector.empty()) return selection;
+  auto list = client.Call("GET", ResourceUrl(*ref->kind, selection.namespace_) + "?labelSelector=" +
+                                     QueryEscape(options.label_selector));
   if (!list.ok()) return list.status();
-  for (const auto& item : (*list)["items"]) names.push_back(item["metadata"].value("name", ""));
-  return names;
+  for (const auto& item : (*list)["items"]) selection.names.push_back(item["metadata"].value("name", ""));
+  return selection;
 }
 
 void AddDryRunOption(CLI::App* command, CtlOptions& o) {

@@ -48,6 +48,31 @@ struct CtlOptions {
   // wait
   std::string wait_for;
   std::string wait_timeout = "30s";
+  struct Run {
+    std::string name;
+    std::string image;
+    std::vector<std::string> env, annotations;
+    std::string labels;  // k=v,k2=v2
+    std::string restart = "Always";
+    bool command = false;
+    std::string port, image_pull_policy, overrides;
+  } run;
+  struct Events {
+    std::string for_object;  // TYPE/NAME
+    std::string types;       // Normal,Warning
+  } events;
+  struct Explain {
+    bool recursive = false;
+    std::string api_version;
+  } explain;
+  std::string completion_shell;  // bash, zsh
+  struct Config {
+    bool raw = false;
+    bool minify = false;
+    std::string context;  // use-context / set-context NAME
+    bool current = false;
+    std::optional<std::string> cluster, user, namespace_;  // set only when given
+  } config;
 };
 
 void AddCtlCommands(CLI::App& ctl, CtlOptions& options);
@@ -84,6 +109,19 @@ int RunApiResources(const CtlOptions& options, ApiClient& client);
 // label (labels = true) or annotate.
 int RunMetadataChange(const CtlOptions& options, ApiClient& client, bool labels);
 int RunVersion(const CtlOptions& options, ApiClient& client);
+void AddRun(CLI::App& ctl, CtlOptions& options);
+int RunRun(const CtlOptions& options, ApiClient& client);
+void AddEvents(CLI::App& ctl, CtlOptions& options);
+int RunEvents(const CtlOptions& options, ApiClient& client);
+void AddExplain(CLI::App& ctl, CtlOptions& options);
+int RunExplain(const CtlOptions& options, ApiClient& client);
+void AddEdit(CLI::App& ctl, CtlOptions& options);
+int RunEdit(const CtlOptions& options, ApiClient& client);
+// Commands that need no server.
+void AddConfig(CLI::App& ctl, CtlOptions& options);
+int RunConfig(const CLI::App& config_command, const CtlOptions& options);
+void AddCompletion(CLI::App& ctl, CtlOptions& options);
+int RunCompletion(const CLI::App& ctl, const CtlOptions& options);
 
 // Shared by the subcommands.
 struct ResourceRef {
@@ -98,12 +136,15 @@ absl::StatusOr<ResourceRef> ParseResourceArgs(const std::vector<std::string>& ar
 // The object `name` of the first of `kinds` that has one.
 absl::StatusOr<nlohmann::json> GetFromAny(ApiClient& client, const std::vector<const api::KindInfo*>& kinds,
                                           const std::string& ns, const std::string& name, const std::string& accept);
-// The names a command acts on: those given, then every object of the kind
-// that `label_selector` (when set) matches.
-absl::StatusOr<std::vector<std::string>> SelectedNames(ApiClient& client, const ResourceRef& ref, const std::string& ns,
-                                                       const std::string& label_selector);
 // The namespace a command acts in: the object's own, else -n.
 std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object = nullptr);
+// What a command given TYPE [NAME...] and -l acts on.
+struct Selection {
+  ResourceRef ref;
+  std::string namespace_;
+  std::vector<std::string> names;  // those given, then every object -l matches
+};
+absl::StatusOr<Selection> SelectObjects(ApiClient& client, const CtlOptions& options);
 // --dry-run=none|server|client, as kubectl has it on commands that write.
 void AddDryRunOption(CLI::App* command, CtlOptions& options);
 // "&dryRun=All" when the server should only check the write.

@@ -49,6 +49,12 @@ void AddDelete(CLI::App& ctl, CtlOptions& o) {
   del->add_option("--grace-period", o.grace_period, "Seconds to give pods to stop (0: immediately)");
   del->add_option("--wait", o.wait, "Wait until the objects are gone (true or false)")->capture_default_str();
   AddDryRunOption(del, o);
+  del->footer(
+      "Examples:\n"
+      "  gantry ctl delete pod web\n"
+      "  gantry ctl delete -f configs/examples/pod.yaml\n"
+      "  gantry ctl delete pods -l app=batch --grace-period=0\n"
+      "  gantry ctl delete namespace team-a --wait=false");
 }
 
 int RunDelete(const CtlOptions& o, ApiClient& client) {
@@ -66,16 +72,13 @@ int RunDelete(const CtlOptions& o, ApiClient& client) {
       victims.push_back({kind, NamespaceFor(*kind, o, &m.object), m.object["metadata"].value("name", "")});
     }
   } else {
-    auto ref = ParseResourceArgs(o.args);
-    if (!ref.ok()) return Fail(ref.status());
-    std::string ns = NamespaceFor(*ref->kind, o);
-    if (o.label_selector.empty() && ref->names.empty()) {
+    auto selected = SelectObjects(client, o);
+    if (!selected.ok()) return Fail(selected.status());
+    if (o.label_selector.empty() && selected->names.empty()) {
       return Fail(absl::InvalidArgumentError("error: resource(s) were provided, but no name was specified (give NAME, -l or -f)"));
     }
-    auto names = SelectedNames(client, *ref, ns, o.label_selector);
-    if (!names.ok()) return Fail(names.status());
-    if (names->empty()) std::cerr << "No resources found\n";
-    for (const auto& name : *names) victims.push_back({ref->kind, ns, name});
+    if (selected->names.empty()) std::cerr << "No resources found\n";
+    for (const auto& name : selected->names) victims.push_back({selected->ref.kind, selected->namespace_, name});
   }
   for (const Victim& v : victims) {
     if (auto s = DeleteOne(client, v, o); !s.ok()) exit_code = Fail(s);

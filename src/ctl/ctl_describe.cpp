@@ -295,6 +295,12 @@ void AddDescribe(CLI::App& ctl, CtlOptions& o) {
   describe->fallthrough();
   describe->add_option("resource", o.args, "TYPE NAME... or TYPE/NAME")->required();
   describe->add_option("-l,--selector", o.label_selector, "Describe every object matching this label selector");
+  describe->footer(
+      "Examples:\n"
+      "  gantry ctl describe pod web\n"
+      "  gantry ctl describe node/n1\n"
+      "  gantry ctl describe podgroups train\n"
+      "  gantry ctl describe pods -l app=web");
 }
 
 int RunDescribe(const CtlOptions& o, ApiClient& client) {

@@ -48,7 +48,7 @@ absl::StatusOr<MetadataChanges> SplitChanges(std::vector<std::string>& args) {
 }
 
 absl::Status ChangeOne(ApiClient& client, const api::KindInfo& kind, const std::string& ns, const std::string& name,
-                       const MetadataChanges& changes, const std::string& field, bool overwrite) {
+                       const MetadataChanges& changes, const std::string& field, const CtlOptions& o) {
   const std::string url = ResourceUrl(kind, ns, name);
   auto current = client.Call("GET", url);
   if (!current.ok()) return current.status();
@@ -56,7 +56,7 @@ absl::Status ChangeOne(ApiClient& client, const api::KindInfo& kind, const std::
   nlohmann::json patch = nlohmann::json::object();
   for (const auto& [key, value] : changes.set) {
     auto it = existing.find(key);
-    if (it != existing.end() && !overwrite && *it != value) {
+    if (it != existing.end() && !o.overwrite && *it != value) {
       return absl::AlreadyExistsError(absl::StrCat("error: '", key, "' already has a value (", it->get<std::string>(),
                                                    "), and --overwrite is false"));
     }
@@ -71,12 +71,15 @@ absl::Status ChangeOne(ApiClient& client, const api::KindInfo& kind, const std::
     return absl::OkStatus();
   }
   nlohmann::json body = {{"metadata", {{field, patch}}}};
-  if (auto patched = client.Call("PATCH", url, &body, "application/merge-patch+json"); !patched.ok()) {
-    return patched.status();
+  if (o.dry_run != "client") {
+    const std::string query = absl::StrCat("?fieldManager=", labels ? "kubectl-label" : "kubectl-annotate", DryRunQuery(o));
+    if (auto patched = client.Call("PATCH", url + query, &body, "application/merge-patch+json"); !patched.ok()) {
+      return patched.status();
+    }
   }
   bool only_removed = changes.set.empty();
-  std::cout << kind.singular << "/" << name
-            << (labels ? (only_removed ? " unlabeled\n" : " labeled\n") : " annotated\n");
+  std::cout << kind.singular << "/" << name << (labels ? (only_removed ? " unlabeled" : " labeled") : " annotated")
+            << DryRunSuffix(o) << "\n";
   return absl::OkStatus();
 }
 
@@ -91,6 +94,7 @@ void AddMetadataCommands(CLI::App& ctl, CtlOptions& o) {
     cmd->add_option("args", o.args, "TYPE NAME... KEY=VALUE... KEY-...  (or TYPE/NAME)")->required();
     cmd->add_option("-l,--selector", o.label_selector, "Change every object of TYPE matching this label selector");
     cmd->add_flag("--overwrite", o.overwrite, "Replace the value of a key that is already set");
+    AddDryRunOption(cmd, o);
     cmd->footer(labels ? "Examples:\n"
                          "  gantry ctl label pods web tier=frontend\n"
                          "  gantry ctl label pod/web tier=backend --overwrite\n"
@@ -106,12 +110,9 @@ int RunMetadataChange(const CtlOptions& given, ApiClient& client, bool labels) {
   CtlOptions o = given;
   auto changes = SplitChanges(o.args);
   if (!changes.ok()) return Fail(changes.status());
-  auto ref = ParseResourceArgs(o.args);
-  if (!ref.ok()) return Fail(ref.status());
-  const std::string ns = NamespaceFor(*ref->kind, o);
-  auto selected = SelectedNames(client, *ref, ns, o.label_selector);
+  auto selected = SelectObjects(client, o);
   if (!selected.ok()) return Fail(selected.status());
-  const std::vector<std::string>& names = *selected;
+  const std::vector<std::string>& names = selected->names;
   if (!o.label_selector.empty()) {
     if (names.empty()) std::cerr << "No resources found\n";
   } else if (names.empty()) {
@@ -119,7 +120,7 @@ int RunMetadataChange(const CtlOptions& given, ApiClient& client, bool labels) {
   }
   int exit_code = 0;
   for (const std::string& name : names) {
-    absl::Status done = ChangeOne(client, *ref->kind, ns, name, *changes, labels ? "labels" : "annotations", o.overwrite);
+    absl::Status done = ChangeOne(client, *selected->ref.kind, selected->namespace_, name, *changes, labels ? "labels" : "annotations", o);
     if (!done.ok()) exit_code = Fail(done);
   }
   return exit_code;

@@ -29,12 +29,18 @@ void AddNodeCommands(CLI::App& ctl, CtlOptions& o) {
                                                                          : "Mark a node schedulable again");
     cmd->fallthrough();
     cmd->add_option("node", o.args, "NODE")->required();
+    cmd->footer(absl::StrCat("Examples:\n  gantry ctl ", verb, " n1"));
   }
   CLI::App* drain = ctl.add_subcommand("drain", "Cordon a node and evict its pods gracefully, waiting for each");
   drain->fallthrough();
   drain->add_option("node", o.args, "NODE")->required();
   drain->add_option("--grace-period", o.grace_period, "Seconds each pod gets to stop (default: the pod's own)");
   drain->add_option("--timeout", o.timeout_seconds, "Give up after this many seconds")->capture_default_str();
+  drain->footer(
+      "Examples:\n"
+      "  gantry ctl drain n1\n"
+      "  gantry ctl drain n1 --grace-period=30 --timeout=600\n"
+      "  gantry ctl uncordon n1   # once the node is back");
 }
 
 int RunCordon(const CtlOptions& o, ApiClient& client, bool cordon) {

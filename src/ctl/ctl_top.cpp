@@ -72,6 +72,11 @@ void AddTop(CLI::App& ctl, CtlOptions& o) {
   top->fallthrough();
   top->add_option("resource", o.args, "nodes or pods")->required()->check(CLI::IsMember({"nodes", "node", "pods", "pod"}));
   top->add_flag("-A,--all-namespaces", o.all_namespaces, "Pods of every namespace");
+  top->footer(
+      "Examples:\n"
+      "  gantry ctl top nodes\n"
+      "  gantry ctl top pods -n batch\n"
+      "  gantry ctl top pods -A");
 }
 
 int RunTop(const CtlOptions& o, ApiClient& client) {

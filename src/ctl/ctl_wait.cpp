@@ -98,18 +98,16 @@ int RunWait(const CtlOptions& o, ApiClient& client) {
     }
     timeout = absl::Seconds(seconds);
   }
-  auto ref = ParseResourceArgs(o.args);
-  if (!ref.ok()) return Fail(ref.status());
-  const std::string ns = NamespaceFor(*ref->kind, o);
-  auto selected = SelectedNames(client, *ref, ns, o.label_selector);
+  auto selected = SelectObjects(client, o);
   if (!selected.ok()) return Fail(selected.status());
-  const std::vector<std::string>& names = *selected;
+  const std::vector<std::string>& names = selected->names;
+  const api::KindInfo& kind = *selected->ref.kind;
   if (names.empty()) return Fail(absl::InvalidArgumentError("error: no matching resources found"));
   const absl::Time deadline = absl::Now() + timeout;
   int exit_code = 0;
   for (const std::string& name : names) {
-    const std::string url = ResourceUrl(*ref->kind, ns, name);
-    const std::string label = absl::StrCat(ref->kind->singular, "/", name);
+    const std::string url = ResourceUrl(kind, selected->namespace_, name);
+    const std::string label = absl::StrCat(kind.singular, "/", name);
     absl::Duration pause = absl::Milliseconds(100);
     while (true) {
       auto object = client.Call("GET", url);
@@ -125,7 +123,7 @@ int RunWait(const CtlOptions& o, ApiClient& client) {
       }
       if (absl::Now() >= deadline) {
         exit_code = Fail(absl::DeadlineExceededError(
-            absl::StrCat("error: timed out waiting for the condition on ", ref->kind->resource, "/", name)));
+            absl::StrCat("error: timed out waiting for the condition on ", kind.resource, "/", name)));
         break;
       }
       absl::SleepFor(std::min({pause, deadline - absl::Now(), absl::Seconds(1)}));

@@ -12,6 +12,16 @@ std::string CellText(const nlohmann::json& cell) {
   return cell.dump();
 }
 
+nlohmann::json ClientTable(const std::vector<std::string>& columns) {
+  nlohmann::json table = {{"columnDefinitions", nlohmann::json::array()}, {"rows", nlohmann::json::array()}};
+  for (const std::string& column : columns) table["columnDefinitions"].push_back({{"name", column}});
+  return table;
+}
+
+void AddRow(nlohmann::json& table, std::vector<std::string> cells) {
+  table["rows"].push_back({{"cells", std::move(cells)}});
+}
+
 void TableOutput::Add(const nlohmann::json& table) {
   const nlohmann::json& columns = table.value("columnDefinitions", nlohmann::json::array());
   if (header_.empty() && !columns.empty()) {

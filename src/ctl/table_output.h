@@ -38,4 +38,9 @@ class TableOutput {
 
 std::string CellText(const nlohmann::json& cell);
 
+// A Table the client builds itself (api-resources, events, config
+// get-contexts), in the server's shape so TableOutput prints it alike.
+nlohmann::json ClientTable(const std::vector<std::string>& columns);
+void AddRow(nlohmann::json& table, std::vector<std::string> cells);
+
 }  // namespace gantry::ctl

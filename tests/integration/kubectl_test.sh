@@ -155,6 +155,21 @@ expect_contains "... and refuses new content" "$(kubectl run -n scratch late --i
 api DELETE "/api/v1/namespaces/scratch/pods/inside?gracePeriodSeconds=0" >/dev/null
 for _ in $(seq 1 40); do [[ $(code GET /api/v1/namespaces/scratch) == 404 ]] && break; sleep 0.25; done
 expect_eq "... and goes once its pod is gone" "$(code GET /api/v1/namespaces/scratch)" 404
+out=$(KUBE_EDITOR="sed -i -e 's/run: quiet/run: edited/'" kubectl edit pod quiet 2>&1)
+expect_contains "kubectl edit saves the change" "$out" "pod/quiet edited"
+expect_eq "... which is stored" "$(kubectl get pod quiet -o jsonpath='{.metadata.labels.run}' 2>&1)" "edited"
+expect_contains "kubectl label --dry-run=server" "$(kubectl label pod quiet tier=x --dry-run=server 2>&1)" "pod/quiet labeled (server dry run)"
+expect_eq "... stores nothing" "$(kubectl get pod quiet -o jsonpath='{.metadata.labels.tier}' 2>&1)" ""
+expect_contains "kubectl annotate" "$(kubectl annotate pod quiet note=y 2>&1)" "pod/quiet annotated"
+expect_contains "kubectl wait --for=jsonpath" "$(kubectl wait pod/quiet --for=jsonpath='{.metadata.annotations.note}'=y --timeout=5s 2>&1)" "condition met"
+api POST /api/v1/namespaces/default/events -H 'Content-Type: application/json' -d '{
+  "metadata":{"name":"quiet.1"},"involvedObject":{"kind":"Pod","name":"quiet","namespace":"default"},
+  "reason":"Pulled","message":"image pulled","type":"Normal","count":2,
+  "firstTimestamp":"2026-01-01T00:00:00Z","lastTimestamp":"2026-01-01T00:10:00Z"}' >/dev/null
+out=$(kubectl events --for pod/quiet 2>&1)
+expect_contains "kubectl events --for lists an object's events" "$out" "Pulled"
+expect_contains "... as kind/name" "$out" "pod/quiet"
+expect_contains "kubectl replace" "$(kubectl get pod quiet -o yaml | sed 's/note: y/note: z/' | kubectl replace -f - 2>&1)" "pod/quiet replaced"
 KUBECONFIG=/dev/null out=$(kubectl --server "https://127.0.0.1:$PORT" --insecure-skip-tls-verify --token nope get pods 2>&1)
 expect_contains "kubectl with a wrong token is refused" "$out" "Unauthorized"
 finish

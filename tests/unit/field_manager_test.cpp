@@ -7,6 +7,7 @@
 #include "core.pb.h"
 
 using namespace gantry;
+using apiserver::AppliedObject;
 using apiserver::ApplyConfiguration;
 using apiserver::FieldOwner;
 using nlohmann::json;
@@ -21,27 +22,34 @@ json Config(const std::string& image, const json& labels) {
           {"spec", {{"containers", json::array({{{"name", "web"}, {"image", image}}})}}}};
 }
 
-json Apply(const json& live, const json& config, const std::string& manager, bool force = false) {
-  auto applied = ApplyConfiguration(PodKind(), live, config, FieldOwner{manager, ""}, force, absl::Now());
+AppliedObject Apply(const AppliedObject& live, const json& config, const std::string& manager, bool force = false) {
+  auto applied = ApplyConfiguration(PodKind(), live.object, live.managed_fields, config, FieldOwner{manager, ""},
+                                    force, absl::Now());
   INFO(applied.status().ToString());
   REQUIRE(applied.ok());
   return *applied;
 }
 
+const AppliedObject kNothing{json::object(), {}};
+
 bool Mentions(const json& entry, const std::string& element) {
   return entry["fieldsV1"].dump().find(element) != std::string::npos;
 }
 
-json ManagerEntry(const json& object, const std::string& manager) {
-  for (const json& e : object["metadata"]["managedFields"]) {
-    if (e["manager"] == manager) return e;
+json ManagerEntry(const apiserver::ManagedFields& entries, const std::string& manager) {
+  for (const api::ManagedFieldsEntry& e : entries) {
+    if (e.manager() == manager) return api::EncodeJson(e);
   }
   return nullptr;
+}
+
+json ManagerEntry(const AppliedObject& applied, const std::string& manager) {
+  return ManagerEntry(applied.managed_fields, manager);
 }
 }  // namespace
 
 TEST_CASE("apply records the applier's fields and removes the ones it stops applying") {
-  json live = Apply(json::object(), Config("nginx:1", {{"a", "1"}, {"b", "2"}}), "deploy");
+  AppliedObject live = Apply(kNothing, Config("nginx:1", {{"a", "1"}, {"b", "2"}}), "deploy");
   json entry = ManagerEntry(live, "deploy");
   REQUIRE(entry.is_object());
   CHECK(entry["operation"] == "Apply");
@@ -49,15 +57,15 @@ TEST_CASE("apply records the applier's fields and removes the ones it stops appl
   CHECK(entry["fieldsType"] == "FieldsV1");
   CHECK(entry["fieldsV1"]["f:metadata"]["f:labels"].contains("f:b"));
 
-  json next = Apply(live, Config("nginx:1", {{"a", "1"}}), "deploy");
-  CHECK(next["metadata"]["labels"] == json{{"a", "1"}});
+  AppliedObject next = Apply(live, Config("nginx:1", {{"a", "1"}}), "deploy");
+  CHECK(next.object["metadata"]["labels"] == json{{"a", "1"}});
   CHECK_FALSE(ManagerEntry(next, "deploy")["fieldsV1"]["f:metadata"]["f:labels"].contains("f:b"));
 }
 
 TEST_CASE("a field another applier owns with another value is a conflict, unless forced") {
-  json live = Apply(json::object(), Config("nginx:1", {{"a", "1"}}), "alice");
-  auto refused = ApplyConfiguration(PodKind(), live, Config("nginx:2", {{"a", "1"}}), FieldOwner{"bob", ""}, false,
-                                    absl::Now());
+  AppliedObject live = Apply(kNothing, Config("nginx:1", {{"a", "1"}}), "alice");
+  auto refused = ApplyConfiguration(PodKind(), live.object, live.managed_fields, Config("nginx:2", {{"a", "1"}}),
+                                    FieldOwner{"bob", ""}, false, absl::Now());
   REQUIRE_FALSE(refused.ok());
   api::ErrorDetails d = api::DetailsOf(refused.status());
   CHECK(d.code == 409);
@@ -67,8 +75,8 @@ TEST_CASE("a field another applier owns with another value is a conflict, unless
   CHECK(refused.status().message() ==
         "Apply failed with 1 conflict: conflict with \"alice\": .spec.containers[name=\"web\"].image");
 
-  json forced = Apply(live, Config("nginx:2", {{"a", "1"}}), "bob", true);
-  CHECK(forced["spec"]["containers"][0]["image"] == "nginx:2");
+  AppliedObject forced = Apply(live, Config("nginx:2", {{"a", "1"}}), "bob", true);
+  CHECK(forced.object["spec"]["containers"][0]["image"] == "nginx:2");
   // bob took the image; alice keeps the label both set to the same value.
   CHECK_FALSE(Mentions(ManagerEntry(forced, "alice"), "f:image"));
   CHECK(ManagerEntry(forced, "alice")["fieldsV1"]["f:metadata"]["f:labels"].contains("f:a"));
@@ -76,37 +84,38 @@ TEST_CASE("a field another applier owns with another value is a conflict, unless
 }
 
 TEST_CASE("the same value is shared, and a field stays while another manager still owns it") {
-  json live = Apply(json::object(), Config("nginx:1", {{"a", "1"}}), "alice");
+  AppliedObject live = Apply(kNothing, Config("nginx:1", {{"a", "1"}}), "alice");
   live = Apply(live, Config("nginx:1", {{"a", "1"}}), "bob");
-  json after = Apply(live, Config("nginx:1", json::object()), "alice");
-  CHECK(after["metadata"]["labels"] == json{{"a", "1"}});  // bob still applies it
+  AppliedObject after = Apply(live, Config("nginx:1", json::object()), "alice");
+  CHECK(after.object["metadata"]["labels"] == json{{"a", "1"}});  // bob still applies it
   after = Apply(after, Config("nginx:1", json::object()), "bob");
-  CHECK(after["metadata"].value("labels", json::object()).count("a") == 0);
+  CHECK(after.object["metadata"].value("labels", json::object()).count("a") == 0);
 }
 
 TEST_CASE("updates take over the fields they change, and a write that changes nothing keeps the entries") {
   api::Pod before;
-  json applied = Apply(json::object(), Config("nginx:1", {{"a", "1"}}), "alice");
-  REQUIRE(api::DecodeJson(applied, &before, nullptr).ok());
+  AppliedObject applied = Apply(kNothing, Config("nginx:1", {{"a", "1"}}), "alice");
+  REQUIRE(api::DecodeJson(applied.object, &before, nullptr).ok());
+  *before.mutable_metadata()->mutable_managed_fields() = applied.managed_fields;
   api::Pod after = before;
   after.mutable_spec()->mutable_containers(0)->set_image("nginx:3");
   apiserver::RecordUpdate(PodKind(), &before, &after, FieldOwner{"kubectl-edit", ""}, absl::Now());
-  json encoded = api::EncodeJson(after);
-  json edit = ManagerEntry(encoded, "kubectl-edit");
+  const apiserver::ManagedFields& managers = after.metadata().managed_fields();
+  json edit = ManagerEntry(managers, "kubectl-edit");
   REQUIRE(edit.is_object());
   CHECK(edit["operation"] == "Update");
   CHECK(Mentions(edit, "f:image"));
-  CHECK_FALSE(Mentions(ManagerEntry(encoded, "alice"), "f:image"));
+  CHECK_FALSE(Mentions(ManagerEntry(managers, "alice"), "f:image"));
 
   // alice applying the old image now conflicts with the editor.
-  auto refused = ApplyConfiguration(PodKind(), encoded, Config("nginx:1", {{"a", "1"}}), FieldOwner{"alice", ""},
-                                    false, absl::Now());
+  auto refused = ApplyConfiguration(PodKind(), api::EncodeJson(after), managers, Config("nginx:1", {{"a", "1"}}),
+                                    FieldOwner{"alice", ""}, false, absl::Now());
   REQUIRE_FALSE(refused.ok());
   CHECK(std::string(refused.status().message()).find("conflict with \"kubectl-edit\" using v1") != std::string::npos);
 
   api::Pod same = after;
   apiserver::RecordUpdate(PodKind(), &after, &same, FieldOwner{"other", ""}, absl::Now() + absl::Hours(1));
-  CHECK(api::EncodeJson(same)["metadata"]["managedFields"] == encoded["metadata"]["managedFields"]);
+  CHECK(api::EncodeJson(same)["metadata"]["managedFields"] == api::EncodeJson(after)["metadata"]["managedFields"]);
 }
 
 TEST_CASE("the field manager comes from ?fieldManager, else the User-Agent's product") {
@@ -117,7 +126,7 @@ TEST_CASE("the field manager comes from ?fieldManager, else the User-Agent's pro
 
 TEST_CASE("an apply configuration that is not an object, or whose metadata is not, is a 400") {
   for (const char* bad : {R"("text")", R"([1, 2])", R"({"metadata": "name: x"})", R"({"metadata": [1]})"}) {
-    auto applied = ApplyConfiguration(PodKind(), json::object(), json::parse(bad), FieldOwner{"m", ""}, false,
+    auto applied = ApplyConfiguration(PodKind(), json::object(), {}, json::parse(bad), FieldOwner{"m", ""}, false,
                                       absl::Now());
     REQUIRE_FALSE(applied.ok());
     CHECK(api::DetailsOf(applied.status()).code == 400);
@@ -127,16 +136,16 @@ TEST_CASE("an apply configuration that is not an object, or whose metadata is no
 TEST_CASE("a list item the applier drops goes whole; one another manager still owns a field of stays, key and all") {
   json two = Config("nginx:1", {{"a", "1"}});
   two["spec"]["containers"].push_back({{"name", "side"}, {"image", "busybox"}, {"args", {"x"}}});
-  json live = Apply(json::object(), two, "alice");
-  json dropped = Apply(live, Config("nginx:1", {{"a", "1"}}), "alice");
-  REQUIRE(dropped["spec"]["containers"].size() == 1);
-  CHECK(dropped["spec"]["containers"][0]["name"] == "web");
+  AppliedObject live = Apply(kNothing, two, "alice");
+  AppliedObject dropped = Apply(live, Config("nginx:1", {{"a", "1"}}), "alice");
+  REQUIRE(dropped.object["spec"]["containers"].size() == 1);
+  CHECK(dropped.object["spec"]["containers"][0]["name"] == "web");
 
-  json shared = live;
+  AppliedObject shared = live;
   json bobs = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", "p"}}},
                {"spec", {{"containers", json::array({{{"name", "side"}, {"image", "busybox"}}})}}}};
   shared = Apply(shared, bobs, "bob");
-  json after = Apply(shared, Config("nginx:1", {{"a", "1"}}), "alice");
-  REQUIRE(after["spec"]["containers"].size() == 2);
-  CHECK(after["spec"]["containers"][1] == json({{"name", "side"}, {"image", "busybox"}}));  // alice's args went
+  AppliedObject after = Apply(shared, Config("nginx:1", {{"a", "1"}}), "alice");
+  REQUIRE(after.object["spec"]["containers"].size() == 2);
+  CHECK(after.object["spec"]["containers"][1] == json({{"name", "side"}, {"image", "busybox"}}));  // alice's args went
 }
