@@ -1,6 +1,5 @@
 // events: the namespace's (or every namespace's, or one object's) Events,
 // oldest first, as kubectl events lists them; -w keeps printing new ones.
-#include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 
@@ -52,7 +51,7 @@ std::vector<std::string> Row(const json& event, bool all_namespaces) {
   std::vector<std::string> cells;
   if (all_namespaces) cells.push_back(Text(event.value("metadata", json::object()), "namespace"));
   for (std::string cell : {LastSeenCell(event), Text(event, "type"), Text(event, "reason"),
-                           absl::StrCat(absl::AsciiStrToLower(Text(involved, "kind")), "/", Text(involved, "name")),
+                           absl::StrCat(Text(involved, "kind"), "/", Text(involved, "name")),
                            Text(event, "message")}) {
     cells.push_back(std::move(cell));
   }
@@ -69,8 +68,8 @@ absl::StatusOr<std::string> Query(const CtlOptions& o) {
         absl::StrCat("error: --for \"", o.events.for_object, "\" must name one object as TYPE/NAME"));
   }
   return absl::StrCat("?fieldSelector=",
-                      QueryEscape(absl::StrCat("involvedObject.kind=", ref->kind->kind,
-                                               ",involvedObject.name=", ref->names[0])));
+                      QueryEscape(absl::StrCat("involvedObject.kind=", ref->kind->kind, ",involvedObject.apiVersion=",
+                                               ref->kind->ApiVersion(), ",involvedObject.name=", ref->names[0])));
 }
 
 }  // namespace

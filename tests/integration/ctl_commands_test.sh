@@ -74,7 +74,7 @@ expect_eq "... and exits 1" "$rc" 1
 
 # events: the scheduler's FailedScheduling (no nodes here) and one posted by hand
 api POST /api/v1/namespaces/default/events -H 'Content-Type: application/json' -d '{
-  "metadata":{"name":"web.1"},"involvedObject":{"kind":"Pod","name":"web","namespace":"default"},
+  "metadata":{"name":"web.1"},"involvedObject":{"apiVersion":"v1","kind":"Pod","name":"web","namespace":"default"},
   "reason":"Pulled","message":"image pulled","type":"Normal","count":3,
   "firstTimestamp":"2026-01-01T00:00:00Z","lastTimestamp":"2026-01-01T00:10:00Z","source":{"component":"test"}}' >/dev/null
 for _ in $(seq 1 50); do
@@ -84,11 +84,12 @@ done
 out=$(ctl events 2>&1)
 expect_contains "events prints kubectl's columns" "$(head -1 <<<"$out")" "LAST SEEN"
 expect_contains "... the scheduler's FailedScheduling" "$out" "Warning   FailedScheduling"
-expect_contains "... with the object as kind/name" "$out" "pod/web"
+expect_contains "... with the object as Kind/name, as kubectl events prints it" "$out" "Pod/web"
 expect_contains "... and a repeated event's count" "$out" "(x3 over"
 expect_contains "events are oldest first" "$(sed -n 2p <<<"$out")" "Pulled"
 expect_not_contains "events --types=Warning drops Normal ones" "$(ctl events --types=Warning 2>&1)" "Pulled"
-expect_not_contains "events --for selects one object" "$(ctl events --for pod/cmd 2>&1)" "pod/web"
+expect_not_contains "events --for selects one object" "$(ctl events --for pod/cmd 2>&1)" "Pod/web"
+expect_contains "... and finds its events" "$(ctl events --for pod/web 2>&1)" "Pulled"
 expect_contains "events -A adds NAMESPACE" "$(ctl events -A 2>&1 | head -1)" "NAMESPACE"
 expect_contains "events -o yaml" "$(ctl events -o yaml 2>&1)" "kind: EventList"
 expect_eq "events in an empty namespace say so" "$(ctl events -n kube-public 2>&1)" "No events found in kube-public namespace."

@@ -163,12 +163,12 @@ expect_eq "... stores nothing" "$(kubectl get pod quiet -o jsonpath='{.metadata.
 expect_contains "kubectl annotate" "$(kubectl annotate pod quiet note=y 2>&1)" "pod/quiet annotated"
 expect_contains "kubectl wait --for=jsonpath" "$(kubectl wait pod/quiet --for=jsonpath='{.metadata.annotations.note}'=y --timeout=5s 2>&1)" "condition met"
 api POST /api/v1/namespaces/default/events -H 'Content-Type: application/json' -d '{
-  "metadata":{"name":"quiet.1"},"involvedObject":{"kind":"Pod","name":"quiet","namespace":"default"},
+  "metadata":{"name":"quiet.1"},"involvedObject":{"apiVersion":"v1","kind":"Pod","name":"quiet","namespace":"default"},
   "reason":"Pulled","message":"image pulled","type":"Normal","count":2,
   "firstTimestamp":"2026-01-01T00:00:00Z","lastTimestamp":"2026-01-01T00:10:00Z"}' >/dev/null
 out=$(kubectl events --for pod/quiet 2>&1)
 expect_contains "kubectl events --for lists an object's events" "$out" "Pulled"
-expect_contains "... as kind/name" "$out" "pod/quiet"
+expect_contains "... as Kind/name" "$out" "Pod/quiet"
 expect_contains "kubectl replace" "$(kubectl get pod quiet -o yaml | sed 's/note: y/note: z/' | kubectl replace -f - 2>&1)" "pod/quiet replaced"
 KUBECONFIG=/dev/null out=$(kubectl --server "https://127.0.0.1:$PORT" --insecure-skip-tls-verify --token nope get pods 2>&1)
 expect_contains "kubectl with a wrong token is refused" "$out" "Unauthorized"
