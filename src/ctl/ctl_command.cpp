@@ -121,6 +121,17 @@ std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, c
   return options.namespace_;
 }
 
+absl::StatusOr<SingleObject> ParseSingleObject(const CtlOptions& options, const std::string& verb) {
+  auto ref = ParseResourceArgs(options.args);
+  if (!ref.ok()) return ref.status();
+  if (ref->names.size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("error: ", verb, " takes exactly one object: TYPE NAME or TYPE/NAME"));
+  }
+  return SingleObject{ref->kind, ResourceUrl(*ref->kind, NamespaceFor(*ref->kind, options), ref->names[0]),
+                      absl::StrCat(ref->kind->singular, "/", ref->names[0])};
+}
+
 absl::StatusOr<Selection> SelectObjects(ApiClient& client, const CtlOptions& options) {
   auto ref = ParseResourceArgs(options.args);
   if (!ref.ok()) return ref.status();

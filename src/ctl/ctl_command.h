@@ -138,6 +138,15 @@ absl::StatusOr<nlohmann::json> GetFromAny(ApiClient& client, const std::vector<c
                                           const std::string& ns, const std::string& name, const std::string& accept);
 // The namespace a command acts in: the object's own, else -n.
 std::string NamespaceFor(const api::KindInfo& kind, const CtlOptions& options, const nlohmann::json* object = nullptr);
+// The one object a command given TYPE NAME or TYPE/NAME acts on (edit, patch).
+struct SingleObject {
+  const api::KindInfo* kind = nullptr;
+  std::string url;    // its ResourceUrl
+  std::string label;  // "pod/web", as the command reports it
+};
+// An error, in `verb`'s words, unless the arguments name exactly one object.
+absl::StatusOr<SingleObject> ParseSingleObject(const CtlOptions& options, const std::string& verb);
+
 // What a command given TYPE [NAME...] and -l acts on.
 struct Selection {
   ResourceRef ref;

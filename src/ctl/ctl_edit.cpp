@@ -62,12 +62,9 @@ void AddEdit(CLI::App& ctl, CtlOptions& o) {
 }
 
 int RunEdit(const CtlOptions& o, ApiClient& client) {
-  auto ref = ParseResourceArgs(o.args);
-  if (!ref.ok()) return Fail(ref.status());
-  if (ref->names.size() != 1) {
-    return Fail(absl::InvalidArgumentError("error: edit takes exactly one object: TYPE NAME or TYPE/NAME"));
-  }
-  const std::string url = ResourceUrl(*ref->kind, NamespaceFor(*ref->kind, o), ref->names[0]);
+  auto target = ParseSingleObject(o, "edit");
+  if (!target.ok()) return Fail(target.status());
+  const std::string& url = target->url;
   auto original = client.Call("GET", url);
   if (!original.ok()) return Fail(original.status());
   if (!o.show_managed_fields) (*original)["metadata"].erase("managedFields");
@@ -82,7 +79,6 @@ int RunEdit(const CtlOptions& o, ApiClient& client) {
   if (!text.ok()) return Fail(text.status());
   auto edited = api::ParseDocuments(*text);
   if (!edited.ok()) return Kept(absl::InvalidArgumentError(absl::StrCat("error: ", *path, ": ", edited.status().message())), *path);
-  const std::string label = absl::StrCat(ref->kind->singular, "/", ref->names[0]);
   if (edited->empty()) {
     unlink(path->c_str());
     std::cout << "Edit cancelled, saved file was empty.\n";
@@ -99,7 +95,7 @@ int RunEdit(const CtlOptions& o, ApiClient& client) {
   auto saved = client.Call("PUT", url + "?fieldManager=kubectl-edit", &(*edited)[0]);
   if (!saved.ok()) return Kept(saved.status(), *path);
   unlink(path->c_str());
-  std::cout << label << " edited\n";
+  std::cout << target->label << " edited\n";
   return 0;
 }
 

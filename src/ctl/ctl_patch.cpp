@@ -26,20 +26,17 @@ void AddPatch(CLI::App& ctl, CtlOptions& o) {
 }
 
 int RunPatch(const CtlOptions& o, ApiClient& client) {
-  auto ref = ParseResourceArgs(o.args);
-  if (!ref.ok()) return Fail(ref.status());
-  if (ref->names.size() != 1) {
-    return Fail(absl::InvalidArgumentError("error: patch needs exactly one object: TYPE NAME or TYPE/NAME"));
-  }
+  auto target = ParseSingleObject(o, "patch");
+  if (!target.ok()) return Fail(target.status());
   auto patch = api::ParseDocument(o.patch);
   if (!patch.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat("error: unable to parse the patch: ", patch.status().message())));
   const std::string content_type = o.patch_type == "json"    ? "application/json-patch+json"
                                    : o.patch_type == "merge" ? "application/merge-patch+json"
                                                              : "application/strategic-merge-patch+json";
-  const std::string url = ResourceUrl(*ref->kind, NamespaceFor(*ref->kind, o), ref->names[0]);
+  const std::string& url = target->url;
   auto before = client.Call("GET", url);
   if (!before.ok()) return Fail(before.status());
-  std::string label = absl::StrCat(ref->kind->singular, "/", ref->names[0]);
+  const std::string& label = target->label;
   if (o.dry_run == "client") {
     std::cout << label << " patched" << DryRunSuffix(o) << "\n";
     return 0;
