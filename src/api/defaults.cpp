@@ -5,6 +5,7 @@
 #include <absl/strings/match.h>
 
 #include "api/quantity.h"
+#include "api/workload_defaults.h"
 #include "scheduling.pb.h"
 
 namespace gantry::api {
@@ -29,8 +30,15 @@ void DefaultContainer(Container* c) {
   }
 }
 
-void DefaultPod(Pod* pod) {
-  PodSpec* spec = pod->mutable_spec();
+bool SameQuantity(const std::string& a, const std::string& b) {
+  auto qa = Quantity::Parse(a);
+  auto qb = Quantity::Parse(b);
+  return qa.ok() && qb.ok() && *qa == *qb;
+}
+
+}  // namespace
+
+void DefaultPodSpec(PodSpec* spec) {
   if (spec->restart_policy().empty()) spec->set_restart_policy("Always");
   if (!spec->has_termination_grace_period_seconds()) spec->set_termination_grace_period_seconds(30);
   if (spec->scheduler_name().empty()) spec->set_scheduler_name(std::string(kDefaultSchedulerName));
@@ -39,14 +47,14 @@ void DefaultPod(Pod* pod) {
   for (auto& t : *spec->mutable_tolerations()) {
     if (t.operator_().empty()) t.set_operator_("Equal");
   }
-  if (pod->status().phase().empty()) pod->mutable_status()->set_phase("Pending");
-  pod->mutable_status()->set_qos_class(QosClassOf(*spec));
 }
 
-bool SameQuantity(const std::string& a, const std::string& b) {
-  auto qa = Quantity::Parse(a);
-  auto qb = Quantity::Parse(b);
-  return qa.ok() && qb.ok() && *qa == *qb;
+namespace {
+
+void DefaultPod(Pod* pod) {
+  DefaultPodSpec(pod->mutable_spec());
+  if (pod->status().phase().empty()) pod->mutable_status()->set_phase("Pending");
+  pod->mutable_status()->set_qos_class(QosClassOf(pod->spec()));
 }
 
 }  // namespace
@@ -91,6 +99,8 @@ void ApplyDefaults(const KindInfo& kind, google::protobuf::Message* object) {
     auto* ev = static_cast<Event*>(object);
     if (ev->type().empty()) ev->set_type("Normal");
     if (ev->count() == 0) ev->set_count(1);
+  } else {
+    ApplyWorkloadDefaults(kind, object);
   }
 }
 

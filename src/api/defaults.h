@@ -14,6 +14,9 @@ inline constexpr absl::string_view kDefaultSchedulerName = "gantry";
 
 void ApplyDefaults(const KindInfo& kind, google::protobuf::Message* object);
 
+// A pod's spec defaults, also applied to the pod templates of workloads.
+void DefaultPodSpec(PodSpec* spec);
+
 // Guaranteed, Burstable or BestEffort, as Kubernetes computes it.
 std::string QosClassOf(const PodSpec& spec);
 

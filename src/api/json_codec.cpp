@@ -1,6 +1,7 @@
 #include "api/json_codec.h"
 
 #include <absl/container/node_hash_map.h>
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/synchronization/mutex.h>
 #include <google/protobuf/descriptor.h>
@@ -88,6 +89,8 @@ absl::Status DecodeScalar(const json& v, Message* out, const FieldDescriptor* f,
         s = v.get<std::string>();
       } else if (v.is_object() && IsEmbeddedJson(f)) {
         s = v.dump();
+      } else if (v.is_number_integer() && IsIntOrString(f)) {
+        s = NumberToString(v);
       } else {
         return TypeError(path, "string", v);
       }
@@ -207,6 +210,11 @@ json EncodeScalar(const Message& m, const FieldDescriptor* f, int index, bool wi
         json embedded = json::parse(r->GetString(m, f), nullptr, false);
         return embedded.is_object() ? embedded : json::object();
       }
+      if (IsIntOrString(f)) {
+        const std::string& text = r->GetString(m, f);
+        if (int64_t n = 0; absl::SimpleAtoi(text, &n)) return n;
+        return text;
+      }
       return rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
     case FieldDescriptor::CPPTYPE_BOOL:
       return rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f);
@@ -246,6 +254,8 @@ bool IsEmbeddedJson(const FieldDescriptor* f) {
   static const FieldDescriptor* const kFieldsV1 = ManagedFieldsEntry::descriptor()->FindFieldByName("fields_v1");
   return f == kFieldsV1;
 }
+
+bool IsIntOrString(const FieldDescriptor* f) { return f->options().GetExtension(int_or_string); }
 
 absl::Status DecodeJson(const json& in, Message* out, std::vector<std::string>* unknown_fields) {
   if (!in.is_object()) return TypeError("object", "object", in);

@@ -20,6 +20,8 @@ namespace gantry::api {
 // A string field that holds a JSON object's text and is a JSON object on the
 // wire (ManagedFieldsEntry.fieldsV1).
 bool IsEmbeddedJson(const google::protobuf::FieldDescriptor* field);
+// A string field marked (int_or_string): Kubernetes' IntOrString.
+bool IsIntOrString(const google::protobuf::FieldDescriptor* field);
 
 // Fills `out` from `in`. Type mismatches are BadRequest errors naming the
 // field path; unknown fields are appended to `unknown_fields` (as paths) and

@@ -3,6 +3,8 @@
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 
+#include "apps.pb.h"
+#include "batch.pb.h"
 #include "coordination.pb.h"
 #include "core.pb.h"
 #include "scheduling.pb.h"
@@ -30,6 +32,12 @@ const std::vector<KindInfo>& AllKinds() {
       {"Node", "nodes", "node", "", "v1", false, {"no"}, &Node::default_instance()},
       {"Pod", "pods", "pod", "", "v1", true, {"po"}, &Pod::default_instance()},
       {"Event", "events", "event", "", "v1", true, {"ev"}, &Event::default_instance()},
+      {"ConfigMap", "configmaps", "configmap", "", "v1", true, {"cm"}, &ConfigMap::default_instance()},
+      {"Secret", "secrets", "secret", "", "v1", true, {}, &Secret::default_instance()},
+      {"ReplicaSet", "replicasets", "replicaset", "apps", "v1", true, {"rs"}, &ReplicaSet::default_instance()},
+      {"Deployment", "deployments", "deployment", "apps", "v1", true, {"deploy"},
+       &Deployment::default_instance()},
+      {"Job", "jobs", "job", "batch", "v1", true, {}, &Job::default_instance()},
       {"PriorityClass", "priorityclasses", "priorityclass", "scheduling.k8s.io", "v1", false,
        {"pc"}, &PriorityClass::default_instance()},
       {"Lease", "leases", "lease", "coordination.k8s.io", "v1", true, {}, &Lease::default_instance()},

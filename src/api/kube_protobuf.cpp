@@ -1,6 +1,7 @@
 #include "api/kube_protobuf.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
 #include <absl/time/time.h>
 
@@ -17,7 +18,9 @@ namespace {
 
 using nlohmann::json;
 
-enum class Type { kString, kInt32, kInt64, kBool, kTime, kMessage, kStringMap };
+// kBytesMap: map<string, bytes> (Secret data), base64 in JSON; kQuantityMap:
+// map<string, resource.Quantity>; kIntOrString: intstr.IntOrString.
+enum class Type { kString, kInt32, kInt64, kBool, kTime, kMessage, kStringMap, kBytesMap, kQuantityMap, kIntOrString };
 
 struct Field {
   int number;
@@ -70,6 +73,60 @@ const absl::flat_hash_map<std::string, Schema>& Schemas() {
         {3, "orphanDependents", Type::kBool}, {4, "propagationPolicy", Type::kString},
         {5, "dryRun", Type::kString, true}}},
       {"Preconditions", {{1, "uid", Type::kString}, {2, "resourceVersion", Type::kString}}},
+      {"Quantity", {{1, "string", Type::kString}}},
+      // What kubectl's typed commands send: create configmap|secret|deployment|job.
+      {"ConfigMap",
+       {{1, "metadata", Type::kMessage, false, "ObjectMeta"}, {2, "data", Type::kStringMap},
+        {3, "binaryData", Type::kBytesMap}, {4, "immutable", Type::kBool}}},
+      {"Secret",
+       {{1, "metadata", Type::kMessage, false, "ObjectMeta"}, {2, "data", Type::kBytesMap}, {3, "type", Type::kString},
+        {4, "stringData", Type::kStringMap}, {5, "immutable", Type::kBool}}},
+      {"Deployment",
+       {{1, "metadata", Type::kMessage, false, "ObjectMeta"}, {2, "spec", Type::kMessage, false, "DeploymentSpec"}}},
+      {"DeploymentSpec",
+       {{1, "replicas", Type::kInt32}, {2, "selector", Type::kMessage, false, "LabelSelector"},
+        {3, "template", Type::kMessage, false, "PodTemplateSpec"},
+        {4, "strategy", Type::kMessage, false, "DeploymentStrategy"}, {5, "minReadySeconds", Type::kInt32},
+        {6, "revisionHistoryLimit", Type::kInt32}, {7, "paused", Type::kBool}, {9, "progressDeadlineSeconds", Type::kInt32}}},
+      {"DeploymentStrategy",
+       {{1, "type", Type::kString}, {2, "rollingUpdate", Type::kMessage, false, "RollingUpdateDeployment"}}},
+      {"RollingUpdateDeployment", {{1, "maxUnavailable", Type::kIntOrString}, {2, "maxSurge", Type::kIntOrString}}},
+      {"Job", {{1, "metadata", Type::kMessage, false, "ObjectMeta"}, {2, "spec", Type::kMessage, false, "JobSpec"}}},
+      {"JobSpec",
+       {{1, "parallelism", Type::kInt32}, {2, "completions", Type::kInt32}, {3, "activeDeadlineSeconds", Type::kInt64},
+        {4, "selector", Type::kMessage, false, "LabelSelector"}, {5, "manualSelector", Type::kBool},
+        {6, "template", Type::kMessage, false, "PodTemplateSpec"}, {7, "backoffLimit", Type::kInt32},
+        {8, "ttlSecondsAfterFinished", Type::kInt32}, {9, "completionMode", Type::kString}, {10, "suspend", Type::kBool}}},
+      {"LabelSelector",
+       {{1, "matchLabels", Type::kStringMap},
+        {2, "matchExpressions", Type::kMessage, true, "LabelSelectorRequirement"}}},
+      {"LabelSelectorRequirement",
+       {{1, "key", Type::kString}, {2, "operator", Type::kString}, {3, "values", Type::kString, true}}},
+      {"PodTemplateSpec",
+       {{1, "metadata", Type::kMessage, false, "ObjectMeta"}, {2, "spec", Type::kMessage, false, "PodSpec"}}},
+      {"PodSpec",
+       {{2, "containers", Type::kMessage, true, "Container"}, {3, "restartPolicy", Type::kString},
+        {4, "terminationGracePeriodSeconds", Type::kInt64}, {5, "activeDeadlineSeconds", Type::kInt64},
+        {6, "dnsPolicy", Type::kString}, {7, "nodeSelector", Type::kStringMap}, {8, "serviceAccountName", Type::kString},
+        {10, "nodeName", Type::kString}, {11, "hostNetwork", Type::kBool}, {12, "hostPID", Type::kBool},
+        {16, "hostname", Type::kString}, {17, "subdomain", Type::kString}, {19, "schedulerName", Type::kString},
+        {20, "initContainers", Type::kMessage, true, "Container"}, {22, "tolerations", Type::kMessage, true, "Toleration"},
+        {24, "priorityClassName", Type::kString}, {25, "priority", Type::kInt32}, {31, "preemptionPolicy", Type::kString}}},
+      {"Container",
+       {{1, "name", Type::kString}, {2, "image", Type::kString}, {3, "command", Type::kString, true},
+        {4, "args", Type::kString, true}, {5, "workingDir", Type::kString},
+        {6, "ports", Type::kMessage, true, "ContainerPort"}, {7, "env", Type::kMessage, true, "EnvVar"},
+        {8, "resources", Type::kMessage, false, "ResourceRequirements"}, {13, "terminationMessagePath", Type::kString},
+        {14, "imagePullPolicy", Type::kString}, {16, "stdin", Type::kBool}, {17, "stdinOnce", Type::kBool},
+        {18, "tty", Type::kBool}, {20, "terminationMessagePolicy", Type::kString}}},
+      {"ContainerPort",
+       {{1, "name", Type::kString}, {2, "hostPort", Type::kInt32}, {3, "containerPort", Type::kInt32},
+        {4, "protocol", Type::kString}, {5, "hostIP", Type::kString}}},
+      {"EnvVar", {{1, "name", Type::kString}, {2, "value", Type::kString}}},
+      {"ResourceRequirements", {{1, "limits", Type::kQuantityMap}, {2, "requests", Type::kQuantityMap}}},
+      {"Toleration",
+       {{1, "key", Type::kString}, {2, "operator", Type::kString}, {3, "value", Type::kString},
+        {4, "effect", Type::kString}, {5, "tolerationSeconds", Type::kInt64}}},
   };
   return *schemas;
 }
@@ -142,6 +199,7 @@ absl::StatusOr<std::string> DecodeTime(absl::string_view data) {
     if ((*key >> 3) == 1) seconds = static_cast<int64_t>(*value);
     if ((*key >> 3) == 2) nanos = static_cast<int64_t>(*value);
   }
+  if (seconds == 0 && nanos == 0) return std::string();
   return Rfc3339(absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos));
 }
 
@@ -168,6 +226,36 @@ absl::StatusOr<json> DecodeValue(Reader& in, int wire_type, const Field& field) 
       return json(*time);
     }
     case Type::kMessage: return Decode(*bytes, Schemas().at(field.message));
+    case Type::kIntOrString: {
+      auto value = Decode(*bytes, {{1, "type", Type::kInt64}, {2, "intVal", Type::kInt32}, {3, "strVal", Type::kString}});
+      if (!value.ok()) return value.status();
+      if (value->value("type", int64_t{0}) == 1) return json(value->value("strVal", ""));
+      return json(value->value("intVal", 0));
+    }
+    case Type::kBytesMap: {
+      Reader entry(*bytes);
+      json out = json::object();
+      while (!entry.done()) {
+        auto key = entry.Varint();
+        if (!key.ok()) return key.status();
+        if ((*key & 7) != 2) return Malformed(absl::StrCat("field ", field.name, " has an entry of wire type ", *key & 7));
+        auto part = entry.Bytes();
+        if (!part.ok()) return part.status();
+        if ((*key >> 3) == 1) {
+          if (!IsValidUtf8(*part)) return Malformed(absl::StrCat("a key of ", field.name, " is not valid UTF-8"));
+          out["key"] = std::string(*part);
+        } else if ((*key >> 3) == 2) {
+          out["value"] = absl::Base64Escape(*part);
+        }
+      }
+      return out;
+    }
+    case Type::kQuantityMap: {
+      static const Schema kQuantityEntry = {{1, "key", Type::kString}, {2, "value", Type::kMessage, false, "Quantity"}};
+      auto entry = Decode(*bytes, kQuantityEntry);
+      if (!entry.ok()) return entry.status();
+      return json{{"key", entry->value("key", "")}, {"value", (*entry)["value"].value("string", "")}};
+    }
     default: return Decode(*bytes, {{1, "key", Type::kString}, {2, "value", Type::kString}});
   }
 }
@@ -190,7 +278,10 @@ absl::StatusOr<json> Decode(absl::string_view data, const Schema& schema) {
     }
     auto value = DecodeValue(in, wire_type, *field);
     if (!value.ok()) return value.status();
-    if (field->type == Type::kStringMap) {
+    // Go's generated code writes every non-pointer string, empty ones too
+    // (and a zero Time for a null one); in JSON they would be omitted.
+    if (value->is_string() && value->get_ref<const std::string&>().empty() && !field->repeated) continue;
+    if (field->type == Type::kStringMap || field->type == Type::kBytesMap || field->type == Type::kQuantityMap) {
       out[field->name][value->value("key", "")] = value->value("value", "");
     } else if (field->repeated) {
       out[field->name].push_back(*std::move(value));
@@ -204,7 +295,8 @@ absl::StatusOr<json> Decode(absl::string_view data, const Schema& schema) {
 // The kinds a body may be; the other schemas are their parts.
 bool IsTopLevelKind(absl::string_view kind) {
   return kind == "Namespace" || kind == "PriorityClass" || kind == "DeleteOptions" ||
-         kind == "SelfSubjectAccessReview" || kind == "SelfSubjectRulesReview" || kind == "SelfSubjectReview";
+         kind == "SelfSubjectAccessReview" || kind == "SelfSubjectRulesReview" || kind == "SelfSubjectReview" ||
+         kind == "ConfigMap" || kind == "Secret" || kind == "Deployment" || kind == "Job";
 }
 
 }  // namespace
@@ -239,7 +331,8 @@ absl::StatusOr<json> KubeProtobufToJson(absl::string_view body) {
   if (!IsTopLevelKind(kind)) {
     return UnsupportedMediaTypeError(absl::StrCat(kKubeProtobufContentType, " for kind \"", kind,
                                                   "\" (gantry reads this encoding for Namespace, PriorityClass, "
-                                                  "DeleteOptions and access reviews; send JSON)"));
+                                                  "ConfigMap, Secret, Deployment, Job, DeleteOptions and access "
+                                                  "reviews; send JSON)"));
   }
   auto object = Decode(raw, Schemas().at(kind));
   if (!object.ok()) return object.status();

@@ -10,6 +10,7 @@
 #include "api/object_meta.h"
 #include "api/qos.h"
 #include "api/quantity.h"
+#include "api/workload_validation.h"
 #include "core.pb.h"
 #include "scheduling.pb.h"
 
@@ -321,6 +322,18 @@ void ValidateNode(const Node& node, Causes* causes) {
 
 }  // namespace
 
+void ValidatePodTemplate(const PodTemplateSpec& template_, absl::string_view path, Causes* causes) {
+  Pod pod;
+  *pod.mutable_metadata() = template_.metadata();
+  *pod.mutable_spec() = template_.spec();
+  Causes of_pod;
+  ValidatePod(pod, nullptr, &of_pod);
+  for (FieldCause& cause : of_pod) {
+    cause.field = absl::StrCat(path, ".", cause.field);
+    causes->push_back(std::move(cause));
+  }
+}
+
 bool IsDns1123Label(absl::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   if (!IsAlnumLower(s.front()) || !IsAlnumLower(s.back())) return false;
@@ -363,6 +376,8 @@ absl::Status Validate(const KindInfo& kind, const google::protobuf::Message& obj
   } else if (kind.kind == "Event") {
     const auto& ev = static_cast<const Event&>(object);
     if (ev.involved_object().name().empty()) causes.push_back(RequiredCause("involvedObject.name"));
+  } else {
+    ValidateWorkload(kind, object, old, &causes);
   }
   if (causes.empty()) return absl::OkStatus();
   return InvalidError(kind.kind, meta.name(), std::move(causes));

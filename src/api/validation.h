@@ -5,7 +5,9 @@
 #include <absl/status/status.h>
 #include <google/protobuf/message.h>
 
+#include "api/errors.h"
 #include "api/kinds.h"
+#include "core.pb.h"
 
 #include <cstddef>
 
@@ -17,6 +19,10 @@ inline constexpr size_t kMaxAnnotationBytes = 256 << 10;
 // `old` is the stored object on update, nullptr on create.
 absl::Status Validate(const KindInfo& kind, const google::protobuf::Message& object,
                       const google::protobuf::Message* old);
+
+// A workload's pod template, its fields reported under `path` ("spec.template").
+void ValidatePodTemplate(const PodTemplateSpec& template_, absl::string_view path,
+                         std::vector<FieldCause>* causes);
 
 bool IsDns1123Label(absl::string_view s);
 bool IsDns1123Subdomain(absl::string_view s);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/kinds.h"
+#include "apiserver/scale_subresource.h"
 
 namespace gantry::apiserver {
 namespace {
@@ -73,13 +74,19 @@ std::optional<nlohmann::json> ApiResourceList(absl::string_view group, absl::str
                         {"kind", std::string(k.kind)},
                         {"verbs", Verbs()},
                         {"shortNames", shorts}};
-    if (k.kind == "Pod" || k.kind == "PodGroup") r["categories"] = {"all"};
+    const bool workload = k.kind == "Deployment" || k.kind == "ReplicaSet" || k.kind == "Job";
+    if (k.kind == "Pod" || k.kind == "PodGroup" || workload) r["categories"] = {"all"};
     resources.push_back(r);
-    if (k.kind == "Pod" || k.kind == "Node" || k.kind == "Namespace" || k.kind == "PodGroup") {
+    if (k.kind == "Pod" || k.kind == "Node" || k.kind == "Namespace" || k.kind == "PodGroup" || workload) {
       resources.push_back({{"name", absl::StrCat(k.resource, "/status")},
                            {"singularName", ""},
                            {"namespaced", k.namespaced},
                            {"kind", std::string(k.kind)},
+                           {"verbs", {"get", "patch", "update"}}});
+    }
+    if (HasScaleSubresource(k)) {
+      resources.push_back({{"name", absl::StrCat(k.resource, "/scale")}, {"singularName", ""}, {"namespaced", true},
+                           {"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"},
                            {"verbs", {"get", "patch", "update"}}});
     }
     if (k.kind == "Pod") {

@@ -50,6 +50,7 @@ json Reference(const Descriptor& message, Dialect dialect, const std::string& de
 
 json ScalarSchema(const FieldDescriptor& field) {
   if (api::IsEmbeddedJson(&field)) return {{"type", "object"}};
+  if (api::IsIntOrString(&field)) return {{"x-kubernetes-int-or-string", true}};
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_BOOL:
       return {{"type", "boolean"}};

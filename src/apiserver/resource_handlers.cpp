@@ -2,16 +2,15 @@
 #include "apiserver/resource_handlers.h"
 
 #include <absl/strings/match.h>
+#include <algorithm>
 #include <absl/strings/escaping.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
-#include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
 #include <absl/time/clock.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
-#include <random>
 
 #include "api/defaults.h"
 #include "api/errors.h"
@@ -24,7 +23,9 @@
 #include "api/validation.h"
 #include "api/yaml_json.h"
 #include "apiserver/list_body.h"
+#include "apiserver/new_object.h"
 #include "apiserver/request_body.h"
+#include "apiserver/scale_subresource.h"
 #include "apiserver/log_body.h"
 #include "apiserver/status_response.h"
 #include "apiserver/table_printers.h"
@@ -50,24 +51,6 @@ TableObjects TableInclude(const http::HttpRequest& req) {
   if (include == "Object") return TableObjects::kObject;
   if (include == "None") return TableObjects::kNone;
   return TableObjects::kMetadata;
-}
-
-std::string NewUid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng();
-  uint64_t b = rng();
-  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
-                         b & 0xffffffffffffULL);
-}
-
-std::string RandomSuffix() {
-  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::string out;
-  for (int i = 0; i < 5; ++i) out.push_back(kAlphabet[rng() % (sizeof(kAlphabet) - 1)]);
-  return out;
 }
 
 bool HasStatus(const api::KindInfo& kind) {
@@ -149,6 +132,7 @@ struct DeleteRequest {
   std::optional<int64_t> grace;
   store::Preconditions preconditions;
   std::vector<std::string> dry_run;
+  std::string propagation;  // Orphan, Background, Foreground; empty: Background
 };
 
 // DeleteOptions from the body (JSON or Kubernetes protobuf) and the query string.
@@ -176,6 +160,14 @@ absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
     out.preconditions.uid = options.preconditions().uid();
     out.preconditions.resource_version = options.preconditions().resource_version();
     out.dry_run.assign(options.dry_run().begin(), options.dry_run().end());
+    out.propagation = options.propagation_policy();
+    if (out.propagation.empty() && options.orphan_dependents()) out.propagation = "Orphan";
+  }
+  if (std::string p = req.Param("propagationPolicy"); !p.empty()) out.propagation = p;
+  if (!out.propagation.empty() && out.propagation != "Orphan" && out.propagation != "Background" &&
+      out.propagation != "Foreground") {
+    return api::InvalidError("DeleteOptions", "", {api::NotSupportedCause("propagationPolicy", out.propagation,
+                                                                          {"Foreground", "Background", "Orphan"})});
   }
   if (std::string g = req.Param("gracePeriodSeconds"); !g.empty()) {
     int64_t v;
@@ -186,6 +178,15 @@ absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
     return api::InvalidError("DeleteOptions", "", {api::InvalidCause("gracePeriodSeconds", std::to_string(*out.grace), "must be greater than or equal to 0")});
   }
   return out;
+}
+
+// A JSON, merge or strategic merge patch, by its content type.
+absl::Status PatchDocument(absl::string_view type, json& doc, const json& patch) {
+  // Strategic is tested before merge-patch, which it contains.
+  if (absl::StrContains(type, "strategic-merge-patch")) return api::ApplyStrategicMergePatch(doc, patch);
+  if (absl::StrContains(type, "json-patch")) return api::ApplyJsonPatch(doc, patch);
+  if (absl::StrContains(type, "merge-patch")) return api::ApplyMergePatch(doc, patch);
+  return api::UnsupportedMediaTypeError(type);
 }
 
 // kubectl exec, attach, cp, port-forward and debug: what gantry's node does
@@ -233,6 +234,9 @@ void ResourceHandlers::Handle(const http::HttpRequest& req, http::HttpResponse& 
     if (m == "PUT" && !path.name.empty()) return Update(req, res, path);
     if (m == "PATCH" && !path.name.empty()) return Patch(req, res, path);
     if (m == "DELETE" && !path.name.empty() && sub.empty()) return Delete(req, res, path);
+  } else if (sub == "scale" && HasScaleSubresource(*path.kind) && !path.name.empty() &&
+             (m == "GET" || m == "PUT" || m == "PATCH")) {
+    return Scale(req, res, path);
   } else if (path.kind->kind == "Pod" && !path.name.empty() && m == "GET" && sub == "log") {
     return Log(req, res, path);
   } else if (path.kind->kind == "Pod" && !path.name.empty() && m == "POST") {
@@ -309,16 +313,7 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::CreateObject(const ResourcePa
   } else {
     meta->clear_namespace_();
   }
-  if (meta->name().empty() && !meta->generate_name().empty()) {
-    meta->set_name(absl::StrCat(meta->generate_name(), RandomSuffix()));
-  }
-  meta->set_uid(NewUid());
-  meta->set_creation_timestamp(NowRfc3339());
-  meta->set_generation(1);
-  meta->clear_resource_version();
-  meta->clear_deletion_timestamp();
-  meta->clear_deletion_grace_period_seconds();
-  if (kind.kind == "Pod") static_cast<api::Pod*>(object.get())->clear_status();
+  AssignServerFields(kind, object.get());
   api::ApplyDefaults(kind, object.get());
   if (target.updater != nullptr) RecordUpdate(kind, nullptr, object.get(), *target.updater, absl::Now());
   if (auto s = api::Validate(kind, *object, nullptr); !s.ok()) return s;
@@ -478,18 +473,8 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
       if (!merged.ok()) return WriteError(res, merged.status());
       doc = std::move(merged->object);
       applied_managers.Swap(&merged->managed_fields);
-    } else if (absl::StrContains(type, "strategic-merge-patch")) {
-      // Tested before merge-patch, which it contains.
-      applied = api::ApplyStrategicMergePatch(doc, *patch);
-    } else if (absl::StrContains(type, "json-patch")) {
-      applied = api::ApplyJsonPatch(doc, *patch);
-    } else if (absl::StrContains(type, "merge-patch")) {
-      applied = api::ApplyMergePatch(doc, *patch);
     } else {
-      json status = StatusObject(api::BadRequestError(absl::StrCat("the patch content type \"", type, "\" is not supported")));
-      status["code"] = 415;
-      status["reason"] = "UnsupportedMediaType";
-      return WriteJson(res, 415, status);
+      applied = PatchDocument(type, doc, *patch);
     }
     if (!applied.ok()) return WriteError(res, applied);
     auto incoming = path.kind->New();
@@ -503,9 +488,44 @@ void ResourceHandlers::Patch(const http::HttpRequest& req, http::HttpResponse& r
   }
 }
 
+void ResourceHandlers::Scale(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
+  ResourcePath main = path;
+  main.subresource.clear();
+  if (req.method == "GET") {
+    auto object = store_.Get(*path.kind, path.namespace_, path.name);
+    if (!object.ok()) return WriteError(res, object.status());
+    return WriteJson(res, 200, ScaleOf(**object));
+  }
+  auto dry_run = DryRunRequested(req);
+  if (!dry_run.ok()) return WriteError(res, dry_run.status());
+  auto owner = OwnerOf(req, path);
+  if (!owner.ok()) return WriteError(res, owner.status());
+  auto body = ParseBody(req);
+  if (!body.ok()) return WriteError(res, body.status());
+  store::DryRunStore dry_run_store(store_);
+  const WriteTarget target{*dry_run ? dry_run_store : store_, &*owner, *dry_run};
+  for (int attempt = 0;; ++attempt) {
+    auto current = store_.Get(*path.kind, path.namespace_, path.name);
+    if (!current.ok()) return WriteError(res, current.status());
+    json scale = *body;
+    if (req.method == "PATCH") {
+      scale = ScaleOf(**current);
+      if (auto s = PatchDocument(req.Header("content-type"), scale, *body); !s.ok()) return WriteError(res, s);
+    }
+    auto rescaled = Rescaled(**current, scale);
+    if (!rescaled.ok()) return WriteError(res, rescaled.status());
+    auto updated = ReplaceObject(main, *std::move(rescaled), *current, target);
+    if (updated.ok()) return WriteJson(res, 200, ScaleOf(**updated));
+    if (api::DetailsOf(updated.status()).reason != "Conflict" || req.method == "PUT" || attempt >= 8) {
+      return WriteError(res, updated.status());
+    }
+  }
+}
+
 absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const ResourcePath& path,
                                                                           std::optional<int64_t> grace,
                                                                           store::Preconditions preconditions,
+                                                                          const std::string& propagation,
                                                                           const WriteTarget& target) {
   const api::KindInfo& kind = *path.kind;
   if (kind.kind == "Namespace") {
@@ -553,6 +573,35 @@ absl::StatusOr<ResourceHandlers::Deletion> ResourceHandlers::DeleteObject(const 
       return Deletion{*updated, false};
     }
   }
+  if (kind.kind != "Pod") {
+    // Orphan and Foreground are finalizers the garbage collector acts on;
+    // an object with finalizers of its own waits for them.
+    auto current = store_.Get(kind, path.namespace_, path.name);
+    if (!current.ok()) return current.status();
+    const api::ObjectMeta& meta = api::MetaOf(**current);
+    std::string finalizer = propagation == "Orphan"       ? "orphan"
+                            : propagation == "Foreground" ? "foregroundDeletion"
+                                                          : "";
+    if (!finalizer.empty() || !meta.finalizers().empty()) {
+      if (!preconditions.uid.empty() && preconditions.uid != meta.uid()) {
+        return api::ConflictError(kind.resource, path.name, "Precondition failed: UID in precondition does not match");
+      }
+      std::unique_ptr<Message> marked((*current)->New());
+      marked->CopyFrom(**current);
+      api::ObjectMeta* m = api::MutableMetaOf(marked.get());
+      if (m->deletion_timestamp().empty()) {
+        m->set_deletion_timestamp(NowRfc3339());
+        m->set_deletion_grace_period_seconds(0);
+      }
+      if (!finalizer.empty() && std::find(m->finalizers().begin(), m->finalizers().end(), finalizer) == m->finalizers().end()) {
+        m->add_finalizers(finalizer);
+      }
+      if (google::protobuf::util::MessageDifferencer::Equals(*marked, **current)) return Deletion{*current, false};
+      auto updated = target.store.Update(kind, std::move(marked));
+      if (!updated.ok()) return updated.status();
+      return Deletion{*updated, false};
+    }
+  }
   auto deleted = target.store.Delete(kind, path.namespace_, path.name, std::move(preconditions));
   if (!deleted.ok()) return deleted.status();
   return Deletion{*deleted, true};
@@ -564,7 +613,7 @@ void ResourceHandlers::Delete(const http::HttpRequest& req, http::HttpResponse& 
   auto dry_run = DryRunRequested(req, options->dry_run);
   if (!dry_run.ok()) return WriteError(res, dry_run.status());
   store::DryRunStore dry_run_store(store_);
-  auto deletion = DeleteObject(path, options->grace, options->preconditions,
+  auto deletion = DeleteObject(path, options->grace, options->preconditions, options->propagation,
                                {*dry_run ? dry_run_store : store_, nullptr, *dry_run});
   if (!deletion.ok()) return WriteError(res, deletion.status());
   // As kube-apiserver answers: the object while it terminates, and for pods
@@ -695,7 +744,7 @@ void ResourceHandlers::Evict(const http::HttpRequest& req, http::HttpResponse& r
   auto dry_run = DryRunRequested(req, std::move(dry_run_values));
   if (!dry_run.ok()) return WriteError(res, dry_run.status());
   store::DryRunStore dry_run_store(store_);
-  auto deleted = DeleteObject(target, grace, {}, {*dry_run ? dry_run_store : store_, nullptr, *dry_run});
+  auto deleted = DeleteObject(target, grace, {}, "", {*dry_run ? dry_run_store : store_, nullptr, *dry_run});
   if (!deleted.ok()) return WriteError(res, deleted.status());
   json status = SuccessStatus();
   status["code"] = 201;

@@ -38,6 +38,8 @@ class ResourceHandlers {
   void Bind(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
   void Evict(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
   void Log(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
+  // GET, PUT and PATCH of deployments|replicasets/{name}/scale.
+  void Scale(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path);
 
   // Where a write goes (the store, or a dry run's view of it) and who makes
   // it: `updater` has its changes recorded in managedFields; null means the
@@ -62,8 +64,12 @@ class ResourceHandlers {
   // Graceful for pods bound to a node (deletionTimestamp now, removal when the
   // node confirms) and for namespaces (marked Terminating, emptied and
   // removed by the namespace lifecycle controller), immediate otherwise.
+  // `propagation` (Orphan, Foreground) marks the object with the finalizer
+  // the garbage collector acts on; Background (or none) removes it, and the
+  // collector deletes its dependents once it is gone.
   absl::StatusOr<Deletion> DeleteObject(const ResourcePath& path, std::optional<int64_t> grace,
-                                        store::Preconditions preconditions, const WriteTarget& target);
+                                        store::Preconditions preconditions, const std::string& propagation,
+                                        const WriteTarget& target);
 
   store::Store& store_;
   Admission admission_;

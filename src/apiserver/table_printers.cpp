@@ -10,6 +10,8 @@
 #include "api/object_meta.h"
 #include "api/qos.h"
 #include "common/time_format.h"
+#include "apps.pb.h"
+#include "batch.pb.h"
 #include "core.pb.h"
 #include "scheduling.pb.h"
 
@@ -45,6 +47,25 @@ std::string PodStatusText(const api::Pod& pod) {
   }
   if (!pod.metadata().deletion_timestamp().empty()) reason = "Terminating";
   return reason;
+}
+
+json JobCells(const api::Job& job) {
+  std::string state = "Running";
+  for (const auto& c : job.status().conditions()) {
+    if (c.status() != "True") continue;
+    if (c.type() == "Complete") state = "Complete";
+    if (c.type() == "Failed") state = "Failed";
+    if (c.type() == "Suspended") state = "Suspended";
+  }
+  std::string duration;
+  if (auto start = ParseRfc3339(job.status().start_time())) {
+    auto end = ParseRfc3339(job.status().completion_time());
+    duration = HumanDuration((end ? *end : absl::Now()) - *start);
+  }
+  std::string completions = job.spec().has_completions()
+                                ? absl::StrCat(job.status().succeeded(), "/", job.spec().completions())
+                                : absl::StrCat(job.status().succeeded(), "/1 of ", job.spec().parallelism());
+  return json{job.metadata().name(), state, completions, duration, AgeOf(job.metadata().creation_timestamp())};
 }
 
 std::string ColocationClassText(const api::Pod& pod) {
@@ -174,6 +195,46 @@ const Printer& PrinterFor(const api::KindInfo& kind) {
                                         count(g.running), count(g.succeeded), count(g.failed),
                                         AgeOf(api::MetaOf(m).creation_timestamp())};
                           }};
+  static const Printer deployment{{kName,
+                                   {"Ready", "string", 0, "Ready pods of the desired replicas."},
+                                   {"Up-to-date", "integer", 0, "Pods of the current template."},
+                                   {"Available", "integer", 0, "Pods available to serve."},
+                                   kAge},
+                                  [](const google::protobuf::Message& m) {
+                                    const auto& d = static_cast<const api::Deployment&>(m);
+                                    return json{d.metadata().name(),
+                                                absl::StrCat(d.status().ready_replicas(), "/", d.spec().replicas()),
+                                                d.status().updated_replicas(), d.status().available_replicas(),
+                                                AgeOf(d.metadata().creation_timestamp())};
+                                  }};
+  static const Printer replica_set{{kName,
+                                    {"Desired", "integer", 0, "Replicas wanted."},
+                                    {"Current", "integer", 0, "Replicas running or starting."},
+                                    {"Ready", "integer", 0, "Replicas ready."},
+                                    kAge},
+                                   [](const google::protobuf::Message& m) {
+                                     const auto& r = static_cast<const api::ReplicaSet&>(m);
+                                     return json{r.metadata().name(), r.spec().replicas(), r.status().replicas(),
+                                                 r.status().ready_replicas(), AgeOf(r.metadata().creation_timestamp())};
+                                   }};
+  static const Printer job{{kName,
+                            {"Status", "string", 0, "Running, Complete, Failed or Suspended."},
+                            {"Completions", "string", 0, "Succeeded pods of the completions wanted."},
+                            {"Duration", "string", 0, "How long the Job ran."},
+                            kAge},
+                           [](const google::protobuf::Message& m) { return JobCells(static_cast<const api::Job&>(m)); }};
+  static const Printer config_map{{kName, {"Data", "integer", 0, "Number of keys."}, kAge},
+                                  [](const google::protobuf::Message& m) {
+                                    const auto& c = static_cast<const api::ConfigMap&>(m);
+                                    return json{c.metadata().name(), c.data_size() + c.binary_data_size(),
+                                                AgeOf(c.metadata().creation_timestamp())};
+                                  }};
+  static const Printer secret{{kName, {"Type", "string", 0, "How the data is used."}, {"Data", "integer", 0, "Number of keys."}, kAge},
+                              [](const google::protobuf::Message& m) {
+                                const auto& c = static_cast<const api::Secret&>(m);
+                                return json{c.metadata().name(), c.type(), c.data_size(),
+                                            AgeOf(c.metadata().creation_timestamp())};
+                              }};
   static const Printer generic{{kName, kAge}, [](const google::protobuf::Message& m) {
                                  const auto& meta = api::MetaOf(m);
                                  return json{meta.name(), AgeOf(meta.creation_timestamp())};
@@ -184,6 +245,11 @@ const Printer& PrinterFor(const api::KindInfo& kind) {
   if (kind.kind == "Event") return event;
   if (kind.kind == "PriorityClass") return pc;
   if (kind.kind == "PodGroup") return pg;
+  if (kind.kind == "Deployment") return deployment;
+  if (kind.kind == "ReplicaSet") return replica_set;
+  if (kind.kind == "Job") return job;
+  if (kind.kind == "ConfigMap") return config_map;
+  if (kind.kind == "Secret") return secret;
   return generic;
 }
 

@@ -14,7 +14,12 @@
 #include "apiserver/agent_service.h"
 #include "apiserver/api_server.h"
 #include "apiserver/node_credentials.h"
+#include "apiserver/admitting_store.h"
 #include "apiserver/node_lifecycle.h"
+#include "controllers/deployment.h"
+#include "controllers/garbage_collector.h"
+#include "controllers/job.h"
+#include "controllers/replica_set.h"
 #include "controllers/event_expiry.h"
 #include "controllers/namespace_lifecycle.h"
 #include "controllers/pod_group_status.h"
@@ -224,6 +229,20 @@ int RunServer(const ServerOptions& options) {
     spdlog::critical("pod group status controller: {}", s);
     return 1;
   }
+  // The workload controllers write through the API's write path, as
+  // Kubernetes' controllers write through kube-apiserver.
+  apiserver::AdmittingStore admitting_store(**store);
+  controllers::ReplicaSetController replica_sets(admitting_store);
+  controllers::DeploymentController deployments(admitting_store);
+  controllers::JobController jobs(admitting_store);
+  controllers::GarbageCollector garbage_collector(admitting_store);
+  for (controllers::ReconcilingController* c :
+       std::initializer_list<controllers::ReconcilingController*>{&replica_sets, &deployments, &jobs, &garbage_collector}) {
+    if (auto s = c->Start(); !s.ok()) {
+      spdlog::critical("workload controllers: {}", s);
+      return 1;
+    }
+  }
 
   auto scheduling = SchedulingPipeline::Create(options.scheduling, **store, events);
   if (!scheduling.ok()) {
@@ -292,6 +311,10 @@ int RunServer(const ServerOptions& options) {
   api.Stop();
   agents.Shutdown();
   agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  garbage_collector.Stop();
+  jobs.Stop();
+  deployments.Stop();
+  replica_sets.Stop();
   pod_groups.Stop();
   namespaces.Stop();
   event_expiry.Stop();

@@ -469,8 +469,11 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   shim.argv.assign(spec.command().begin(), spec.command().end());
   shim.argv.insert(shim.argv.end(), spec.args().begin(), spec.args().end());
   if (shim.argv.empty()) {
-    // Images are recorded, not pulled: there is no image entrypoint to fall back on.
-    c.finished = true;
+    // Images are recorded, not pulled: there is no image entrypoint to fall
+    // back on. As kubelet leaves a CreateContainerConfigError, the container
+    // waits and the pod stays Pending (a controller must not read it as a
+    // failure to replace); its spec cannot change, so it is not retried.
+    c.next_start = absl::InfiniteFuture();
     c.waiting_reason = "CreateContainerConfigError";
     c.waiting_message = "gantry runs host binaries: the container needs a command";
     return;

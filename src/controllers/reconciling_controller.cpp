@@ -1,0 +1,66 @@
+#include "controllers/reconciling_controller.h"
+
+#include <absl/strings/str_cat.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "api/pod_template.h"
+#include "common/log_format.h"
+
+namespace gantry::controllers {
+namespace {
+
+// Retries of a failing key: 100 ms doubling to 30 s, as client-go's default
+// rate limiter does per item.
+absl::Duration RetryDelay(int failures) {
+  return std::min(absl::Milliseconds(100) * (1 << std::min(failures, 9)), absl::Seconds(30));
+}
+
+}  // namespace
+
+ReconcilingController::ReconcilingController(store::Store& store, std::string name)
+    : store_(store), name_(name), feed_(store, std::move(name)) {}
+
+ReconcilingController::~ReconcilingController() { Stop(); }
+
+absl::Status ReconcilingController::Start() {
+  if (auto s = Subscribe(feed_); !s.ok()) return s;
+  worker_ = std::jthread([this](std::stop_token stop) { Work(stop); });
+  return absl::OkStatus();
+}
+
+void ReconcilingController::Stop() {
+  feed_.Stop();
+  worker_.request_stop();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::string ReconcilingController::KeyOf(const api::ObjectMeta& meta) {
+  return absl::StrCat(meta.namespace_(), "/", meta.name());
+}
+
+void ReconcilingController::EnqueueController(const api::ObjectMeta& meta, const api::KindInfo& kind) {
+  const api::OwnerReference* ref = api::ControllerRefOf(meta);
+  if (ref != nullptr && ref->kind() == kind.kind && ref->api_version() == kind.ApiVersion()) {
+    queue_.Add(absl::StrCat(meta.namespace_(), "/", ref->name()));
+  }
+}
+
+void ReconcilingController::Work(std::stop_token stop) {
+  while (auto key = queue_.Next(stop)) {
+    auto again = Reconcile(*key, absl::Now());
+    if (!again.ok()) {
+      int failures = ++failures_[*key];
+      // Conflicts are expected (someone wrote first): the retry reads anew.
+      auto log = absl::IsAborted(again.status()) || failures < 3 ? spdlog::level::debug : spdlog::level::warn;
+      spdlog::log(log, "{}: {}: {} (retry {})", name_, *key, again.status(), failures);
+      queue_.AddAfter(*key, RetryDelay(failures));
+      continue;
+    }
+    failures_.erase(*key);
+    if (*again > absl::ZeroDuration()) queue_.AddAfter(*key, *again);
+  }
+}
+
+}  // namespace gantry::controllers
