@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Workloads as a k3s user runs them, with the real kubectl and the server's
+# embedded agent running the pods: a Deployment applied from a manifest rolls
+# from v1 to v2 without dropping below its replicas, rolls back, scales;
+# Jobs complete, fail after their backoff limit, index their pods and expire;
+# cascading deletes take a Deployment's ReplicaSets and pods (or orphan them);
+# a Secret's value never reaches the server's log.
+source "$(dirname "$0")/lib.sh"
+
+cleanup_workloads() {
+  cleanup
+  # Pods outlive their agent by design: end what this test started.
+  pkill -KILL -f "^sleep 1003$" 2>/dev/null
+}
+trap cleanup_workloads EXIT
+
+EMBEDDED_AGENT=1 start_server "$WORK/data" || { not_ok "server starts"; finish; }
+export KUBECONFIG="$KUBECONFIG_FILE"
+K=(kubectl --request-timeout=20s)
+HERE=$(dirname "$0")
+
+wait_for() {
+  local limit=$1
+  shift
+  for _ in $(seq 1 $((limit * 4))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}
+# jsonpath TEMPLATE GET-ARGS...
+jsonpath() {
+  local template=$1
+  shift
+  "${K[@]}" get "$@" -o "jsonpath=$template" 2>/dev/null
+}
+# Ready pods of app=web that are not terminating.
+ready_web_pods() {
+  "${K[@]}" get pods -l app=web -o json 2>/dev/null | python3 -c '
+import json, sys
+pods = json.load(sys.stdin)["items"]
+print(sum(1 for p in pods if not p["metadata"].get("deletionTimestamp") and
+          any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))))'
+}
+rolled_out() { "${K[@]}" rollout status deployment/web --timeout=1s; }
+ready_is() { [[ "$(ready_web_pods)" == "$1" ]]; }
+
+out=$("${K[@]}" apply -f "$HERE/workloads/web.yaml" 2>&1)
+expect_contains "kubectl apply creates a Deployment, a ConfigMap and a Secret" "$out" "deployment.apps/web created"
+check "the Deployment rolls out three ready pods" wait_for 40 rolled_out
+expect_eq "... through one ReplicaSet at revision 1" \
+  "$(jsonpath '{range .items[*]}{.metadata.annotations.deployment\.kubernetes\.io/revision}{end}' rs -l app=web)" "1"
+expect_eq "kubectl get deployment shows READY 3/3" "$("${K[@]}" get deployment web --no-headers | awk '{print $2}')" "3/3"
+expect_eq "the Secret's stringData is stored base64-encoded in data" \
+  "$(jsonpath '{.data.password}' secret/web-secret | base64 -d)" "gantry-it-secret-value"
+
+# Roll to v2 while a watcher records the fewest ready pods seen.
+: >"$WORK/ready.log"
+( while [[ ! -f "$WORK/stop-watch" ]]; do ready_web_pods >>"$WORK/ready.log"; sleep 0.2; done ) &
+WATCHER=$!
+"${K[@]}" set image deployment/web web=web:v2 >/dev/null
+check "kubectl rollout status follows the update to v2" "${K[@]}" rollout status deployment/web --timeout=60s
+touch "$WORK/stop-watch"
+wait "$WATCHER"
+fewest=$(sort -n "$WORK/ready.log" | head -1)
+if [[ -n "$fewest" && "$fewest" -ge 3 ]]; then
+  ok "with maxUnavailable 0 no moment of the rollout had fewer than 3 ready pods (fewest $fewest in $(wc -l <"$WORK/ready.log") samples)"
+else
+  not_ok "with maxUnavailable 0 no moment of the rollout had fewer than 3 ready pods" "fewest: ${fewest:-no samples}"
+fi
+only_v2() { [[ "$(jsonpath '{range .items[*]}{.spec.containers[0].image} {end}' pods -l app=web)" == "web:v2 web:v2 web:v2 " ]]; }
+check "once the old pods have terminated, the three pods run v2" wait_for 30 only_v2
+expect_eq "the new ReplicaSet is revision 2, the old one scaled to 0" \
+  "$(jsonpath '{range .items[*]}{.metadata.annotations.deployment\.kubernetes\.io/revision}={.spec.replicas} {end}' rs -l app=web | tr ' ' '\n' | sort | xargs)" \
+  "1=0 2=3"
+history=$("${K[@]}" rollout history deployment/web 2>&1)
+expect_contains "kubectl rollout history lists both revisions" "$history" "2 "
+
+"${K[@]}" rollout undo deployment/web >/dev/null
+check "kubectl rollout undo rolls back" "${K[@]}" rollout status deployment/web --timeout=60s
+expect_eq "... to v1, now revision 3" \
+  "$(jsonpath '{.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\.kubernetes\.io/revision}' deployment/web)" \
+  "web:v1 3"
+
+"${K[@]}" scale deployment/web --replicas 10 >/dev/null
+check "kubectl scale --replicas 10 (the scale subresource) brings 10 ready pods" wait_for 60 ready_is 10
+"${K[@]}" scale deployment/web --replicas 3 >/dev/null
+check "... and back to 3" wait_for 60 ready_is 3
+expect_eq "kubectl get deployment after scaling back" "$("${K[@]}" get deployment web --no-headers | awk '{print $2, $3, $4}')" "3/3 3 3"
+
+# Jobs.
+"${K[@]}" apply -f "$HERE/workloads/jobs.yaml" >/dev/null
+job_condition() { [[ "$(jsonpath '{.status.conditions[?(@.status=="True")].type}' "job/$1")" == "$2" ]]; }
+check "a Job of 10 completions, 3 at a time, completes" wait_for 90 job_condition ten Complete
+expect_eq "... with 10 succeeded pods and none active" "$(jsonpath '{.status.succeeded}/{.status.active}' job/ten)" "10/"
+check "the Indexed Job completes" wait_for 60 job_condition indexed Complete
+indexed_logs=$(for p in $("${K[@]}" get pods -l job-name=indexed -o name 2>/dev/null); do "${K[@]}" logs "$p"; done | sort | xargs)
+expect_eq "... each of its pods saw its own JOB_COMPLETION_INDEX" "$indexed_logs" "index=0 index=1 index=2"
+expect_eq "... completedIndexes" "$(jsonpath '{.status.completedIndexes}' job/indexed)" "0-2"
+check "a Job whose pod always fails is Failed" wait_for 90 job_condition failing Failed
+expect_eq "... after backoffLimit 2 + 1 attempts" "$(jsonpath '{.status.failed} {.status.conditions[0].reason}' job/failing)" \
+  "3 BackoffLimitExceeded"
+job_gone() { ! "${K[@]}" get job "$1" >/dev/null 2>&1; }
+no_pods() { [[ -z "$("${K[@]}" get pods -l "$1" -o name 2>/dev/null)" ]]; }
+check "ttlSecondsAfterFinished deletes the finished Job" wait_for 45 job_gone indexed
+check "... and the garbage collector its pods" wait_for 30 no_pods job-name=indexed
+out=$("${K[@]}" create job adhoc --image=busybox -- sh -c 'echo adhoc' 2>&1)
+expect_contains "kubectl create job (sent as Kubernetes protobuf)" "$out" "job.batch/adhoc created"
+check "... runs to completion" wait_for 60 job_condition adhoc Complete
+
+# Cascading deletes.
+"${K[@]}" create deployment orphaned --image=o --replicas=2 -- sleep 1003 >/dev/null
+orphan_ready() { [[ "$(jsonpath '{.status.readyReplicas}' deployment/orphaned)" == "2" ]]; }
+check "kubectl create deployment (Kubernetes protobuf) runs 2 pods" wait_for 40 orphan_ready
+"${K[@]}" delete deployment orphaned --cascade=orphan >/dev/null
+expect_eq "--cascade=orphan keeps the ReplicaSet, its owner reference removed" \
+  "$(jsonpath '{range .items[*]}{.metadata.name}:{.metadata.ownerReferences}{end}' rs -l app=orphaned | sed 's/-[a-z0-9]*:/:/')" "orphaned:"
+expect_eq "... and its pods" "$("${K[@]}" get pods -l app=orphaned --no-headers 2>/dev/null | grep -c Running)" "2"
+"${K[@]}" delete deployment web >/dev/null
+no_rs() { [[ -z "$("${K[@]}" get rs -l "$1" -o name 2>/dev/null)" ]]; }
+check "deleting the Deployment (background) removes its ReplicaSets" wait_for 30 no_rs app=web
+check "... and its pods" wait_for 30 no_pods app=web
+"${K[@]}" delete rs -l app=orphaned --cascade=foreground --wait=false >/dev/null
+foreground_waits() { [[ -n "$(jsonpath '{.items[*].metadata.finalizers}' rs -l app=orphaned)" ]]; }
+check "a foreground delete keeps the ReplicaSet (finalizer foregroundDeletion) while its pods terminate" foreground_waits
+check "... its pods go (after their 30 s grace: sleep as PID 1 ignores SIGTERM)" wait_for 60 no_pods app=orphaned
+check "... and then the ReplicaSet" wait_for 30 no_rs app=orphaned
+
+log_has_secret=$(grep -c "gantry-it-secret-value" "$WORK/data/server.log")
+expect_eq "the Secret's value never appears in the server's log" "$log_has_secret" "0"
+finish
