@@ -72,13 +72,16 @@ absl::StatusOr<absl::Duration> ReplicaSetController::Reconcile(const std::string
   const int32_t wanted = rs.metadata().deletion_timestamp().empty() ? rs.spec().replicas() : 0;
   const int32_t have = static_cast<int32_t>(active.size());
   absl::Status manage_error;
+  int32_t created = 0;
   if (have < wanted) {
     std::vector<std::unique_ptr<google::protobuf::Message>> pods;
     for (int32_t i = have; i < wanted; ++i) {
       pods.push_back(std::make_unique<api::Pod>(
           api::PodFromTemplate(rs.spec().template_(), ReplicaSets(), rs.metadata(), absl::StrCat(name, "-"))));
     }
-    manage_error = CreateInSlowStartBatches(store_, Pods(), std::move(pods)).first_error;
+    CreateOutcome outcome = CreateInSlowStartBatches(store_, Pods(), std::move(pods));
+    created = outcome.created;
+    manage_error = outcome.first_error;
   } else if (have > wanted) {
     std::sort(active.begin(), active.end(), DeleteBefore);
     std::vector<store::WriteOp> deletions;
@@ -86,10 +89,13 @@ absl::StatusOr<absl::Duration> ReplicaSetController::Reconcile(const std::string
     for (auto& result : store_.Commit(std::move(deletions))) {
       if (!result.ok() && !absl::IsNotFound(result.status()) && manage_error.ok()) manage_error = result.status();
     }
+    // What was deleted no longer counts (a failed deletion is retried).
+    active.erase(active.begin(), active.begin() + (have - wanted));
   }
 
+  // Counted after acting, so a Deployment sees a scale-down at once.
   api::ReplicaSetStatus status;
-  status.set_replicas(have);
+  status.set_replicas(static_cast<int32_t>(active.size()) + created);
   status.set_observed_generation(rs.metadata().generation());
   auto template_labels = api::LabelMatcher::FromProto([&] {
     api::LabelSelector all;

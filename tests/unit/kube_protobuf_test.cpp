@@ -63,3 +63,36 @@ TEST_CASE("bad protobuf bodies are 400s, other kinds are 415s") {
   std::string wrong_wire = Envelope("v1", "Namespace", Number(1, 5));  // metadata as a number
   CHECK(DetailsOf(KubeProtobufToJson(wrong_wire).status()).code == 400);
 }
+
+TEST_CASE("a Deployment as kubectl create deployment sends it: IntOrString, quantities, empty strings dropped") {
+  std::string container = Bytes(1, "web") + Bytes(2, "nginx") + Bytes(3, "sleep") + Bytes(3, "10") +
+                          Bytes(8, Bytes(2, Bytes(1, "cpu") + Bytes(2, Bytes(1, "100m")))) +
+                          Bytes(13, "");  // terminationMessagePath, written although empty
+  std::string pod_spec = Bytes(2, container) + Bytes(6, "");
+  std::string template_ = Bytes(1, Bytes(11, Bytes(1, "app") + Bytes(2, "web")) + Bytes(8, "")) + Bytes(2, pod_spec);
+  std::string rolling = Bytes(1, Number(1, 1) + Bytes(3, "25%")) + Bytes(2, Number(1, 0) + Number(2, 2));
+  std::string spec = Number(1, 3) + Bytes(2, Bytes(1, Bytes(1, "app") + Bytes(2, "web"))) + Bytes(3, template_) +
+                     Bytes(4, Bytes(1, "RollingUpdate") + Bytes(2, rolling));
+  auto out = KubeProtobufToJson(Envelope("apps/v1", "Deployment", Bytes(1, Bytes(1, "web")) + Bytes(2, spec)));
+  REQUIRE(out.ok());
+  const auto& s = (*out)["spec"];
+  CHECK(s["replicas"] == 3);
+  CHECK(s["selector"]["matchLabels"]["app"] == "web");
+  CHECK(s["strategy"]["rollingUpdate"]["maxUnavailable"] == "25%");
+  CHECK(s["strategy"]["rollingUpdate"]["maxSurge"] == 2);
+  const auto& c = s["template"]["spec"]["containers"][0];
+  CHECK(c["command"] == nlohmann::json::array({"sleep", "10"}));
+  CHECK(c["resources"]["requests"]["cpu"] == "100m");
+  CHECK_FALSE(c.contains("terminationMessagePath"));
+  CHECK_FALSE(s["template"]["spec"].contains("dnsPolicy"));
+  CHECK_FALSE(s["template"]["metadata"].contains("creationTimestamp"));  // a zero Time is a null one
+}
+
+TEST_CASE("a Secret's binary data arrives base64-encoded, as in JSON") {
+  std::string raw = Bytes(1, Bytes(1, "creds")) + Bytes(2, Bytes(1, "key") + Bytes(2, std::string("\x00\xff", 2))) +
+                    Bytes(3, "Opaque");
+  auto out = KubeProtobufToJson(Envelope("v1", "Secret", raw));
+  REQUIRE(out.ok());
+  CHECK((*out)["data"]["key"] == "AP8=");
+  CHECK((*out)["type"] == "Opaque");
+}
