@@ -37,6 +37,7 @@ const std::vector<KindInfo>& AllKinds() {
       {"ReplicaSet", "replicasets", "replicaset", "apps", "v1", true, {"rs"}, &ReplicaSet::default_instance()},
       {"Deployment", "deployments", "deployment", "apps", "v1", true, {"deploy"},
        &Deployment::default_instance()},
+      {"DaemonSet", "daemonsets", "daemonset", "apps", "v1", true, {"ds"}, &DaemonSet::default_instance()},
       {"Job", "jobs", "job", "batch", "v1", true, {}, &Job::default_instance()},
       {"PriorityClass", "priorityclasses", "priorityclass", "scheduling.k8s.io", "v1", false,
        {"pc"}, &PriorityClass::default_instance()},

@@ -37,6 +37,18 @@ void DefaultDeployment(Deployment* deployment) {
   DefaultPodSpec(spec->mutable_template_()->mutable_spec());
 }
 
+void DefaultDaemonSet(DaemonSet* ds) {
+  DaemonSetSpec* spec = ds->mutable_spec();
+  if (spec->update_strategy().type().empty()) spec->mutable_update_strategy()->set_type("RollingUpdate");
+  if (spec->update_strategy().type() == "RollingUpdate") {
+    auto* rolling = spec->mutable_update_strategy()->mutable_rolling_update();
+    if (rolling->max_unavailable().empty()) rolling->set_max_unavailable("1");
+    if (rolling->max_surge().empty()) rolling->set_max_surge("0");
+  }
+  if (!spec->has_revision_history_limit()) spec->set_revision_history_limit(10);
+  DefaultPodSpec(spec->mutable_template_()->mutable_spec());
+}
+
 void DefaultJob(Job* job) {
   JobSpec* spec = job->mutable_spec();
   if (!spec->has_completions() && !spec->has_parallelism()) spec->set_completions(1);
@@ -70,6 +82,8 @@ void ApplyWorkloadDefaults(const KindInfo& kind, google::protobuf::Message* obje
     DefaultReplicaSet(static_cast<ReplicaSet*>(object));
   } else if (kind.kind == "Deployment") {
     DefaultDeployment(static_cast<Deployment*>(object));
+  } else if (kind.kind == "DaemonSet") {
+    DefaultDaemonSet(static_cast<DaemonSet*>(object));
   } else if (kind.kind == "Job") {
     DefaultJob(static_cast<Job*>(object));
   }

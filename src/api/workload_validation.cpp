@@ -149,6 +149,36 @@ void ValidateDeployment(const Deployment& deployment, const Deployment* old, Cau
   }
 }
 
+void ValidateDaemonSet(const DaemonSet& ds, const DaemonSet* old, Causes* causes) {
+  const DaemonSetSpec& spec = ds.spec();
+  NonNegative(spec.min_ready_seconds(), "spec.minReadySeconds", causes);
+  ValidateSelector(spec.selector(), spec.template_(), causes);
+  ValidatePodTemplate(spec.template_(), "spec.template", causes);
+  RequireRestartPolicy(spec.template_(), {"Always"}, causes);
+  const std::string& type = spec.update_strategy().type();
+  if (type == "RollingUpdate") {
+    const auto& rolling = spec.update_strategy().rolling_update();
+    auto unavailable = ScaledIntOrPercent(rolling.max_unavailable(), 100, true);
+    auto surge = ScaledIntOrPercent(rolling.max_surge(), 100, true);
+    if (!unavailable.ok()) {
+      causes->push_back(InvalidCause("spec.updateStrategy.rollingUpdate.maxUnavailable", rolling.max_unavailable(),
+                                     unavailable.status().message()));
+    }
+    if (!surge.ok()) {
+      causes->push_back(InvalidCause("spec.updateStrategy.rollingUpdate.maxSurge", rolling.max_surge(), surge.status().message()));
+    }
+    if (unavailable.ok() && surge.ok() && *unavailable == 0 && *surge == 0) {
+      causes->push_back(InvalidCause("spec.updateStrategy.rollingUpdate.maxUnavailable", rolling.max_unavailable(),
+                                     "may not be 0 when `maxSurge` is 0"));
+    }
+  } else if (type != "OnDelete") {
+    causes->push_back(NotSupportedCause("spec.updateStrategy.type", type, {"OnDelete", "RollingUpdate"}));
+  }
+  if (old != nullptr && !MessageDifferencer::Equals(spec.selector(), old->spec().selector())) {
+    causes->push_back(ImmutableCause("spec.selector"));
+  }
+}
+
 void ValidateJob(const Job& job, const Job* old, Causes* causes) {
   const JobSpec& spec = job.spec();
   NonNegative(spec.parallelism(), "spec.parallelism", causes);
@@ -234,6 +264,8 @@ void ValidateWorkload(const KindInfo& kind, const google::protobuf::Message& obj
     ValidateReplicaSet(static_cast<const ReplicaSet&>(object), static_cast<const ReplicaSet*>(old), causes);
   } else if (kind.kind == "Deployment") {
     ValidateDeployment(static_cast<const Deployment&>(object), static_cast<const Deployment*>(old), causes);
+  } else if (kind.kind == "DaemonSet") {
+    ValidateDaemonSet(static_cast<const DaemonSet&>(object), static_cast<const DaemonSet*>(old), causes);
   } else if (kind.kind == "Job") {
     ValidateJob(static_cast<const Job&>(object), static_cast<const Job*>(old), causes);
   }

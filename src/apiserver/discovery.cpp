@@ -74,7 +74,7 @@ std::optional<nlohmann::json> ApiResourceList(absl::string_view group, absl::str
                         {"kind", std::string(k.kind)},
                         {"verbs", Verbs()},
                         {"shortNames", shorts}};
-    const bool workload = k.kind == "Deployment" || k.kind == "ReplicaSet" || k.kind == "Job";
+    const bool workload = k.kind == "Deployment" || k.kind == "ReplicaSet" || k.kind == "DaemonSet" || k.kind == "Job";
     if (k.kind == "Pod" || k.kind == "PodGroup" || workload) r["categories"] = {"all"};
     resources.push_back(r);
     if (k.kind == "Pod" || k.kind == "Node" || k.kind == "Namespace" || k.kind == "PodGroup" || workload) {

@@ -217,6 +217,21 @@ const Printer& PrinterFor(const api::KindInfo& kind) {
                                      return json{r.metadata().name(), r.spec().replicas(), r.status().replicas(),
                                                  r.status().ready_replicas(), AgeOf(r.metadata().creation_timestamp())};
                                    }};
+  static const Printer daemon_set{{kName,
+                                   {"Desired", "integer", 0, "Nodes that should run the daemon pod."},
+                                   {"Current", "integer", 0, "Nodes running it."},
+                                   {"Ready", "integer", 0, "Nodes where it is ready."},
+                                   {"Up-to-date", "integer", 0, "Nodes running the current template."},
+                                   {"Available", "integer", 0, "Nodes where it is available."},
+                                   kAge},
+                                  [](const google::protobuf::Message& m) {
+                                    const auto& d = static_cast<const api::DaemonSet&>(m);
+                                    const auto& s = d.status();
+                                    return json{d.metadata().name(), s.desired_number_scheduled(),
+                                                s.current_number_scheduled(), s.number_ready(),
+                                                s.updated_number_scheduled(), s.number_available(),
+                                                AgeOf(d.metadata().creation_timestamp())};
+                                  }};
   static const Printer job{{kName,
                             {"Status", "string", 0, "Running, Complete, Failed or Suspended."},
                             {"Completions", "string", 0, "Succeeded pods of the completions wanted."},
@@ -247,6 +262,7 @@ const Printer& PrinterFor(const api::KindInfo& kind) {
   if (kind.kind == "PodGroup") return pg;
   if (kind.kind == "Deployment") return deployment;
   if (kind.kind == "ReplicaSet") return replica_set;
+  if (kind.kind == "DaemonSet") return daemon_set;
   if (kind.kind == "Job") return job;
   if (kind.kind == "ConfigMap") return config_map;
   if (kind.kind == "Secret") return secret;

@@ -3,8 +3,6 @@
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/container/flat_hash_map.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include "apps.pb.h"
 #include "common/time_format.h"
 #include "controllers/owned_objects.h"
+#include "controllers/pod_template_hash.h"
 
 namespace gantry::controllers {
 namespace {
@@ -79,28 +78,6 @@ api::DeploymentCondition* SetCondition(api::DeploymentStatus* status, const std:
 }
 
 }  // namespace
-
-std::string PodTemplateHash(const api::PodTemplateSpec& template_, int32_t collision_count) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    template_.SerializeToCodedStream(&coded);
-  }
-  uint32_t hash = 2166136261u;
-  auto mix = [&hash](unsigned char c) { hash = (hash ^ c) * 16777619u; };
-  for (unsigned char c : bytes) mix(c);
-  if (collision_count > 0) {
-    for (unsigned char c : std::to_string(collision_count)) mix(c);
-  }
-  // As Kubernetes' SafeEncodeString: each digit of the decimal hash becomes
-  // a letter or digit that spells no words.
-  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  std::string encoded;
-  for (unsigned char c : std::to_string(hash)) encoded.push_back(kAlphabet[c % (sizeof(kAlphabet) - 1)]);
-  return encoded;
-}
 
 DeploymentController::DeploymentController(store::Store& store) : ReconcilingController(store, "deployment controller") {}
 

@@ -12,7 +12,6 @@
 #pragma once
 
 #include "controllers/reconciling_controller.h"
-#include "core.pb.h"
 
 namespace gantry::controllers {
 
@@ -26,9 +25,5 @@ class DeploymentController : public ReconcilingController {
  protected:
   absl::Status Subscribe(WatchFeed& feed) override;
 };
-
-// The pod-template-hash of `template_` (FNV-1a over its deterministic
-// encoding and the collision count), in Kubernetes' safe alphabet.
-std::string PodTemplateHash(const api::PodTemplateSpec& template_, int32_t collision_count);
 
 }  // namespace gantry::controllers

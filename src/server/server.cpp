@@ -16,6 +16,7 @@
 #include "apiserver/node_credentials.h"
 #include "apiserver/admitting_store.h"
 #include "apiserver/node_lifecycle.h"
+#include "controllers/daemon_set.h"
 #include "controllers/deployment.h"
 #include "controllers/garbage_collector.h"
 #include "controllers/job.h"
@@ -234,10 +235,11 @@ int RunServer(const ServerOptions& options) {
   apiserver::AdmittingStore admitting_store(**store);
   controllers::ReplicaSetController replica_sets(admitting_store);
   controllers::DeploymentController deployments(admitting_store);
+  controllers::DaemonSetController daemon_sets(admitting_store);
   controllers::JobController jobs(admitting_store);
   controllers::GarbageCollector garbage_collector(admitting_store);
   for (controllers::ReconcilingController* c :
-       std::initializer_list<controllers::ReconcilingController*>{&replica_sets, &deployments, &jobs, &garbage_collector}) {
+       std::initializer_list<controllers::ReconcilingController*>{&replica_sets, &deployments, &daemon_sets, &jobs, &garbage_collector}) {
     if (auto s = c->Start(); !s.ok()) {
       spdlog::critical("workload controllers: {}", s);
       return 1;
@@ -313,6 +315,7 @@ int RunServer(const ServerOptions& options) {
   agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   garbage_collector.Stop();
   jobs.Stop();
+  daemon_sets.Stop();
   deployments.Stop();
   replica_sets.Stop();
   pod_groups.Stop();

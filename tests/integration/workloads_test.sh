@@ -7,7 +7,9 @@
 # a Secret's value never reaches the server's log.
 source "$(dirname "$0")/lib.sh"
 
+FLEETS=()
 cleanup_workloads() {
+  for pid in "${FLEETS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
   cleanup
   # Pods outlive their agent by design: end what this test started.
   pkill -KILL -f "^sleep 1003$" 2>/dev/null
@@ -125,6 +127,39 @@ foreground_waits() { [[ -n "$(jsonpath '{.items[*].metadata.finalizers}' rs -l a
 check "a foreground delete keeps the ReplicaSet (finalizer foregroundDeletion) while its pods terminate" foreground_waits
 check "... its pods go (after their 30 s grace: sleep as PID 1 ignores SIGTERM)" wait_for 60 no_pods app=orphaned
 check "... and then the ReplicaSet" wait_for 30 no_rs app=orphaned
+
+# DaemonSets, on simulated nodes: three labelled, the embedded agent's not.
+start_fleet() {
+  "$GANTRY" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$WORK/data/token")" --simulate "$2" \
+    --node-template "$HERE/workloads/$1.yaml" --data-dir "$WORK/$1" >>"$WORK/$1.log" 2>&1 &
+  FLEETS+=($!)
+}
+workers_ready() { [[ "$("${K[@]}" get nodes -l role=worker --no-headers 2>/dev/null | grep -c " Ready ")" == "$1" ]]; }
+# "node:count" of the daemon's running pods, one line per node.
+daemon_pods_per_node() {
+  jsonpath '{range .items[?(@.status.phase=="Running")]}{.spec.nodeName}{"\n"}{end}' pods -l app=node-agent | sort | uniq -c |
+    awk '{print $2":"$1}' | xargs
+}
+start_fleet fleet-a 3
+check "three simulated worker nodes join" wait_for 30 workers_ready 3
+"${K[@]}" apply -f "$HERE/workloads/daemonset.yaml" >/dev/null
+daemons_are() { [[ "$(daemon_pods_per_node)" == "$1" ]]; }
+check "a DaemonSet runs exactly one pod on each matching node, none elsewhere" \
+  wait_for 30 daemons_are "fleet-a-0:1 fleet-a-1:1 fleet-a-2:1"
+start_fleet fleet-b 2
+check "... and one on each node that joins later" \
+  wait_for 30 daemons_are "fleet-a-0:1 fleet-a-1:1 fleet-a-2:1 fleet-b-0:1 fleet-b-1:1"
+expect_eq "kubectl get daemonset: desired, current, ready, up-to-date, available" \
+  "$("${K[@]}" get ds node-agent --no-headers | awk '{print $2, $3, $4, $5, $6}')" "5 5 5 5 5"
+"${K[@]}" set image ds/node-agent agent=node-agent:v2 >/dev/null
+check "kubectl rollout status follows the DaemonSet's rolling update" "${K[@]}" rollout status ds/node-agent --timeout=60s
+all_v2() {
+  [[ "$(jsonpath '{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' pods -l app=node-agent | sort | uniq -c | xargs)" == "5 node-agent:v2" ]]
+}
+check "... after which every node runs exactly one v2 daemon" wait_for 30 all_v2
+"${K[@]}" label node fleet-b-1 role- >/dev/null
+check "a node that loses the label loses its daemon" \
+  wait_for 30 daemons_are "fleet-a-0:1 fleet-a-1:1 fleet-a-2:1 fleet-b-0:1"
 
 log_has_secret=$(grep -c "gantry-it-secret-value" "$WORK/data/server.log")
 expect_eq "the Secret's value never appears in the server's log" "$log_has_secret" "0"

@@ -4,6 +4,7 @@
 
 #include "api/pod_template.h"
 #include "controllers/deployment.h"
+#include "controllers/pod_template_hash.h"
 #include "workload_fixture.h"
 
 using namespace gantry;

@@ -77,9 +77,10 @@ struct WorkloadFixture : TempStore {
   }
 
   // What the binder and the agent would write: bound, then the phase (Ready when Running).
-  void SetPhase(const gantry::api::Pod& pod, const std::string& phase, int exit_code = 0) {
+  void SetPhase(const gantry::api::Pod& pod, const std::string& phase, int exit_code = 0,
+                const std::string& node = "node-a") {
     gantry::api::Pod updated = Read<gantry::api::Pod>(pods, pod.metadata().name());
-    updated.mutable_spec()->set_node_name("node-a");
+    updated.mutable_spec()->set_node_name(node);
     updated.mutable_status()->set_phase(phase);
     gantry::api::SetPodCondition(updated, "Ready", phase == "Running" ? "True" : "False", "", "");
     if (phase == "Failed" || phase == "Succeeded") {

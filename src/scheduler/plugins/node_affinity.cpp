@@ -1,6 +1,6 @@
 // Filter: the node matches the pod's nodeSelector and its required node
 // affinity. Score: the summed weights of the preferred terms it matches.
-#include "scheduler/node_selector.h"
+#include "api/node_selector.h"
 #include "scheduler/plugins/registry.h"
 
 namespace gantry::scheduler::plugins {
@@ -25,7 +25,7 @@ class NodeAffinityFilter final : public FilterPlugin {
     }
     const auto& affinity = pod.spec().affinity().node_affinity();
     if (affinity.has_required_during_scheduling_ignored_during_execution() &&
-        !AnyTermMatches(affinity.required_during_scheduling_ignored_during_execution(), n)) {
+        !api::AnyTermMatches(affinity.required_during_scheduling_ignored_during_execution(), n)) {
       return {1, 0};
     }
     return {};
@@ -47,7 +47,7 @@ class NodeAffinityScore final : public ScorePlugin {
   int64_t Score(const PodInfo& pod, const cluster::NodeTable& nodes, uint32_t node) const override {
     int64_t sum = 0;
     for (const auto& term : pod.spec().affinity().node_affinity().preferred_during_scheduling_ignored_during_execution()) {
-      if (TermMatches(term.preference(), nodes.node(node))) sum += term.weight();
+      if (api::TermMatches(term.preference(), nodes.node(node))) sum += term.weight();
     }
     return sum;
   }

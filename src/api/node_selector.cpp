@@ -1,13 +1,13 @@
-#include "scheduler/node_selector.h"
+#include "api/node_selector.h"
 
 #include <absl/strings/numbers.h>
 
 #include <algorithm>
 
-namespace gantry::scheduler {
+namespace gantry::api {
 namespace {
 
-bool RequirementHolds(const api::NodeSelectorRequirement& r, const std::string* value) {
+bool RequirementHolds(const NodeSelectorRequirement& r, const std::string* value) {
   const std::string& op = r.operator_();
   bool in = value != nullptr && std::find(r.values().begin(), r.values().end(), *value) != r.values().end();
   if (op == "In") return in;
@@ -24,7 +24,7 @@ bool RequirementHolds(const api::NodeSelectorRequirement& r, const std::string* 
 
 }  // namespace
 
-bool TermMatches(const api::NodeSelectorTerm& term, const api::Node& node) {
+bool TermMatches(const NodeSelectorTerm& term, const Node& node) {
   if (term.match_expressions().empty() && term.match_fields().empty()) return false;
   const auto& labels = node.metadata().labels();
   for (const auto& r : term.match_expressions()) {
@@ -38,11 +38,11 @@ bool TermMatches(const api::NodeSelectorTerm& term, const api::Node& node) {
   return true;
 }
 
-bool AnyTermMatches(const api::NodeSelector& selector, const api::Node& node) {
+bool AnyTermMatches(const NodeSelector& selector, const Node& node) {
   for (const auto& term : selector.node_selector_terms()) {
     if (TermMatches(term, node)) return true;
   }
   return false;
 }
 
-}  // namespace gantry::scheduler
+}  // namespace gantry::api
