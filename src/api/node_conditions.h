@@ -8,6 +8,10 @@
 
 namespace gantry::api {
 
+// Nodes a node agent registered carry this annotation; the node lifecycle
+// controller watches only their heartbeats.
+inline constexpr char kAgentAnnotation[] = "gantry.io/agent";
+
 // The condition of `type`, or nullptr.
 const NodeCondition* FindNodeCondition(const Node& node, const std::string& type);
 

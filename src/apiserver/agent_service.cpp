@@ -106,7 +106,7 @@ std::unique_ptr<api::Node> MergedNode(const api::Node& proposed, const api::Node
     node->mutable_metadata()->set_uid(tls::RandomToken().value_or("").substr(0, 32));
     node->mutable_metadata()->set_creation_timestamp(NowRfc3339());
   }
-  (*node->mutable_metadata()->mutable_annotations())[kAgentAnnotation] = "true";
+  (*node->mutable_metadata()->mutable_annotations())[api::kAgentAnnotation] = "true";
   MarkReady(*node);
   return node;
 }

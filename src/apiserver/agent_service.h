@@ -21,7 +21,6 @@ namespace gantry::apiserver {
 
 // Marks a Node as managed by a gantry agent (so the lifecycle controller
 // watches its heartbeats; nodes created as plain API objects are left alone).
-inline constexpr char kAgentAnnotation[] = "gantry.io/agent";
 
 class AgentService final : public api::NodeAgent::Service {
  public:

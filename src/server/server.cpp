@@ -15,7 +15,6 @@
 #include "apiserver/api_server.h"
 #include "apiserver/node_credentials.h"
 #include "apiserver/admitting_store.h"
-#include "apiserver/node_lifecycle.h"
 #include "controllers/daemon_set.h"
 #include "controllers/deployment.h"
 #include "controllers/garbage_collector.h"
@@ -23,6 +22,7 @@
 #include "controllers/replica_set.h"
 #include "controllers/event_expiry.h"
 #include "controllers/namespace_lifecycle.h"
+#include "controllers/node_lifecycle.h"
 #include "controllers/pod_group_status.h"
 #include "common/join_token.h"
 #include "common/files.h"
@@ -216,7 +216,8 @@ int RunServer(const ServerOptions& options) {
                      options.bind_address, options.agent_port);
     return 1;
   }
-  apiserver::NodeLifecycle lifecycle(**store, agents, {});
+  controllers::NodeLifecycleController lifecycle(
+      **store, [&agents](const std::string& node) { return agents.LastHeard(node); }, {});
   lifecycle.Start();
   controllers::NamespaceLifecycleController namespaces(**store);
   if (auto s = namespaces.Start(); !s.ok()) {

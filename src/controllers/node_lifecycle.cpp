@@ -1,4 +1,4 @@
-#include "apiserver/node_lifecycle.h"
+#include "controllers/node_lifecycle.h"
 
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
@@ -13,7 +13,7 @@
 #include "common/stoppable_sleep.h"
 #include "common/time_format.h"
 
-namespace gantry::apiserver {
+namespace gantry::controllers {
 namespace {
 
 const api::KindInfo& NodesKind() { return *api::FindKindByResource("", "v1", "nodes"); }
@@ -38,33 +38,34 @@ std::optional<int64_t> TolerationSeconds(const api::Pod& pod, const api::Taint& 
 
 }  // namespace
 
-NodeLifecycle::NodeLifecycle(store::Store& store, const AgentService& agents, NodeLifecycleOptions options)
-    : store_(store), agents_(agents), options_(options) {}
+NodeLifecycleController::NodeLifecycleController(store::Store& store, LastHeardFn last_heard,
+                                                 NodeLifecycleOptions options)
+    : store_(store), last_heard_(std::move(last_heard)), options_(options) {}
 
-NodeLifecycle::~NodeLifecycle() { Stop(); }
+NodeLifecycleController::~NodeLifecycleController() { Stop(); }
 
-void NodeLifecycle::Start() {
+void NodeLifecycleController::Start() {
   thread_ = std::jthread([this](std::stop_token stop) {
     while (SleepUnlessStopped(stop, options_.period)) Reconcile(absl::Now());
   });
 }
 
-void NodeLifecycle::Stop() {
+void NodeLifecycleController::Stop() {
   thread_.request_stop();
   if (thread_.joinable()) thread_.join();
 }
 
-void NodeLifecycle::Reconcile(absl::Time now) {
+void NodeLifecycleController::Reconcile(absl::Time now) {
   auto nodes = store_.List(NodesKind(), {});
   if (!nodes.ok()) return;
   for (const auto& object : nodes->items) {
     const auto& node = static_cast<const api::Node&>(*object);
     const auto& annotations = node.metadata().annotations();
-    if (!annotations.contains(kAgentAnnotation)) continue;
+    if (!annotations.contains(api::kAgentAnnotation)) continue;
     const std::string& name = node.metadata().name();
     // A server that just started has heard no one yet: every node gets the
     // full grace period from the start.
-    absl::Time heard = agents_.LastHeard(name).value_or(started_);
+    absl::Time heard = last_heard_(name).value_or(started_);
     bool silent = now - heard > options_.grace;
     const api::NodeCondition* ready = api::FindNodeCondition(node, "Ready");
     bool marked = ready != nullptr && ready->status() == "Unknown";
@@ -106,7 +107,7 @@ void NodeLifecycle::Reconcile(absl::Time now) {
   }
 }
 
-void NodeLifecycle::EvictIntolerant(const api::Node& node, absl::Time tainted_at, absl::Time now) {
+void NodeLifecycleController::EvictIntolerant(const api::Node& node, absl::Time tainted_at, absl::Time now) {
   store::ListOptions options;
   auto fields = api::FieldSelector::Parse(absl::StrCat("spec.nodeName=", node.metadata().name()));
   if (!fields.ok()) return;
@@ -130,4 +131,4 @@ void NodeLifecycle::EvictIntolerant(const api::Node& node, absl::Time tainted_at
   }
 }
 
-}  // namespace gantry::apiserver
+}  // namespace gantry::controllers

@@ -8,12 +8,15 @@
 
 #include <absl/time/time.h>
 
+#include <functional>
+#include <optional>
+#include <string>
 #include <thread>
 
-#include "apiserver/agent_service.h"
+#include "api/node_conditions.h"
 #include "store/store.h"
 
-namespace gantry::apiserver {
+namespace gantry::controllers {
 
 inline constexpr char kUnreachableTaint[] = "node.kubernetes.io/unreachable";
 
@@ -23,10 +26,14 @@ struct NodeLifecycleOptions {
   int64_t default_toleration_seconds = 300;
 };
 
-class NodeLifecycle {
+// When a node's agent last spoke (registered or heartbeat) to this server;
+// nullopt if never since it started. The agent service knows.
+using LastHeardFn = std::function<std::optional<absl::Time>(const std::string& node)>;
+
+class NodeLifecycleController {
  public:
-  NodeLifecycle(store::Store& store, const AgentService& agents, NodeLifecycleOptions options);
-  ~NodeLifecycle();
+  NodeLifecycleController(store::Store& store, LastHeardFn last_heard, NodeLifecycleOptions options);
+  ~NodeLifecycleController();
 
   void Start();
   void Stop();
@@ -37,10 +44,10 @@ class NodeLifecycle {
   void EvictIntolerant(const api::Node& node, absl::Time tainted_at, absl::Time now);
 
   store::Store& store_;
-  const AgentService& agents_;
+  const LastHeardFn last_heard_;
   const NodeLifecycleOptions options_;
   const absl::Time started_ = absl::Now();
   std::jthread thread_;
 };
 
-}  // namespace gantry::apiserver
+}  // namespace gantry::controllers
