@@ -1,6 +1,7 @@
 #include "bench/bench_workload.h"
 
 #include <absl/strings/str_cat.h>
+#include <absl/time/clock.h>
 
 #include <algorithm>
 
@@ -27,6 +28,36 @@ nlohmann::json BenchNode(const std::string& name, int cpu) {
            {{"capacity", resources},
             {"allocatable", resources},
             {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
+}
+
+absl::Status CreateBenchDeployment(ctl::ApiClient& client, const std::string& ns) {
+  nlohmann::json pod = BenchPod("");
+  nlohmann::json deployment = {
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata", {{"name", "bench"}}},
+      {"spec",
+       {{"replicas", 0},
+        {"selector", {{"matchLabels", {{"app", "bench"}}}}},
+        {"template", {{"metadata", {{"labels", {{"app", "bench"}}}}}, {"spec", pod["spec"]}}}}}};
+  std::string path = absl::StrCat("/apis/apps/v1/namespaces/", ns, "/deployments");
+  if (auto created = client.Call("POST", path, &deployment); !created.ok()) return created.status();
+  // Ready to scale once its controller has made its (empty) ReplicaSet.
+  for (int i = 0; i < 100; ++i) {
+    auto current = client.Call("GET", path + "/bench");
+    if (!current.ok()) return current.status();
+    if (current->value("status", nlohmann::json::object()).value("observedGeneration", 0) >= 1) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError("the Deployment's controller did not take it within 10 s");
+}
+
+absl::Status ScaleBenchDeployment(ctl::ApiClient& client, const std::string& ns, int replicas) {
+  nlohmann::json patch = {{"spec", {{"replicas", replicas}}}};
+  return client
+      .Call("PATCH", absl::StrCat("/apis/apps/v1/namespaces/", ns, "/deployments/bench/scale"), &patch,
+            "application/merge-patch+json")
+      .status();
 }
 
 double Percentile(std::vector<double>& v, double p) {

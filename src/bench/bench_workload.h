@@ -19,6 +19,10 @@ namespace gantry::bench {
 nlohmann::json BenchPod(const std::string& name);
 // A node of `cpu` cores, 4 GiB of memory per core and room for 110 pods.
 nlohmann::json BenchNode(const std::string& name, int cpu);
+// Deployment "bench" of BenchPods in `ns`, with 0 replicas, once its controller has taken it.
+absl::Status CreateBenchDeployment(ctl::ApiClient& client, const std::string& ns);
+// Scales it through the scale subresource, as `kubectl scale` does.
+absl::Status ScaleBenchDeployment(ctl::ApiClient& client, const std::string& ns, int replicas);
 // Runs `count` calls of `op(client, i)` spread over `clients` connections,
 // each with its own; stops at and returns the first error.
 template <typename Op>

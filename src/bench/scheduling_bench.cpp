@@ -53,6 +53,9 @@ void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& o) {
       ->capture_default_str();
   cmd->add_option("--timeout", o.timeout_seconds, "Give up after this many seconds of waiting for bindings")
       ->capture_default_str();
+  cmd->add_flag("--deployment", o.deployment,
+                "Scale one Deployment from 0 to --pods replicas instead of creating the pods: its controllers "
+                "create them (timed from the scale request)");
   cmd->add_flag("--keep", o.keep, "Keep the bench namespace and nodes afterwards");
   cmd->add_flag("--until-running", o.until_running,
                 "Wait until agents report every pod Running, not just bound (needs agents, e.g. simulated)");
@@ -97,10 +100,15 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   });
   if (!groups.ok()) return Fail("creating pod groups", groups);
 
+  if (o.deployment) {
+    if (auto s = CreateBenchDeployment(**admin, ns); !s.ok()) return Fail("creating the Deployment", s);
+  }
   std::vector<Clock::time_point> created(static_cast<size_t>(o.pods));
   std::string collection = absl::StrCat("/api/v1/namespaces/", ns, "/pods");
   auto first_create = Clock::now();
-  absl::Status pods = ForEachParallel(o.connection, o.clients, o.pods, [&](ctl::ApiClient& c, int i) {
+  absl::Status pods = o.deployment ? ScaleBenchDeployment(**admin, ns, o.pods) : absl::OkStatus();
+  if (o.deployment) std::fill(created.begin(), created.end(), first_create);
+  if (!o.deployment) pods = ForEachParallel(o.connection, o.clients, o.pods, [&](ctl::ApiClient& c, int i) {
     nlohmann::json pod = BenchPod(absl::StrCat("pod-", i));
     if (o.gang_size > 0) {
       pod["metadata"]["labels"]["scheduling.gantry.io/pod-group"] = absl::StrCat("gang-", i / o.gang_size);
@@ -123,8 +131,9 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   latency_ms.reserve(bound.size());
   for (const auto& [name, at] : bound) {
     last_bind = std::max(last_bind, at);
-    int index = std::stoi(name.substr(4));
-    latency_ms.push_back(std::chrono::duration<double, std::milli>(at - created[static_cast<size_t>(index)]).count());
+    // A Deployment's pods count from the Deployment's creation.
+    size_t index = o.deployment ? 0 : static_cast<size_t>(std::stoi(name.substr(4)));
+    latency_ms.push_back(std::chrono::duration<double, std::milli>(at - created[index]).count());
   }
   double seconds = std::chrono::duration<double>(last_bind - first_create).count();
   const char* what = o.until_running ? "Running" : "bound";
@@ -134,12 +143,13 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
     node_count = nodes_now.ok() ? static_cast<int>((*nodes_now)["items"].size()) : 0;
   }
   double tail_ms = std::chrono::duration<double, std::milli>(std::max(last_bind, last_create) - last_create).count();
-  printf("%s", absl::StrFormat("scheduling: %d nodes, %d pods%s, %d clients: %zu %s in %.2f s from first create "
-                               "to the last = %.0f pods/s (creates alone: %.0f/s); create->%s p50 %.1f ms, "
+  printf("%s", absl::StrFormat("scheduling: %d nodes, %d pods%s%s, %d clients: %zu %s in %.2f s from first create "
+                               "to the last = %.0f pods/s%s; create->%s p50 %.1f ms, "
                                "p99 %.1f ms; last create->last %s %.1f ms\n",
                                node_count, o.pods,
                                o.gang_size > 0 ? absl::StrCat(" in gangs of ", o.gang_size) : std::string(),
-                               o.clients, bound.size(), what, seconds, bound.size() / seconds, o.pods / create_seconds,
+                               o.deployment ? " of one Deployment scaled from 0" : "", o.clients, bound.size(), what, seconds, bound.size() / seconds,
+                               o.deployment ? "" : absl::StrFormat(" (creates alone: %.0f/s)", o.pods / create_seconds),
                                what, Percentile(latency_ms, 0.5), Percentile(latency_ms, 0.99), what, tail_ms)
                    .c_str());
   if (!all) fprintf(stderr, "error: only %zu of %d pods were %s within %d s\n", bound.size(), o.pods, what, o.timeout_seconds);

@@ -22,6 +22,9 @@ struct SchedulingBenchOptions {
   int clients = 8;
   // Pods form gangs of this size (a PodGroup each, minMember = size); 0: single pods.
   int gang_size = 0;
+  // The pods come from one Deployment of `pods` replicas (created at once)
+  // instead of from the clients: measures the workload controllers too.
+  bool deployment = false;
   bool keep = false;
   bool until_running = false;
   int timeout_seconds = 600;
