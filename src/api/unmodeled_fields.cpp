@@ -24,7 +24,7 @@ bool IsUnmodeledKubernetesField(absl::string_view path) {
       "envFrom", "valueFrom", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
       "tty", "resizePolicy", "restartPolicy",
       // pod and node status
-      "podIPs", "hostIPs", "initContainerStatuses", "ephemeralContainerStatuses", "resize",
+      "podIPs", "hostIPs", "ephemeralContainerStatuses", "resize",
       "resourceClaimStatuses", "allocatedResources", "resources", "user", "stopSignal",
       "daemonEndpoints", "images", "volumesInUse", "volumesAttached", "config", "runtimeHandlers",
       "features",

@@ -674,7 +674,9 @@ void ResourceHandlers::Log(const http::HttpRequest& req, http::HttpResponse& res
     return WriteError(res, api::BadRequestError(absl::StrCat("a container name must be specified for pod ", path.name,
                                                              ", choose one of: [", absl::StrJoin(names, " "), "]")));
   }
-  if (std::find(names.begin(), names.end(), container) == names.end()) {
+  const bool init = std::any_of(pod.spec().init_containers().begin(), pod.spec().init_containers().end(),
+                                [&](const api::Container& c) { return c.name() == container; });
+  if (!init && std::find(names.begin(), names.end(), container) == names.end()) {
     return WriteError(res, api::BadRequestError(absl::StrCat("container ", container, " is not valid for pod ", path.name)));
   }
   if (pod.spec().node_name().empty()) {

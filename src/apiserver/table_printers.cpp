@@ -5,6 +5,8 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
+#include <optional>
+
 #include "api/gang.h"
 #include "api/json_codec.h"
 #include "api/object_meta.h"
@@ -36,8 +38,32 @@ json ColumnDefinitions(const std::vector<Column>& columns) {
   return out;
 }
 
+// kubectl's STATUS while init containers run: Init:N/M, or Init:<reason> of
+// the one that is failing.
+std::optional<std::string> InitStatusText(const api::Pod& pod) {
+  const auto& inits = pod.status().init_container_statuses();
+  int done = 0;
+  for (const auto& cs : inits) {
+    const auto& terminated = cs.state().terminated();
+    if (cs.state().has_terminated() && terminated.exit_code() == 0) {
+      ++done;
+      continue;
+    }
+    if (cs.state().has_terminated()) {
+      return absl::StrCat("Init:", terminated.reason().empty() ? "Error" : terminated.reason());
+    }
+    const std::string& waiting = cs.state().waiting().reason();
+    if (cs.state().has_waiting() && !waiting.empty() && waiting != "PodInitializing" && waiting != "ContainerCreating") {
+      return absl::StrCat("Init:", waiting);
+    }
+    return absl::StrCat("Init:", done, "/", inits.size());
+  }
+  return std::nullopt;
+}
+
 std::string PodStatusText(const api::Pod& pod) {
   std::string reason = pod.status().reason().empty() ? pod.status().phase() : pod.status().reason();
+  if (auto init = InitStatusText(pod); init && pod.metadata().deletion_timestamp().empty()) return *init;
   for (const auto& cs : pod.status().container_statuses()) {
     if (cs.state().has_waiting() && !cs.state().waiting().reason().empty()) {
       reason = cs.state().waiting().reason();

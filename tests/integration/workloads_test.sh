@@ -128,6 +128,33 @@ check "a foreground delete keeps the ReplicaSet (finalizer foregroundDeletion) w
 check "... its pods go (after their 30 s grace: sleep as PID 1 ignores SIGTERM)" wait_for 60 no_pods app=orphaned
 check "... and then the ReplicaSet" wait_for 30 no_rs app=orphaned
 
+# Init containers (before the simulated nodes join, so they run on this machine).
+"${K[@]}" apply -f "$HERE/workloads/init-pods.yaml" >/dev/null
+phase_is() { [[ "$(jsonpath '{.status.phase}' pod "$1")" == "$2" ]]; }
+saw_init=""
+for _ in $(seq 1 40); do
+  status=$("${K[@]}" get pod init-demo --no-headers 2>/dev/null | awk '{print $3}')
+  [[ "$status" == Init:* ]] && saw_init="$status"
+  [[ "$status" == Completed ]] && break
+  sleep 0.25
+done
+expect_contains "kubectl get pods shows Init:N/2 while init containers run" "$saw_init" "Init:"
+check "the pod with init containers completes" wait_for 30 phase_is init-demo Succeeded
+first=$("${K[@]}" logs init-demo -c first)
+second=$("${K[@]}" logs init-demo -c second)
+main=$("${K[@]}" logs init-demo -c main)
+if [[ -n "$first" && -n "$second" && -n "$main" && "$first" -lt "$second" && "$second" -lt "$main" ]]; then
+  ok "init containers ran one after another, before the main container (kubectl logs -c of each)"
+else
+  not_ok "init containers ran one after another, before the main container" "first=$first second=$second main=$main"
+fi
+expect_eq "... and their statuses are reported" \
+  "$(jsonpath '{range .status.initContainerStatuses[*]}{.name}={.state.terminated.exitCode} {end}' pod init-demo)" "first=0 second=0 "
+check "an init container that fails under restartPolicy Never fails its pod" wait_for 30 phase_is init-fails Failed
+expect_eq "... shown as Init:Error, its main container never started" \
+  "$("${K[@]}" get pod init-fails --no-headers | awk '{print $3}') $(jsonpath '{.status.containerStatuses[0].state.waiting.reason}' pod init-fails)" \
+  "Init:Error PodInitializing"
+
 # DaemonSets, on simulated nodes: three labelled, the embedded agent's not.
 start_fleet() {
   "$GANTRY" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$WORK/data/token")" --simulate "$2" \

@@ -33,6 +33,8 @@ std::string ReadText(const std::string& path) { return ReadFile(path).value_or("
 
 struct ProcessRuntime::Container {
   api::Container spec;
+  // An init container: runs to success, one after another, before the others start.
+  bool init = false;
   int restart_count = 0;
   pid_t shim_pid = 0;
   pid_t pid = 0;
@@ -146,6 +148,33 @@ void ProcessRuntime::ApplySharedPool() {
   }
 }
 
+std::vector<ProcessRuntime::Container> ProcessRuntime::ContainersOf(const api::Pod& pod) {
+  std::vector<Container> out;
+  for (const auto& spec : pod.spec().init_containers()) {
+    Container c;
+    c.spec = spec;
+    c.init = true;
+    out.push_back(std::move(c));
+  }
+  for (const auto& spec : pod.spec().containers()) {
+    Container c;
+    c.spec = spec;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<ProcessRuntime::Container*> ProcessRuntime::Startable(Pod& pod) {
+  std::vector<Container*> out;
+  for (auto& c : pod.containers) {
+    if (c.init && c.finished && c.last && c.last->exit_code() == 0) continue;  // done
+    if (!c.running && !c.finished) out.push_back(&c);
+    // Init containers run one at a time, each to success, before the others.
+    if (c.init) break;
+  }
+  return out;
+}
+
 bool ProcessRuntime::Place(Pod& pod, const std::vector<int>& held_cpus) {
   auto decided = policy_.Admit(pod.pod, held_cpus);
   if (!decided.ok()) {
@@ -255,9 +284,8 @@ void ProcessRuntime::Adopt() {
       p->failure_reason = verdict.value("reason", "");
       p->failure_message = verdict.value("message", "");
     }
-    for (const auto& spec : pod.spec().containers()) {
-      Container c;
-      c.spec = spec;
+    for (Container& c : ContainersOf(pod)) {
+      const api::Container& spec = c.spec;
       std::string base = absl::StrCat(PodDir(p->uid), "/", spec.name());
       (void)absl::SimpleAtoi(ReadText(base + ".restarts"), &c.restart_count);
       // <name>.state: written by the agent when it forked the shim.
@@ -329,11 +357,7 @@ void ProcessRuntime::Run(std::stop_token stop) {
         slot->uid = uid;
         std::error_code ec;
         std::filesystem::create_directories(PodDir(uid), ec);
-        for (const auto& spec : pod.spec().containers()) {
-          Container c;
-          c.spec = spec;
-          slot->containers.push_back(std::move(c));
-        }
+        slot->containers = ContainersOf(pod);
       }
       slot->pod = pod;
       slot->dirty = true;
@@ -411,8 +435,8 @@ void ProcessRuntime::Run(std::stop_token stop) {
       } else if (pod.placed && ended) {
         pod.due = now + absl::Milliseconds(100);  // its QoS is released once its processes are gone
       }
-      for (const auto& c : pod.containers) {
-        if (!pod.deleting && !c.running && !c.finished) pod.due = std::min(pod.due, c.next_start);
+      for (const Container* c : Startable(pod)) {
+        if (!pod.deleting) pod.due = std::min(pod.due, c->next_start);
       }
       deadline = std::min(deadline, pod.due);
       ++it;
@@ -455,8 +479,15 @@ void ProcessRuntime::Reconcile(Pod& pod, absl::Time now) {
       if (!c.running) c.finished = true;
     }
   } else {
-    for (auto& c : pod.containers) {
-      if (!c.running && !c.finished && now >= c.next_start) StartContainer(pod, c, now);
+    for (const auto& c : pod.containers) {
+      if (c.init && c.finished && !(c.last && c.last->exit_code() == 0)) {
+        // An init container failed for good (restartPolicy Never): so does the pod.
+        for (auto& other : pod.containers) other.finished = true;
+        break;
+      }
+    }
+    for (Container* c : Startable(pod)) {
+      if (now >= c->next_start) StartContainer(pod, *c, now);
     }
   }
   Report(pod);
@@ -540,7 +571,11 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
   c.running = false;
   c.pid = 0;
   const std::string& policy = pod.pod.spec().restart_policy();
-  bool restart = !pod.deleting && pod.failure_reason.empty() && (policy.empty() || policy == "Always" || (policy == "OnFailure" && t.exit_code() != 0));
+  // An init container that succeeded is done whatever the policy; under
+  // Always it restarts on failure, as under OnFailure.
+  bool on_failure = policy == "OnFailure" || (c.init && policy != "Never");
+  bool restart = !pod.deleting && pod.failure_reason.empty() &&
+                 (on_failure ? t.exit_code() != 0 : policy.empty() || policy == "Always");
   if (!restart) {
     c.finished = true;
     return;
@@ -580,12 +615,15 @@ void ProcessRuntime::Report(Pod& pod) {
   bool all_succeeded = true;
   bool any_running = false;
   bool all_running = true;
+  bool any_started = false;
+  bool initialized = true;
+  bool init_failed = false;
   for (const auto& c : pod.containers) {
-    auto* cs = status.add_container_statuses();
+    auto* cs = c.init ? status.add_init_container_statuses() : status.add_container_statuses();
     cs->set_name(c.spec.name());
     cs->set_image(c.spec.image());
     cs->set_restart_count(c.restart_count);
-    cs->set_ready(c.running);
+    cs->set_ready(c.init ? c.finished && c.last && c.last->exit_code() == 0 : c.running);
     cs->set_started(c.running);
     cs->set_container_id(absl::StrCat("gantry://", pod.uid, "/", c.spec.name(), "/", c.restart_count));
     if (c.running) {
@@ -594,23 +632,36 @@ void ProcessRuntime::Report(Pod& pod) {
     } else if (c.finished && c.last) {
       *cs->mutable_state()->mutable_terminated() = *c.last;
     } else {
-      cs->mutable_state()->mutable_waiting()->set_reason(c.waiting_reason);
+      // Kubernetes' reason for a container that waits for its pod's init containers.
+      bool held = !c.init && !initialized && c.waiting_reason == "ContainerCreating";
+      cs->mutable_state()->mutable_waiting()->set_reason(held ? "PodInitializing" : c.waiting_reason);
       cs->mutable_state()->mutable_waiting()->set_message(c.waiting_message);
       if (c.last) *cs->mutable_last_state()->mutable_terminated() = *c.last;
+    }
+    if (c.init) {
+      bool succeeded = c.finished && c.last && c.last->exit_code() == 0;
+      init_failed |= c.finished && !succeeded;
+      initialized &= succeeded;
+      continue;
     }
     all_finished &= c.finished;
     all_succeeded &= c.finished && c.last && c.last->exit_code() == 0;
     any_running |= c.running;
     all_running &= c.running;
+    any_started |= c.last.has_value();
   }
+  const bool has_containers = status.container_statuses_size() > 0;
   if (!pod.failure_reason.empty()) {
     status.set_phase("Failed");
     status.set_reason(pod.failure_reason);
     status.set_message(pod.failure_message);
-  } else if (all_finished && !pod.containers.empty()) {
+  } else if (init_failed) {
+    status.set_phase("Failed");
+  } else if (!initialized) {
+    status.set_phase("Pending");  // as Kubernetes reports a pod whose init containers run
+  } else if (all_finished && has_containers) {
     status.set_phase(all_succeeded ? "Succeeded" : "Failed");
-  } else if (any_running || std::any_of(pod.containers.begin(), pod.containers.end(),
-                                        [](const Container& c) { return c.last.has_value(); })) {
+  } else if (any_running || any_started) {
     status.set_phase("Running");
   } else {
     status.set_phase("Pending");
@@ -618,7 +669,7 @@ void ProcessRuntime::Report(Pod& pod) {
   status.set_start_time(pod.start_time);
   status.set_qos_class(pod.pod.status().qos_class());
   std::string now = NowRfc3339();
-  for (const auto& [type, ok] : {std::pair<const char*, bool>{"Initialized", true},
+  for (const auto& [type, ok] : {std::pair<const char*, bool>{"Initialized", initialized},
                                  {"ContainersReady", all_running},
                                  {"Ready", all_running}}) {
     auto* cond = status.add_conditions();

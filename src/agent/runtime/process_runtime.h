@@ -71,6 +71,11 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
   struct Container;
   struct Pod;
 
+  // Init containers first, in order, then the others.
+  static std::vector<Container> ContainersOf(const api::Pod& pod);
+  // The containers that wait to be started (or restarted): the first init
+  // container not yet succeeded, or, once all have, the others.
+  static std::vector<Container*> Startable(Pod& pod);
   void Run(std::stop_token stop);
   void Reconcile(Pod& pod, absl::Time now);
   void StartContainer(Pod& pod, Container& c, absl::Time now);
