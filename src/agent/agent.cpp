@@ -313,7 +313,13 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   parts->cgroups = *std::move(cgroups);
   parts->pools = std::make_unique<qos::CpuPools>(qos::DetectCpuTopology());
   parts->policy = std::make_unique<qos::QosPolicy>(*parts->pools);
-  parts->runtime = std::make_unique<ProcessRuntime>(ProcessRuntimeOptions{.data_dir = options.node.data_dir},
+  ProcessRuntimeOptions runtime_options;
+  runtime_options.data_dir = options.node.data_dir;
+  for (const auto& address : node->status().addresses()) {
+    if (address.type() == "InternalIP" && runtime_options.node_ip.empty()) runtime_options.node_ip = address.address();
+  }
+  runtime_options.node_allocatable = node->status().allocatable();
+  parts->runtime = std::make_unique<ProcessRuntime>(std::move(runtime_options),
                                                     *parts->cgroups, *parts->policy, spawner, *parts->reporter);
   parts->colocation = std::make_unique<ColocationLoop>(qos, *parts->cgroups, *parts->policy, *parts->runtime);
   ProcessRuntime* runtime = parts->runtime.get();

@@ -21,7 +21,7 @@ bool IsUnmodeledKubernetesField(absl::string_view path) {
       "nodeName",
       // containers
       "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "volumeMounts", "volumeDevices",
-      "envFrom", "valueFrom", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
+      "envFrom", "configMapKeyRef", "secretKeyRef", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
       "tty", "resizePolicy", "restartPolicy",
       // pod and node status
       "podIPs", "hostIPs", "ephemeralContainerStatuses", "resize",

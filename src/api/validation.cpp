@@ -5,6 +5,7 @@
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include "api/downward_api.h"
 #include "api/errors.h"
 #include "api/gang.h"
 #include "api/object_meta.h"
@@ -119,7 +120,32 @@ void ValidateContainer(const Container& c, const std::string& path,
     }
   }
   for (int i = 0; i < c.env_size(); ++i) {
-    if (c.env(i).name().empty()) causes->push_back(RequiredCause(absl::StrCat(path, ".env[", i, "].name")));
+    const EnvVar& env = c.env(i);
+    std::string at = absl::StrCat(path, ".env[", i, "]");
+    if (env.name().empty()) causes->push_back(RequiredCause(at + ".name"));
+    if (!env.has_value_from()) continue;
+    const EnvVarSource& from = env.value_from();
+    if (!env.value().empty()) {
+      causes->push_back(InvalidCause(at + ".valueFrom", "", "may not be specified when `value` is not empty"));
+    }
+    if (from.has_field_ref() && !IsEnvFieldPath(from.field_ref().field_path())) {
+      causes->push_back(NotSupportedCause(at + ".valueFrom.fieldRef.fieldPath", from.field_ref().field_path(),
+                                          {"metadata.annotations", "metadata.labels", "metadata.name",
+                                           "metadata.namespace", "metadata.uid", "spec.nodeName",
+                                           "spec.serviceAccountName", "status.hostIP", "status.podIP"}));
+    }
+    if (from.has_resource_field_ref()) {
+      const auto& ref = from.resource_field_ref();
+      if (!IsResourceFieldName(ref.resource())) {
+        causes->push_back(NotSupportedCause(at + ".valueFrom.resourceFieldRef.resource", ref.resource(),
+                                            {"limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
+                                             "requests.ephemeral-storage", "requests.memory"}));
+      }
+      auto divisor = Quantity::Parse(ref.divisor().empty() ? "1" : ref.divisor());
+      if (!divisor.ok() || divisor->MilliValue() <= 0) {
+        causes->push_back(InvalidCause(at + ".valueFrom.resourceFieldRef.divisor", ref.divisor(), "must be a positive quantity"));
+      }
+    }
   }
 }
 

@@ -155,6 +155,15 @@ expect_eq "... shown as Init:Error, its main container never started" \
   "$("${K[@]}" get pod init-fails --no-headers | awk '{print $3}') $(jsonpath '{.status.containerStatuses[0].state.waiting.reason}' pod init-fails)" \
   "Init:Error PodInitializing"
 
+# The downward API in env (on this machine too).
+"${K[@]}" apply -f "$HERE/workloads/downward-pod.yaml" >/dev/null
+check "a pod with downward API env runs to completion" wait_for 30 phase_is downward Succeeded
+node=$(jsonpath '{.spec.nodeName}' pod downward)
+ip=$(jsonpath '{.status.podIP}' pod downward)
+expect_eq "... and its command saw its name, namespace, label, annotation, node, IP and resources" \
+  "$("${K[@]}" logs downward)" "name=downward ns=default app=downward team=storage node=$node ip=$ip mem=32 cpu=250"
+if [[ -n "$ip" ]]; then ok "pods report the node's address as their podIP ($ip)"; else not_ok "pods report a podIP"; fi
+
 # DaemonSets, on simulated nodes: three labelled, the embedded agent's not.
 start_fleet() {
   "$GANTRY" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$WORK/data/token")" --simulate "$2" \

@@ -18,6 +18,7 @@
 #include "agent/qos/cpu_pools.h"
 #include "agent/runtime/container_shim.h"
 #include "agent/runtime/qos_cgroups.h"
+#include "api/downward_api.h"
 #include "common/files.h"
 #include "common/log_format.h"
 #include "common/time_format.h"
@@ -28,6 +29,21 @@ namespace {
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
 std::string ReadText(const std::string& path) { return ReadFile(path).value_or(""); }
+
+// An env var's valueFrom: the downward API (fieldRef, resourceFieldRef).
+absl::StatusOr<std::string> EnvValue(const api::Pod& pod, const api::Container& container, const api::EnvVarSource& from,
+                                     const ProcessRuntimeOptions& options) {
+  if (from.has_field_ref()) return api::PodFieldValue(pod, from.field_ref().field_path(), options.node_ip);
+  if (from.has_resource_field_ref()) {
+    const std::string& name = from.resource_field_ref().container_name();
+    const api::Container* target = &container;
+    for (const auto& c : pod.spec().containers()) {
+      if (!name.empty() && c.name() == name) target = &c;
+    }
+    return api::ResourceFieldValue(*target, from.resource_field_ref(), options.node_allocatable);
+  }
+  return absl::InvalidArgumentError("valueFrom names no source gantry resolves (configMapKeyRef and secretKeyRef are not supported yet)");
+}
 
 }  // namespace
 
@@ -511,7 +527,17 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   }
   shim.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   shim.env.push_back(absl::StrCat("HOSTNAME=", pod.pod.metadata().name()));
-  for (const auto& e : spec.env()) shim.env.push_back(absl::StrCat(e.name(), "=", e.value()));
+  for (const auto& e : spec.env()) {
+    auto value = e.has_value_from() ? EnvValue(pod.pod, spec, e.value_from(), options_) : e.value();
+    if (!value.ok()) {
+      // As kubelet: the container waits with the reason; its spec cannot change, so no retry.
+      c.next_start = absl::InfiniteFuture();
+      c.waiting_reason = "CreateContainerConfigError";
+      c.waiting_message = absl::StrCat("env ", e.name(), ": ", value.status().message());
+      return;
+    }
+    shim.env.push_back(absl::StrCat(e.name(), "=", *value));
+  }
   shim.working_dir = spec.working_dir();
   shim.log_path = LogPath(pod.uid, spec.name());
   // A restart keeps the last instance's log for `logs --previous`, as kubelet does.
@@ -667,6 +693,8 @@ void ProcessRuntime::Report(Pod& pod) {
     status.set_phase("Pending");
   }
   status.set_start_time(pod.start_time);
+  status.set_host_ip(options_.node_ip);
+  status.set_pod_ip(options_.node_ip);
   status.set_qos_class(pod.pod.status().qos_class());
   std::string now = NowRfc3339();
   for (const auto& [type, ok] : {std::pair<const char*, bool>{"Initialized", initialized},

@@ -39,6 +39,10 @@ struct ProcessRuntimeOptions {
   int64_t max_log_bytes = 10 << 20;
   absl::Duration initial_backoff = absl::Seconds(10);
   absl::Duration max_backoff = absl::Minutes(5);
+  // The node's address (pods share its network: their hostIP and podIP) and
+  // allocatable resources (a resourceFieldRef to a limit that is not set).
+  std::string node_ip;
+  google::protobuf::Map<std::string, std::string> node_allocatable;
 };
 
 class ProcessRuntime final : public PodRuntime, public ColocatedPods {

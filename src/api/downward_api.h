@@ -1,0 +1,30 @@
+// The downward API: a pod's own fields and its containers' resources, as
+// environment variables see them (env[].valueFrom.fieldRef and
+// resourceFieldRef), with Kubernetes' paths, units and rounding.
+#pragma once
+
+#include <absl/status/statusor.h>
+#include <absl/strings/string_view.h>
+#include <google/protobuf/map.h>
+
+#include <string>
+
+#include "core.pb.h"
+
+namespace gantry::api {
+
+// Whether Kubernetes allows `path` in an env fieldRef.
+bool IsEnvFieldPath(absl::string_view path);
+// Whether `resource` may be named in a resourceFieldRef.
+bool IsResourceFieldName(absl::string_view resource);
+
+// The value of `path` for `pod`; status.hostIP and status.podIP are
+// `node_ip`, since pods share their node's network.
+absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path, const std::string& node_ip);
+
+// The container's request or limit named by `selector`, divided by its
+// divisor and rounded up; a limit that is not set is the node's allocatable.
+absl::StatusOr<std::string> ResourceFieldValue(const Container& container, const ResourceFieldSelector& selector,
+                                               const google::protobuf::Map<std::string, std::string>& node_allocatable);
+
+}  // namespace gantry::api

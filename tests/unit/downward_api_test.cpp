@@ -1,0 +1,61 @@
+#include <doctest/doctest.h>
+
+#include "api/downward_api.h"
+
+using namespace gantry::api;
+
+namespace {
+
+Pod ExamplePod() {
+  Pod pod;
+  pod.mutable_metadata()->set_name("web-1");
+  pod.mutable_metadata()->set_namespace_("shop");
+  pod.mutable_metadata()->set_uid("u-1");
+  (*pod.mutable_metadata()->mutable_labels())["app"] = "web";
+  (*pod.mutable_metadata()->mutable_annotations())["team"] = "a";
+  pod.mutable_spec()->set_node_name("node-a");
+  pod.mutable_spec()->set_service_account_name("builder");
+  return pod;
+}
+
+}  // namespace
+
+TEST_CASE("fieldRef paths resolve as Kubernetes' downward API does") {
+  Pod pod = ExamplePod();
+  CHECK(*PodFieldValue(pod, "metadata.name", "10.0.0.5") == "web-1");
+  CHECK(*PodFieldValue(pod, "metadata.namespace", "10.0.0.5") == "shop");
+  CHECK(*PodFieldValue(pod, "metadata.uid", "10.0.0.5") == "u-1");
+  CHECK(*PodFieldValue(pod, "metadata.labels['app']", "10.0.0.5") == "web");
+  CHECK(PodFieldValue(pod, "metadata.labels['missing']", "10.0.0.5")->empty());
+  CHECK(*PodFieldValue(pod, "metadata.annotations['team']", "10.0.0.5") == "a");
+  CHECK(*PodFieldValue(pod, "spec.nodeName", "10.0.0.5") == "node-a");
+  CHECK(*PodFieldValue(pod, "spec.serviceAccountName", "10.0.0.5") == "builder");
+  CHECK(*PodFieldValue(pod, "status.podIP", "10.0.0.5") == "10.0.0.5");
+  CHECK(*PodFieldValue(pod, "status.hostIP", "10.0.0.5") == "10.0.0.5");
+  CHECK_FALSE(PodFieldValue(pod, "spec.containers", "").ok());
+  CHECK_FALSE(IsEnvFieldPath("metadata.labels"));
+  CHECK_FALSE(IsEnvFieldPath("metadata.labels['']"));
+  CHECK(IsEnvFieldPath("metadata.annotations['x']"));
+}
+
+TEST_CASE("resourceFieldRef divides by the divisor rounding up; an unset limit is the node's allocatable") {
+  Container c;
+  (*c.mutable_resources()->mutable_requests())["cpu"] = "250m";
+  (*c.mutable_resources()->mutable_limits())["memory"] = "64Mi";
+  google::protobuf::Map<std::string, std::string> node;
+  node["cpu"] = "4";
+  ResourceFieldSelector s;
+  s.set_resource("requests.cpu");
+  CHECK(*ResourceFieldValue(c, s, node) == "1");  // 250m in cores, rounded up
+  s.set_divisor("1m");
+  CHECK(*ResourceFieldValue(c, s, node) == "250");
+  s.set_resource("limits.memory");
+  s.set_divisor("1Mi");
+  CHECK(*ResourceFieldValue(c, s, node) == "64");
+  s.set_divisor("");
+  CHECK(*ResourceFieldValue(c, s, node) == "67108864");
+  s.set_resource("limits.cpu");
+  CHECK(*ResourceFieldValue(c, s, node) == "4");
+  s.set_resource("limits.gpu");
+  CHECK_FALSE(ResourceFieldValue(c, s, node).ok());
+}
