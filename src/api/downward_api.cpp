@@ -61,13 +61,11 @@ absl::StatusOr<std::string> ResourceFieldValue(const Container& container, const
   const bool limit = absl::ConsumePrefix(&resource, "limits.");
   if (!limit) absl::ConsumePrefix(&resource, "requests.");
   const auto& set = limit ? container.resources().limits() : container.resources().requests();
-  std::string text;
+  absl::string_view text = "0";
   if (auto it = set.find(std::string(resource)); it != set.end()) {
     text = it->second;
   } else if (auto node = node_allocatable.find(std::string(resource)); limit && node != node_allocatable.end()) {
     text = node->second;
-  } else {
-    text = "0";
   }
   auto value = Quantity::Parse(text);
   if (!value.ok()) return value.status();
