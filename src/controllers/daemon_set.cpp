@@ -1,6 +1,6 @@
 #include "controllers/daemon_set.h"
 
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_map.h>
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/util/message_differencer.h>
 
@@ -166,7 +166,8 @@ absl::StatusOr<absl::Duration> DaemonSetController::Reconcile(const std::string&
   if (!nodes.ok()) return nodes.status();
   auto owned = ListControlled(store_, Pods(), namespace_, spec.selector(), ds.metadata().uid());
   if (!owned.ok()) return owned.status();
-  absl::flat_hash_map<std::string, NodePods> by_node;
+  // node_hash_map: `rolling` keeps pointers to its values while it grows.
+  absl::node_hash_map<std::string, NodePods> by_node;
   for (const auto& object : *owned) {
     const auto& pod = static_cast<const api::Pod&>(*object);
     NodePods& at = by_node[TargetNode(pod)];
