@@ -149,6 +149,23 @@ absl::StatusOr<FieldOwner> OwnerOf(const http::HttpRequest& req, const ResourceP
   return FieldOwnerOf(req.Param("fieldManager"), req.Header("user-agent"), path.subresource);
 }
 
+// What every write with a body (create, update, scale) reads first.
+struct WriteRequest {
+  bool dry_run = false;
+  FieldOwner owner;
+  json body;
+};
+
+absl::StatusOr<WriteRequest> ReadWriteRequest(const http::HttpRequest& req, const ResourcePath& path) {
+  auto dry_run = DryRunRequested(req);
+  if (!dry_run.ok()) return dry_run.status();
+  auto owner = OwnerOf(req, path);
+  if (!owner.ok()) return owner.status();
+  auto body = ParseBody(req);
+  if (!body.ok()) return body.status();
+  return WriteRequest{*dry_run, *std::move(owner), *std::move(body)};
+}
+
 absl::StatusOr<DeleteRequest> DeleteOptionsFrom(const http::HttpRequest& req) {
   DeleteRequest out;
   if (!req.body.empty()) {
@@ -325,16 +342,12 @@ void ResourceHandlers::Create(const http::HttpRequest& req, http::HttpResponse& 
   if (path.kind->namespaced && path.namespace_.empty()) {
     return WriteError(res, api::BadRequestError("a namespaced object must be created under /namespaces/{namespace}/"));
   }
-  auto dry_run = DryRunRequested(req);
-  if (!dry_run.ok()) return WriteError(res, dry_run.status());
-  auto owner = OwnerOf(req, path);
-  if (!owner.ok()) return WriteError(res, owner.status());
-  auto body = ParseBody(req);
-  if (!body.ok()) return WriteError(res, body.status());
+  auto write = ReadWriteRequest(req, path);
+  if (!write.ok()) return WriteError(res, write.status());
   auto object = path.kind->New();
-  if (auto s = DecodeWithValidation(req, res, *path.kind, *body, object.get()); !s.ok()) return WriteError(res, s);
+  if (auto s = DecodeWithValidation(req, res, *path.kind, write->body, object.get()); !s.ok()) return WriteError(res, s);
   store::DryRunStore dry_run_store(store_);
-  auto created = CreateObject(path, std::move(object), {*dry_run ? dry_run_store : store_, &*owner, *dry_run});
+  auto created = CreateObject(path, std::move(object), {write->dry_run ? dry_run_store : store_, &write->owner, write->dry_run});
   if (!created.ok()) return WriteError(res, created.status());
   WriteJson(res, 201, api::EncodeObject(*path.kind, **created));
 }
@@ -408,18 +421,15 @@ absl::StatusOr<store::ObjectPtr> ResourceHandlers::ReplaceObject(const ResourceP
 }
 
 void ResourceHandlers::Update(const http::HttpRequest& req, http::HttpResponse& res, const ResourcePath& path) {
-  auto dry_run = DryRunRequested(req);
-  if (!dry_run.ok()) return WriteError(res, dry_run.status());
-  auto owner = OwnerOf(req, path);
-  if (!owner.ok()) return WriteError(res, owner.status());
-  auto body = ParseBody(req);
-  if (!body.ok()) return WriteError(res, body.status());
+  auto write = ReadWriteRequest(req, path);
+  if (!write.ok()) return WriteError(res, write.status());
   auto incoming = path.kind->New();
-  if (auto s = DecodeWithValidation(req, res, *path.kind, *body, incoming.get()); !s.ok()) return WriteError(res, s);
+  if (auto s = DecodeWithValidation(req, res, *path.kind, write->body, incoming.get()); !s.ok()) return WriteError(res, s);
   auto current = store_.Get(*path.kind, path.namespace_, path.name);
   if (!current.ok()) return WriteError(res, current.status());
   store::DryRunStore dry_run_store(store_);
-  auto updated = ReplaceObject(path, std::move(incoming), *current, {*dry_run ? dry_run_store : store_, &*owner, *dry_run});
+  auto updated = ReplaceObject(path, std::move(incoming), *current,
+                               {write->dry_run ? dry_run_store : store_, &write->owner, write->dry_run});
   if (!updated.ok()) return WriteError(res, updated.status());
   WriteJson(res, 200, api::EncodeObject(*path.kind, **updated));
 }
@@ -496,21 +506,17 @@ void ResourceHandlers::Scale(const http::HttpRequest& req, http::HttpResponse& r
     if (!object.ok()) return WriteError(res, object.status());
     return WriteJson(res, 200, ScaleOf(**object));
   }
-  auto dry_run = DryRunRequested(req);
-  if (!dry_run.ok()) return WriteError(res, dry_run.status());
-  auto owner = OwnerOf(req, path);
-  if (!owner.ok()) return WriteError(res, owner.status());
-  auto body = ParseBody(req);
-  if (!body.ok()) return WriteError(res, body.status());
+  auto write = ReadWriteRequest(req, path);
+  if (!write.ok()) return WriteError(res, write.status());
   store::DryRunStore dry_run_store(store_);
-  const WriteTarget target{*dry_run ? dry_run_store : store_, &*owner, *dry_run};
+  const WriteTarget target{write->dry_run ? dry_run_store : store_, &write->owner, write->dry_run};
   for (int attempt = 0;; ++attempt) {
     auto current = store_.Get(*path.kind, path.namespace_, path.name);
     if (!current.ok()) return WriteError(res, current.status());
-    json scale = *body;
+    json scale = write->body;
     if (req.method == "PATCH") {
       scale = ScaleOf(**current);
-      if (auto s = PatchDocument(req.Header("content-type"), scale, *body); !s.ok()) return WriteError(res, s);
+      if (auto s = PatchDocument(req.Header("content-type"), scale, write->body); !s.ok()) return WriteError(res, s);
     }
     auto rescaled = Rescaled(**current, scale);
     if (!rescaled.ok()) return WriteError(res, rescaled.status());

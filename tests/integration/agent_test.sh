@@ -24,16 +24,6 @@ URL="https://127.0.0.1:$PORT"
 JOIN=$(cat "$WORK/data/token")
 expect_contains "the server writes a join token pinning its CA" "$JOIN" "K10"
 
-# wait_for SECONDS CMD...: polls until CMD succeeds.
-wait_for() {
-  local limit=$1
-  shift
-  for _ in $(seq 1 $((limit * 4))); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.25
-  done
-  return 1
-}
 pod_field() { ctl get pod "$1" -o json 2>/dev/null | python3 -c "import json,sys; o=json.load(sys.stdin); print($2)"; }
 
 # Join security: a wrong secret and a wrong CA hash are refused; nothing registers.

@@ -110,6 +110,17 @@ code() {
 
 ctl() { "$GANTRY" ctl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
+# wait_for SECONDS CMD...: polls until CMD succeeds.
+wait_for() {
+  local limit=$1
+  shift
+  for _ in $(seq 1 $((limit * 4))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}
+
 # json_get JSON EXPR: a field by Python expression on `o`.
 json_get() { python3 -c "import json,sys; o=json.loads(sys.argv[1]); print($2)" "$1"; }
 

@@ -21,15 +21,6 @@ export KUBECONFIG="$KUBECONFIG_FILE"
 K=(kubectl --request-timeout=20s)
 HERE=$(dirname "$0")
 
-wait_for() {
-  local limit=$1
-  shift
-  for _ in $(seq 1 $((limit * 4))); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.25
-  done
-  return 1
-}
 # jsonpath TEMPLATE GET-ARGS...
 jsonpath() {
   local template=$1
