@@ -2,7 +2,6 @@
 #include "apiserver/resource_handlers.h"
 
 #include <absl/strings/match.h>
-#include <algorithm>
 #include <absl/strings/escaping.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
@@ -11,6 +10,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 
 #include "api/defaults.h"
 #include "api/errors.h"

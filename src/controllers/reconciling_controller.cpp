@@ -1,15 +1,38 @@
 #include "controllers/reconciling_controller.h"
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_replace.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "api/pod_template.h"
 #include "common/log_format.h"
+#include "common/metrics.h"
 
 namespace gantry::controllers {
 namespace {
+
+struct ControllerMetrics {
+  metrics::Family<metrics::Gauge>& queue_depth;
+  metrics::Family<metrics::Counter>& reconciles;
+  metrics::Family<metrics::Histogram>& reconcile_seconds;
+};
+
+ControllerMetrics& Metrics() {
+  static ControllerMetrics* m = [] {
+    auto& r = metrics::DefaultRegistry();
+    return new ControllerMetrics{
+        r.AddGauge("gantry_controller_queue_depth", "Keys waiting (or due later) in each controller's work queue.",
+                   {"controller"}),
+        r.AddCounter("gantry_controller_reconciles_total", "Reconciles by controller and result.",
+                     {"controller", "result"}),
+        r.AddHistogram("gantry_controller_reconcile_seconds", "Time to reconcile one key.", metrics::LatencyBuckets(),
+                       {"controller"}),
+    };
+  }();
+  return *m;
+}
 
 // Retries of a failing key: 100 ms doubling to 30 s, as client-go's default
 // rate limiter does per item.
@@ -48,8 +71,18 @@ void ReconcilingController::EnqueueController(const api::ObjectMeta& meta, const
 }
 
 void ReconcilingController::Work(std::stop_token stop) {
+  // "replicaset controller" -> "replicaset", "garbage collector" -> "garbage_collector".
+  const std::string label = absl::StrReplaceAll(name_, {{" controller", ""}, {" ", "_"}});
+  metrics::Gauge& depth = Metrics().queue_depth.WithLabels({label});
+  metrics::Counter& succeeded = Metrics().reconciles.WithLabels({label, "ok"});
+  metrics::Counter& failed = Metrics().reconciles.WithLabels({label, "error"});
+  metrics::Histogram& seconds = Metrics().reconcile_seconds.WithLabels({label});
   while (auto key = queue_.Next(stop)) {
-    auto again = Reconcile(*key, absl::Now());
+    depth.Set(static_cast<double>(queue_.Depth()));
+    absl::Time started = absl::Now();
+    auto again = Reconcile(*key, started);
+    seconds.Observe(absl::ToDoubleSeconds(absl::Now() - started));
+    (again.ok() ? succeeded : failed).Inc();
     if (!again.ok()) {
       int failures = ++failures_[*key];
       // Conflicts are expected (someone wrote first): the retry reads anew.
