@@ -88,7 +88,8 @@ check "a Job of 10 completions, 3 at a time, completes" wait_for 90 job_conditio
 expect_eq "... with 10 succeeded pods and none active" "$(jsonpath '{.status.succeeded}/{.status.active}' job/ten)" "10/"
 check "the Indexed Job completes" wait_for 60 job_condition indexed Complete
 indexed_logs=$(for p in $("${K[@]}" get pods -l job-name=indexed -o name 2>/dev/null); do "${K[@]}" logs "$p"; done | sort | xargs)
-expect_eq "... each of its pods saw its own JOB_COMPLETION_INDEX" "$indexed_logs" "index=0 index=1 index=2"
+expect_eq "... each of its pods saw its own JOB_COMPLETION_INDEX and host name <job>-<index>" "$indexed_logs" \
+  "index=0 host=indexed-0 index=1 host=indexed-1 index=2 host=indexed-2"
 expect_eq "... completedIndexes" "$(jsonpath '{.status.completedIndexes}' job/indexed)" "0-2"
 check "a Job whose pod always fails is Failed" wait_for 90 job_condition failing Failed
 expect_eq "... after backoffLimit 2 + 1 attempts" "$(jsonpath '{.status.failed} {.status.conditions[0].reason}' job/failing)" \

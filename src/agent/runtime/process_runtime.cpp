@@ -526,7 +526,10 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
     return;
   }
   shim.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  shim.env.push_back(absl::StrCat("HOSTNAME=", pod.pod.metadata().name()));
+  // As kubelet: spec.hostname when set (an Indexed Job's pods get one), else the pod's name.
+  const std::string& hostname =
+      pod.pod.spec().hostname().empty() ? pod.pod.metadata().name() : pod.pod.spec().hostname();
+  shim.env.push_back(absl::StrCat("HOSTNAME=", hostname));
   for (const auto& e : spec.env()) {
     auto value = e.has_value_from() ? EnvValue(pod.pod, spec, e.value_from(), options_) : e.value();
     if (!value.ok()) {
@@ -549,7 +552,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   shim.cgroup_procs = cgroups_.ProcsFiles(ContainerGroup(pod, spec.name()));
   shim.oom_score_adj = pod.oom_score_adj;
   shim.new_namespaces = !pod.pod.spec().host_pid();
-  shim.hostname = pod.pod.metadata().name();
+  shim.hostname = hostname;
   shim.pid_path = base + ".pid";
   shim.exit_path = base + ".exit";
   std::error_code ec;
