@@ -118,7 +118,8 @@ bool ShouldRunDaemonPod(const api::PodTemplateSpec& template_, const api::Node& 
   return true;
 }
 
-DaemonSetController::DaemonSetController(store::Store& store) : ReconcilingController(store, "daemonset controller") {}
+DaemonSetController::DaemonSetController(store::Store& store, store::EventRecorder* events)
+    : ReconcilingController(store, "daemonset controller", events) {}
 
 DaemonSetController::~DaemonSetController() { Stop(); }
 
@@ -258,10 +259,16 @@ absl::StatusOr<absl::Duration> DaemonSetController::Reconcile(const std::string&
   }
 
   absl::Status acted;
-  if (!fresh.empty()) acted = CreateInSlowStartBatches(store_, Pods(), std::move(fresh)).first_error;
+  if (!fresh.empty()) {
+    CreateOutcome outcome = CreateInSlowStartBatches(store_, Pods(), std::move(fresh));
+    acted = outcome.first_error;
+    if (outcome.created > 0) Record(DaemonSets(), ds, "Normal", "SuccessfulCreate", absl::StrCat("Created ", outcome.created, " pods"));
+    if (!acted.ok()) Record(DaemonSets(), ds, "Warning", "FailedCreate", absl::StrCat("Error creating: ", acted.message()));
+  }
   for (const api::Pod* pod : doomed) {
     if (auto s = DeletePod(store_, *pod, now); !s.ok() && acted.ok()) acted = s;
   }
+  if (!doomed.empty()) Record(DaemonSets(), ds, "Normal", "SuccessfulDelete", absl::StrCat("Deleted ", doomed.size(), " pods"));
   status.set_desired_number_scheduled(desired);
   status.set_number_unavailable(std::max(0, desired - status.number_available()));
   if (!google::protobuf::util::MessageDifferencer::Equals(status, ds.status())) {

@@ -24,7 +24,7 @@ inline constexpr char kControllerRevisionHashLabel[] = "controller-revision-hash
 
 class DaemonSetController : public ReconcilingController {
  public:
-  explicit DaemonSetController(store::Store& store);
+  explicit DaemonSetController(store::Store& store, store::EventRecorder* events = nullptr);
   ~DaemonSetController() override;
 
   absl::StatusOr<absl::Duration> Reconcile(const std::string& key, absl::Time now) override;

@@ -79,7 +79,8 @@ api::DeploymentCondition* SetCondition(api::DeploymentStatus* status, const std:
 
 }  // namespace
 
-DeploymentController::DeploymentController(store::Store& store) : ReconcilingController(store, "deployment controller") {}
+DeploymentController::DeploymentController(store::Store& store, store::EventRecorder* events)
+    : ReconcilingController(store, "deployment controller", events) {}
 
 DeploymentController::~DeploymentController() { Stop(); }
 
@@ -216,6 +217,11 @@ absl::StatusOr<absl::Duration> DeploymentController::Reconcile(const std::string
     (*annotations)[std::string(api::kMaxReplicasAnnotation)] = std::to_string(rollout.replicas + rollout.max_surge);
     if (rs == rollout.fresh.get()) (*annotations)[std::string(api::kRevisionAnnotation)] = std::to_string(fresh_revision);
     if (MessageDifferencer::Equals(*scaled, *rs)) continue;
+    if (replicas != rs->spec().replicas()) {
+      Record(Deployments(), deployment, "Normal", "ScalingReplicaSet",
+             absl::StrCat("Scaled ", replicas > rs->spec().replicas() ? "up" : "down", " replica set ",
+                          rs->metadata().name(), " from ", rs->spec().replicas(), " to ", replicas));
+    }
     store::WriteOp op;
     op.type = store::WriteOp::Type::kUpdate;
     op.kind = &ReplicaSets();

@@ -17,7 +17,7 @@ namespace gantry::controllers {
 
 class DeploymentController : public ReconcilingController {
  public:
-  explicit DeploymentController(store::Store& store);
+  explicit DeploymentController(store::Store& store, store::EventRecorder* events = nullptr);
   ~DeploymentController() override;
 
   absl::StatusOr<absl::Duration> Reconcile(const std::string& key, absl::Time now) override;

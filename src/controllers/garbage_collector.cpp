@@ -32,7 +32,8 @@ const api::KindInfo* KindOfKey(absl::string_view qualified) {
 
 }  // namespace
 
-GarbageCollector::GarbageCollector(store::Store& store) : ReconcilingController(store, "garbage collector") {}
+GarbageCollector::GarbageCollector(store::Store& store, store::EventRecorder* events)
+    : ReconcilingController(store, "garbage collector", events) {}
 
 GarbageCollector::~GarbageCollector() { Stop(); }
 

@@ -23,7 +23,7 @@ namespace gantry::controllers {
 
 class GarbageCollector : public ReconcilingController {
  public:
-  explicit GarbageCollector(store::Store& store);
+  explicit GarbageCollector(store::Store& store, store::EventRecorder* events = nullptr);
   ~GarbageCollector() override;
 
   // `key` is "<resource>.<group>|namespace/name" (KeyFor).

@@ -123,7 +123,8 @@ api::Pod PodForIndex(const api::Job& job, std::optional<int32_t> index) {
 
 }  // namespace
 
-JobController::JobController(store::Store& store) : ReconcilingController(store, "job controller") {}
+JobController::JobController(store::Store& store, store::EventRecorder* events)
+    : ReconcilingController(store, "job controller", events) {}
 
 JobController::~JobController() { Stop(); }
 
@@ -238,13 +239,26 @@ absl::StatusOr<absl::Duration> JobController::Reconcile(const std::string& key, 
           pods.push_back(std::make_unique<api::Pod>(PodForIndex(job, std::nullopt)));
         }
       }
-      if (auto outcome = CreateInSlowStartBatches(store_, Pods(), std::move(pods)); !outcome.first_error.ok()) {
+      CreateOutcome outcome = CreateInSlowStartBatches(store_, Pods(), std::move(pods));
+      if (outcome.created > 0) {
+        Record(Jobs(), job, "Normal", "SuccessfulCreate", absl::StrCat("Created ", outcome.created, " pods"));
+      }
+      if (!outcome.first_error.ok()) {
+        Record(Jobs(), job, "Warning", "FailedCreate", absl::StrCat("Error creating: ", outcome.first_error.message()));
         return outcome.first_error;
       }
     }
     if (spec.has_active_deadline_seconds() && started) {
       absl::Duration left = *started + absl::Seconds(spec.active_deadline_seconds()) - now;
       again = again > absl::ZeroDuration() ? std::min(again, left) : left;
+    }
+  }
+  if (stop_active && !spec.suspend()) {
+    // The condition that finished the Job, as an Event (Completed, BackoffLimitExceeded, ...).
+    for (const auto& c : status.conditions()) {
+      if (c.status() != "True" || (c.type() != "Complete" && c.type() != "Failed")) continue;
+      Record(Jobs(), job, c.type() == "Complete" ? "Normal" : "Warning", c.type() == "Complete" ? "Completed" : c.reason(),
+             c.type() == "Complete" ? "Job completed" : c.message());
     }
   }
   if (stop_active) {

@@ -17,7 +17,7 @@ namespace gantry::controllers {
 
 class JobController : public ReconcilingController {
  public:
-  explicit JobController(store::Store& store);
+  explicit JobController(store::Store& store, store::EventRecorder* events = nullptr);
   ~JobController() override;
 
   absl::StatusOr<absl::Duration> Reconcile(const std::string& key, absl::Time now) override;

@@ -42,8 +42,16 @@ absl::Duration RetryDelay(int failures) {
 
 }  // namespace
 
-ReconcilingController::ReconcilingController(store::Store& store, std::string name)
-    : store_(store), name_(name), feed_(store, std::move(name)) {}
+ReconcilingController::ReconcilingController(store::Store& store, std::string name, store::EventRecorder* events)
+    : store_(store), name_(name), events_(events), feed_(store, std::move(name)) {}
+
+void ReconcilingController::Record(const api::KindInfo& kind, const google::protobuf::Message& object,
+                                   const std::string& type, const std::string& reason, const std::string& message) {
+  if (events_ == nullptr) return;
+  // The component kube-controller-manager's controllers use: "replicaset-controller".
+  events_->Record(kind, object, {.type = type, .reason = reason, .message = message,
+                                 .component = absl::StrReplaceAll(name_, {{" ", "-"}})});
+}
 
 ReconcilingController::~ReconcilingController() { Stop(); }
 

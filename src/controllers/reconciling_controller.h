@@ -13,13 +13,16 @@
 
 #include "controllers/watch_feed.h"
 #include "controllers/work_queue.h"
+#include "store/event_recorder.h"
 #include "store/store.h"
 
 namespace gantry::controllers {
 
 class ReconcilingController {
  public:
-  ReconcilingController(store::Store& store, std::string name);
+  // `events` (may be null) records what the controller does, as Kubernetes'
+  // controllers record SuccessfulCreate, ScalingReplicaSet and the like.
+  ReconcilingController(store::Store& store, std::string name, store::EventRecorder* events);
   virtual ~ReconcilingController();
 
   absl::Status Start();
@@ -39,10 +42,14 @@ class ReconcilingController {
   static std::string KeyOf(const api::ObjectMeta& meta);
   // Enqueues the owner of `meta` if its controller reference is of `kind`.
   void EnqueueController(const api::ObjectMeta& meta, const api::KindInfo& kind);
+  // An Event about `object`, from this controller.
+  void Record(const api::KindInfo& kind, const google::protobuf::Message& object, const std::string& type,
+              const std::string& reason, const std::string& message);
 
   store::Store& store_;
   WorkQueue queue_;
   const std::string name_;
+  store::EventRecorder* const events_;
 
  private:
   void Work(std::stop_token stop);

@@ -39,7 +39,8 @@ bool DeleteBefore(const api::Pod* a, const api::Pod* b) {
 
 }  // namespace
 
-ReplicaSetController::ReplicaSetController(store::Store& store) : ReconcilingController(store, "replicaset controller") {}
+ReplicaSetController::ReplicaSetController(store::Store& store, store::EventRecorder* events)
+    : ReconcilingController(store, "replicaset controller", events) {}
 
 ReplicaSetController::~ReplicaSetController() { Stop(); }
 
@@ -82,6 +83,10 @@ absl::StatusOr<absl::Duration> ReplicaSetController::Reconcile(const std::string
     CreateOutcome outcome = CreateInSlowStartBatches(store_, Pods(), std::move(pods));
     created = outcome.created;
     manage_error = outcome.first_error;
+    if (created > 0) Record(ReplicaSets(), rs, "Normal", "SuccessfulCreate", absl::StrCat("Created ", created, " pods"));
+    if (!manage_error.ok()) {
+      Record(ReplicaSets(), rs, "Warning", "FailedCreate", absl::StrCat("Error creating: ", manage_error.message()));
+    }
   } else if (have > wanted) {
     std::sort(active.begin(), active.end(), DeleteBefore);
     std::vector<store::WriteOp> deletions;
@@ -91,6 +96,7 @@ absl::StatusOr<absl::Duration> ReplicaSetController::Reconcile(const std::string
     }
     // What was deleted no longer counts (a failed deletion is retried).
     active.erase(active.begin(), active.begin() + (have - wanted));
+    Record(ReplicaSets(), rs, "Normal", "SuccessfulDelete", absl::StrCat("Deleted ", have - wanted, " pods"));
   }
 
   // Counted after acting, so a Deployment sees a scale-down at once.

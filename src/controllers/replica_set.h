@@ -11,7 +11,7 @@ namespace gantry::controllers {
 
 class ReplicaSetController : public ReconcilingController {
  public:
-  explicit ReplicaSetController(store::Store& store);
+  explicit ReplicaSetController(store::Store& store, store::EventRecorder* events = nullptr);
   ~ReplicaSetController() override;
 
   absl::StatusOr<absl::Duration> Reconcile(const std::string& key, absl::Time now) override;

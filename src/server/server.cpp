@@ -234,10 +234,10 @@ int RunServer(const ServerOptions& options) {
   // The workload controllers write through the API's write path, as
   // Kubernetes' controllers write through kube-apiserver.
   apiserver::AdmittingStore admitting_store(**store);
-  controllers::ReplicaSetController replica_sets(admitting_store);
-  controllers::DeploymentController deployments(admitting_store);
-  controllers::DaemonSetController daemon_sets(admitting_store);
-  controllers::JobController jobs(admitting_store);
+  controllers::ReplicaSetController replica_sets(admitting_store, &events);
+  controllers::DeploymentController deployments(admitting_store, &events);
+  controllers::DaemonSetController daemon_sets(admitting_store, &events);
+  controllers::JobController jobs(admitting_store, &events);
   controllers::GarbageCollector garbage_collector(admitting_store);
   for (controllers::ReconcilingController* c :
        std::initializer_list<controllers::ReconcilingController*>{&replica_sets, &deployments, &daemon_sets, &jobs, &garbage_collector}) {

@@ -81,11 +81,16 @@ check "kubectl scale --replicas 10 (the scale subresource) brings 10 ready pods"
 check "... and back to 3" wait_for 60 ready_is 3
 expect_eq "kubectl get deployment after scaling back" "$("${K[@]}" get deployment web --no-headers | awk '{print $2, $3, $4}')" "3/3 3 3"
 
+expect_contains "kubectl describe deployment shows the controller's ScalingReplicaSet Events" \
+  "$("${K[@]}" describe deployment web)" "Scaled down replica set web-"
+
 # Jobs.
 "${K[@]}" apply -f "$HERE/workloads/jobs.yaml" >/dev/null
 job_condition() { [[ "$(jsonpath '{.status.conditions[?(@.status=="True")].type}' "job/$1")" == "$2" ]]; }
 check "a Job of 10 completions, 3 at a time, completes" wait_for 90 job_condition ten Complete
 expect_eq "... with 10 succeeded pods and none active" "$(jsonpath '{.status.succeeded}/{.status.active}' job/ten)" "10/"
+expect_contains "... and records a Completed Event" \
+  "$("${K[@]}" get events --field-selector involvedObject.name=ten -o custom-columns=R:.reason --no-headers)" "Completed"
 check "the Indexed Job completes" wait_for 60 job_condition indexed Complete
 indexed_logs=$(for p in $("${K[@]}" get pods -l job-name=indexed -o name 2>/dev/null); do "${K[@]}" logs "$p"; done | sort | xargs)
 expect_eq "... each of its pods saw its own JOB_COMPLETION_INDEX and host name <job>-<index>" "$indexed_logs" \
