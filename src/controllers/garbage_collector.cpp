@@ -117,37 +117,28 @@ absl::StatusOr<absl::Duration> GarbageCollector::Reconcile(const std::string& ke
 absl::StatusOr<bool> GarbageCollector::FinishDeletion(const api::KindInfo& kind, const google::protobuf::Message& object,
                                                       absl::Time now) {
   const api::ObjectMeta& meta = api::MetaOf(object);
-  std::vector<std::string> keys;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = dependents_.find(meta.uid()); it != dependents_.end()) keys.assign(it->second.begin(), it->second.end());
-  }
   const bool orphan = HasFinalizer(meta, kOrphan);
   const bool foreground = HasFinalizer(meta, kForeground);
   size_t waiting = 0;
-  for (const std::string& key : keys) {
-    std::pair<std::string, std::string> parts = absl::StrSplit(key, absl::MaxSplits('|', 1));
-    const api::KindInfo* dep_kind = KindOfKey(parts.first);
-    auto [dep_namespace, dep_name] = SplitKey(parts.second);
-    if (dep_kind == nullptr) continue;
-    auto dependent = store_.Get(*dep_kind, dep_namespace, dep_name);
-    if (absl::IsNotFound(dependent.status())) continue;
-    if (!dependent.ok()) return dependent.status();
-    const api::ObjectMeta& dep_meta = api::MetaOf(**dependent);
-    if (std::none_of(dep_meta.owner_references().begin(), dep_meta.owner_references().end(),
-                     [&](const api::OwnerReference& r) { return r.uid() == meta.uid(); })) {
-      continue;
-    }
-    if (orphan) {
-      std::unique_ptr<google::protobuf::Message> released((*dependent)->New());
-      released->CopyFrom(**dependent);
-      auto* refs = api::MutableMetaOf(released.get())->mutable_owner_references();
-      refs->erase(std::remove_if(refs->begin(), refs->end(), [&](const api::OwnerReference& r) { return r.uid() == meta.uid(); }),
-                  refs->end());
-      if (auto s = store_.Update(*dep_kind, std::move(released)); !s.ok()) return s.status();
-    } else if (foreground) {
-      ++waiting;
-      if (auto s = DeleteDependent(*dep_kind, **dependent, std::string(kForeground), now); !s.ok()) return s;
+  if (orphan || foreground) {
+    // Read from the store, not from the index the watches build: a dependent
+    // the watches have not shown yet must not be missed (an owner gone
+    // before its dependents were seen would take them with it).
+    auto dependents = DependentsOf(meta);
+    if (!dependents.ok()) return dependents.status();
+    for (const auto& [dep_kind, dependent] : *dependents) {
+      if (orphan) {
+        std::unique_ptr<google::protobuf::Message> released(dependent->New());
+        released->CopyFrom(*dependent);
+        auto* refs = api::MutableMetaOf(released.get())->mutable_owner_references();
+        refs->erase(std::remove_if(refs->begin(), refs->end(),
+                                   [&](const api::OwnerReference& r) { return r.uid() == meta.uid(); }),
+                    refs->end());
+        if (auto s = store_.Update(*dep_kind, std::move(released)); !s.ok()) return s.status();
+      } else {
+        ++waiting;
+        if (auto s = DeleteDependent(*dep_kind, *dependent, std::string(kForeground), now); !s.ok()) return s;
+      }
     }
   }
   if (foreground && waiting > 0) return false;  // each dependent's deletion wakes the owner
@@ -166,6 +157,25 @@ absl::StatusOr<bool> GarbageCollector::FinishDeletion(const api::KindInfo& kind,
   auto gone = store_.Delete(kind, meta.namespace_(), meta.name(), UidPrecondition(meta.uid()));
   if (!gone.ok() && !absl::IsNotFound(gone.status())) return gone.status();
   return true;
+}
+
+absl::StatusOr<std::vector<std::pair<const api::KindInfo*, store::ObjectPtr>>> GarbageCollector::DependentsOf(
+    const api::ObjectMeta& owner) const {
+  std::vector<std::pair<const api::KindInfo*, store::ObjectPtr>> out;
+  for (const api::KindInfo& kind : api::AllKinds()) {
+    if (!Collected(kind)) continue;
+    store::ListOptions options;
+    options.namespace_ = owner.namespace_();  // a cluster-scoped owner's dependents may be anywhere
+    auto list = store_.List(kind, options);
+    if (!list.ok()) return list.status();
+    for (auto& item : list->items) {
+      const auto& refs = api::MetaOf(*item).owner_references();
+      if (std::any_of(refs.begin(), refs.end(), [&](const api::OwnerReference& r) { return r.uid() == owner.uid(); })) {
+        out.emplace_back(&kind, std::move(item));
+      }
+    }
+  }
+  return out;
 }
 
 absl::Status GarbageCollector::CollectIfOrphaned(const api::KindInfo& kind, const google::protobuf::Message& object,

@@ -8,7 +8,10 @@
 //   none is left;
 // - any object whose deletion waits on no finalizer any more is removed.
 // It follows every namespaced kind that can own or be owned (not Events
-// or Leases), keeping an index from owner uid to dependents.
+// or Leases), keeping an index from owner uid to dependents to learn which
+// dependents an owner's deletion concerns; an Orphan or Foreground deletion
+// reads the dependents from the store, so none the watches have yet to
+// show is missed.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -16,6 +19,8 @@
 
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "controllers/reconciling_controller.h"
 
@@ -39,6 +44,9 @@ class GarbageCollector : public ReconcilingController {
   // Brings an owner's Orphan or Foreground deletion forward; true once it went.
   absl::StatusOr<bool> FinishDeletion(const api::KindInfo& kind, const google::protobuf::Message& object,
                                       absl::Time now);
+  // Every object naming `owner` in its ownerReferences, from the store.
+  absl::StatusOr<std::vector<std::pair<const api::KindInfo*, store::ObjectPtr>>> DependentsOf(
+      const api::ObjectMeta& owner) const;
   // Deletes the dependent if none of its owners exists any more.
   absl::Status CollectIfOrphaned(const api::KindInfo& kind, const google::protobuf::Message& object, absl::Time now);
   absl::Status DeleteDependent(const api::KindInfo& kind, const google::protobuf::Message& object,
