@@ -24,9 +24,9 @@ TEST_CASE("a key waits in the work queue once however often it is added, in the 
 TEST_CASE("a key added for later is due only then, and an immediate add wins") {
   WorkQueue queue;
   std::stop_source stop;
+  absl::Time start = absl::Now();
   queue.AddAfter("default/later", absl::Milliseconds(150));
   queue.AddAfter("default/soon", absl::Milliseconds(10));
-  absl::Time start = absl::Now();
   CHECK(queue.Next(stop.get_token()) == "default/soon");
   CHECK(queue.Next(stop.get_token()) == "default/later");
   CHECK(absl::Now() - start >= absl::Milliseconds(150));
