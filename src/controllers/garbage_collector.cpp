@@ -55,14 +55,22 @@ void GarbageCollector::Observe(const api::KindInfo& kind, const store::WatchEven
   std::vector<std::string> wake;
   {
     std::lock_guard lock(mu_);
-    if (auto it = owners_of_.find(key); it != owners_of_.end()) {
-      for (const std::string& uid : it->second) {
+    auto known = owners_of_.find(key);
+    // Most events are status changes of an object whose owners did not
+    // change (a pod's every report): the index stays as it is.
+    const bool same_owners =
+        event.type != store::WatchEvent::Type::kDeleted && known != owners_of_.end() &&
+        std::equal(known->second.begin(), known->second.end(), meta.owner_references().begin(),
+                   meta.owner_references().end(),
+                   [](const std::string& uid, const api::OwnerReference& ref) { return uid == ref.uid(); });
+    if (!same_owners && known != owners_of_.end()) {
+      for (const std::string& uid : known->second) {
         auto deps = dependents_.find(uid);
         if (deps == dependents_.end()) continue;
         deps->second.erase(key);
         if (deps->second.empty()) dependents_.erase(deps);
       }
-      owners_of_.erase(it);
+      owners_of_.erase(known);
     }
     if (event.type == store::WatchEvent::Type::kDeleted) {
       // Its dependents may be orphans now, and an owner waiting in the
@@ -70,7 +78,7 @@ void GarbageCollector::Observe(const api::KindInfo& kind, const store::WatchEven
       if (auto deps = dependents_.find(meta.uid()); deps != dependents_.end()) {
         wake.assign(deps->second.begin(), deps->second.end());
       }
-    } else if (!meta.owner_references().empty()) {
+    } else if (!same_owners && !meta.owner_references().empty()) {
       std::vector<std::string> uids;
       for (const auto& ref : meta.owner_references()) {
         dependents_[ref.uid()].insert(key);
