@@ -54,11 +54,21 @@ class Reporter final : public PodStatusSink {
   void Stopped(const api::Pod& pod) override {
     Enqueue(pod, [&](Item& item) { item.stopped = true; });
   }
+  void Event(const api::Pod& pod, const std::string& type, const std::string& reason,
+             const std::string& message) override {
+    Enqueue(pod, [&](Item& item) {
+      api::PodEventReport& report = item.events.emplace_back();
+      report.set_type(type);
+      report.set_reason(reason);
+      report.set_message(message);
+    });
+  }
 
  private:
   struct Item {
     api::PodRef ref;
     std::optional<api::PodStatus> status;
+    std::vector<api::PodEventReport> events;
     bool stopped = false;
   };
 
@@ -100,7 +110,14 @@ class Reporter final : public PodStatusSink {
       {
         std::lock_guard lock(mu_);
         sending_.erase(next->first);
-        if (!sent) pending_.try_emplace(next->first, std::move(next->second));  // a newer report wins
+        if (!sent) {
+          // A newer report wins; Events are all kept, the older first.
+          auto [it, fresh] = pending_.try_emplace(next->first, std::move(next->second));
+          if (!fresh) {
+            auto& older = next->second.events;
+            it->second.events.insert(it->second.events.begin(), older.begin(), older.end());
+          }
+        }
       }
       ready_.notify_one();  // this pod's newer report, if any, may go now
       // Only a failure pauses (the server may be restarting); new reports go at once.
@@ -123,6 +140,17 @@ class Reporter final : public PodStatusSink {
         return false;
       }
     }
+    for (const api::PodEventReport& event : item.events) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + token_);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      api::PodEventReport report = event;
+      *report.mutable_pod() = item.ref;
+      // An Event is worth one try: a lost one is not worth holding the pod's status back.
+      if (grpc::Status s = stub_.ReportPodEvent(&ctx, report, &ack); !s.ok()) {
+        spdlog::warn("agent: Event {} about {} not sent: {}", event.reason(), item.ref.name(), s.error_message());
+      }
+    }
     if (item.stopped) {
       grpc::ClientContext ctx;
       ctx.AddMetadata("authorization", "Bearer " + token_);
@@ -143,6 +171,34 @@ class Reporter final : public PodStatusSink {
   absl::flat_hash_map<std::string, Item> pending_;
   absl::flat_hash_set<std::string> sending_;  // pod uids a sender holds
   std::vector<std::jthread> senders_;
+};
+
+// The server's copy of what a pod's env and volumes name, read with the node's credential.
+class ServerPodConfig final : public PodConfigSource {
+ public:
+  ServerPodConfig(api::NodeAgent::Stub& stub, std::string token) : stub_(stub), token_(std::move(token)) {}
+
+  absl::StatusOr<api::PodConfig> Fetch(const api::Pod& pod) override {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token_);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    api::PodRef ref;
+    ref.set_node_name(pod.spec().node_name());
+    ref.set_namespace_(pod.metadata().namespace_());
+    ref.set_name(pod.metadata().name());
+    ref.set_uid(pod.metadata().uid());
+    api::PodConfig config;
+    grpc::Status s = stub_.GetPodConfig(&ctx, ref, &config);
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          absl::StrCat("reading the pod's ConfigMaps and Secrets: ", s.error_message()));
+    }
+    return config;
+  }
+
+ private:
+  api::NodeAgent::Stub& stub_;
+  const std::string token_;
 };
 
 void Heartbeats(std::stop_token stop, api::NodeAgent::Stub& stub, const std::string& node, const std::string& token,
@@ -244,6 +300,7 @@ struct Agent::Parts {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<api::NodeAgent::Stub> stub;
   std::unique_ptr<Reporter> reporter;
+  std::unique_ptr<ServerPodConfig> config;
   std::unique_ptr<CgroupDriver> cgroups;
   std::unique_ptr<qos::CpuPools> pools;
   std::unique_ptr<qos::QosPolicy> policy;
@@ -310,6 +367,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   if (!memory_threshold.ok()) return memory_threshold.status();
   qos.eviction.memory_threshold_bytes = *memory_threshold;
   parts->reporter = std::make_unique<Reporter>(*parts->stub, token);
+  parts->config = std::make_unique<ServerPodConfig>(*parts->stub, token);
   parts->cgroups = *std::move(cgroups);
   parts->pools = std::make_unique<qos::CpuPools>(qos::DetectCpuTopology());
   parts->policy = std::make_unique<qos::QosPolicy>(*parts->pools);
@@ -320,7 +378,8 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   }
   runtime_options.node_allocatable = node->status().allocatable();
   parts->runtime = std::make_unique<ProcessRuntime>(std::move(runtime_options),
-                                                    *parts->cgroups, *parts->policy, spawner, *parts->reporter);
+                                                    *parts->cgroups, *parts->policy, spawner, *parts->reporter,
+                                                    *parts->config);
   parts->colocation = std::make_unique<ColocationLoop>(qos, *parts->cgroups, *parts->policy, *parts->runtime);
   ProcessRuntime* runtime = parts->runtime.get();
   parts->logs = std::make_unique<LogServer>(

@@ -11,6 +11,31 @@
 namespace gantry::api {
 namespace {
 
+void DefaultHttpGet(HTTPGetAction* get) {
+  if (get->path().empty()) get->set_path("/");
+  if (get->scheme().empty()) get->set_scheme("HTTP");
+}
+
+void DefaultProbe(Probe* probe) {
+  if (probe->timeout_seconds() == 0) probe->set_timeout_seconds(1);
+  if (probe->period_seconds() == 0) probe->set_period_seconds(10);
+  if (probe->success_threshold() == 0) probe->set_success_threshold(1);
+  if (probe->failure_threshold() == 0) probe->set_failure_threshold(3);
+  if (probe->has_http_get()) DefaultHttpGet(probe->mutable_http_get());
+}
+
+// Kubernetes' 0644 for the files of ConfigMap, Secret, downward API and projected volumes.
+constexpr int kDefaultFileMode = 0644;
+
+void DefaultVolume(Volume* v) {
+  if (v->has_config_map() && !v->config_map().has_default_mode()) v->mutable_config_map()->set_default_mode(kDefaultFileMode);
+  if (v->has_secret() && !v->secret().has_default_mode()) v->mutable_secret()->set_default_mode(kDefaultFileMode);
+  if (v->has_downward_api() && !v->downward_api().has_default_mode()) {
+    v->mutable_downward_api()->set_default_mode(kDefaultFileMode);
+  }
+  if (v->has_projected() && !v->projected().has_default_mode()) v->mutable_projected()->set_default_mode(kDefaultFileMode);
+}
+
 void DefaultContainer(Container* c) {
   if (c->image_pull_policy().empty()) {
     const std::string& image = c->image();
@@ -23,6 +48,13 @@ void DefaultContainer(Container* c) {
   for (auto& port : *c->mutable_ports()) {
     if (port.protocol().empty()) port.set_protocol("TCP");
   }
+  if (c->has_liveness_probe()) DefaultProbe(c->mutable_liveness_probe());
+  if (c->has_readiness_probe()) DefaultProbe(c->mutable_readiness_probe());
+  if (c->has_startup_probe()) DefaultProbe(c->mutable_startup_probe());
+  if (c->lifecycle().post_start().has_http_get()) {
+    DefaultHttpGet(c->mutable_lifecycle()->mutable_post_start()->mutable_http_get());
+  }
+  if (c->lifecycle().pre_stop().has_http_get()) DefaultHttpGet(c->mutable_lifecycle()->mutable_pre_stop()->mutable_http_get());
   // A limit without a request requests the limit.
   auto* resources = c->mutable_resources();
   for (const auto& [name, value] : resources->limits()) {
@@ -47,6 +79,7 @@ void DefaultPodSpec(PodSpec* spec) {
   for (auto& t : *spec->mutable_tolerations()) {
     if (t.operator_().empty()) t.set_operator_("Equal");
   }
+  for (auto& v : *spec->mutable_volumes()) DefaultVolume(&v);
 }
 
 namespace {

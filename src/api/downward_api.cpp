@@ -2,7 +2,11 @@
 
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 #include <absl/strings/strip.h>
+
+#include <map>
+#include <vector>
 
 #include "api/quantity.h"
 
@@ -50,6 +54,44 @@ absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path
     return it == meta.annotations().end() ? std::string() : it->second;
   }
   return absl::InvalidArgumentError(absl::StrCat("unsupported fieldRef path \"", path, "\""));
+}
+
+namespace {
+
+// Go's %q for the printable ASCII and the usual escapes; other bytes as \xNN.
+std::string GoQuote(const std::string& value) {
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string FormatMap(const google::protobuf::Map<std::string, std::string>& map) {
+  std::map<std::string, std::string> sorted(map.begin(), map.end());
+  std::vector<std::string> lines;
+  for (const auto& [k, v] : sorted) lines.push_back(absl::StrCat(k, "=", GoQuote(v)));
+  return absl::StrJoin(lines, "\n");
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PodFieldFileValue(const Pod& pod, absl::string_view path, const std::string& node_ip) {
+  if (path == "metadata.labels") return FormatMap(pod.metadata().labels());
+  if (path == "metadata.annotations") return FormatMap(pod.metadata().annotations());
+  return PodFieldValue(pod, path, node_ip);
 }
 
 absl::StatusOr<std::string> ResourceFieldValue(const Container& container, const ResourceFieldSelector& selector,

@@ -22,6 +22,11 @@ bool IsResourceFieldName(absl::string_view resource);
 // `node_ip`, since pods share their node's network.
 absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path, const std::string& node_ip);
 
+// As PodFieldValue, plus what only a downward API volume file may hold:
+// all labels or all annotations, one key="value" line each, sorted by key,
+// the value quoted as Go's %q quotes it (as kubelet writes them).
+absl::StatusOr<std::string> PodFieldFileValue(const Pod& pod, absl::string_view path, const std::string& node_ip);
+
 // The container's request or limit named by `selector`, divided by its
 // divisor and rounded up; a limit that is not set is the node's allocatable.
 absl::StatusOr<std::string> ResourceFieldValue(const Container& container, const ResourceFieldSelector& selector,

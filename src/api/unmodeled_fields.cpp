@@ -14,15 +14,21 @@ bool IsUnmodeledKubernetesField(absl::string_view path) {
       // metadata
       "selfLink",
       // pod spec
-      "volumes", "dnsPolicy", "dnsConfig", "serviceAccount", "automountServiceAccountToken",
+      "dnsPolicy", "dnsConfig", "serviceAccount", "automountServiceAccountToken",
       "imagePullSecrets", "enableServiceLinks", "securityContext", "hostIPC", "shareProcessNamespace",
       "hostAliases", "readinessGates", "runtimeClassName", "overhead", "topologySpreadConstraints",
       "setHostnameAsFQDN", "os", "schedulingGates", "resourceClaims", "ephemeralContainers", "hostUsers",
       "nodeName",
       // containers
-      "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "volumeMounts", "volumeDevices",
-      "envFrom", "configMapKeyRef", "secretKeyRef", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
+      "volumeDevices", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
       "tty", "resizePolicy", "restartPolicy",
+      // volume sources the agent does not provide, and parts of the modeled ones
+      "persistentVolumeClaim", "ephemeral", "csi", "nfs", "iscsi", "image", "gitRepo", "rbd", "cephfs", "cinder",
+      "fc", "flexVolume", "flocker", "glusterfs", "gcePersistentDisk", "awsElasticBlockStore", "azureDisk",
+      "azureFile", "vsphereVolume", "quobyte", "photonPersistentDisk", "portworxVolume", "scaleIO", "storageos",
+      "serviceAccountToken", "clusterTrustBundle", "mountPropagation", "subPathExpr", "recursiveReadOnly",
+      // probe and hook handlers the agent does not run
+      "grpc", "sleep", "tcpSocket",
       // pod and node status
       "podIPs", "hostIPs", "ephemeralContainerStatuses", "resize",
       "resourceClaimStatuses", "allocatedResources", "resources", "user", "stopSignal",

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include "api/downward_api.h"
+#include "api/volume_validation.h"
 #include "api/errors.h"
 #include "api/gang.h"
 #include "api/object_meta.h"
@@ -229,11 +230,17 @@ void ValidatePod(const Pod& pod, const Pod* old, Causes* causes) {
   const PodSpec& spec = pod.spec();
   if (spec.containers().empty()) causes->push_back(RequiredCause("spec.containers"));
   absl::flat_hash_set<std::string> names;
+  std::vector<std::string> volumes;
+  ValidateVolumes(spec, &volumes, causes);
   for (int i = 0; i < spec.containers_size(); ++i) {
-    ValidateContainer(spec.containers(i), absl::StrCat("spec.containers[", i, "]"), &names, causes);
+    std::string path = absl::StrCat("spec.containers[", i, "]");
+    ValidateContainer(spec.containers(i), path, &names, causes);
+    ValidateContainerExtras(spec.containers(i), path, volumes, false, causes);
   }
   for (int i = 0; i < spec.init_containers_size(); ++i) {
-    ValidateContainer(spec.init_containers(i), absl::StrCat("spec.initContainers[", i, "]"), &names, causes);
+    std::string path = absl::StrCat("spec.initContainers[", i, "]");
+    ValidateContainer(spec.init_containers(i), path, &names, causes);
+    ValidateContainerExtras(spec.init_containers(i), path, volumes, true, causes);
   }
   const std::string& rp = spec.restart_policy();
   if (rp != "Always" && rp != "OnFailure" && rp != "Never") {

@@ -15,6 +15,7 @@
 #include "api/kinds.h"
 #include "api/node_conditions.h"
 #include "api/pod_conditions.h"
+#include "api/pod_config_refs.h"
 #include "common/join_token.h"
 #include "common/log_format.h"
 #include "common/time_format.h"
@@ -446,18 +447,58 @@ grpc::Status AgentService::UpdatePodStatus(grpc::ServerContext* context, const a
   return grpc::Status::OK;
 }
 
+absl::StatusOr<store::ObjectPtr> AgentService::BoundPod(grpc::ServerContext* context,
+                                                         const api::PodRef& ref) const {
+  if (auto s = Authorize(context, ref.node_name()); !s.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  }
+  auto current = store_.Get(PodsKind(), ref.namespace_(), ref.name());
+  if (!current.ok()) return current.status();
+  const auto& pod = static_cast<const api::Pod&>(**current);
+  if (pod.spec().node_name() != ref.node_name() || (!ref.uid().empty() && pod.metadata().uid() != ref.uid())) {
+    return absl::PermissionDeniedError("the pod is not this node's");
+  }
+  return current;
+}
+
+grpc::Status AgentService::GetPodConfig(grpc::ServerContext* context, const api::PodRef* request,
+                                        api::PodConfig* response) {
+  auto bound = BoundPod(context, *request);
+  if (!bound.ok()) return ToGrpc(bound.status());
+  const auto& pod = static_cast<const api::Pod&>(**bound);
+  api::PodConfigRefs refs = api::ConfigRefsOf(pod.spec());
+  static const api::KindInfo& kConfigMaps = *api::FindKindByResource("", "v1", "configmaps");
+  static const api::KindInfo& kSecrets = *api::FindKindByResource("", "v1", "secrets");
+  for (const std::string& name : refs.config_maps) {
+    auto object = store_.Get(kConfigMaps, request->namespace_(), name);
+    if (object.ok()) *response->add_config_maps() = static_cast<const api::ConfigMap&>(**object);
+  }
+  for (const std::string& name : refs.secrets) {
+    auto object = store_.Get(kSecrets, request->namespace_(), name);
+    if (object.ok()) *response->add_secrets() = static_cast<const api::Secret&>(**object);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::ReportPodEvent(grpc::ServerContext* context, const api::PodEventReport* request, api::Ack*) {
+  auto bound = BoundPod(context, request->pod());
+  if (!bound.ok()) return ToGrpc(bound.status());
+  if (request->type() != "Normal" && request->type() != "Warning") {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "an Event's type is Normal or Warning");
+  }
+  events_.Record(PodsKind(), **bound,
+                 {.type = request->type(), .reason = request->reason(), .message = request->message(),
+                  .component = absl::StrCat("gantry-agent/", request->pod().node_name())});
+  return grpc::Status::OK;
+}
+
 grpc::Status AgentService::ConfirmPodDeletion(grpc::ServerContext* context, const api::PodRef* request,
                                               api::Ack*) {
-  if (auto s = Authorize(context, request->node_name()); !s.ok()) return s;
-  auto current = store_.Get(PodsKind(), request->namespace_(), request->name());
-  if (!current.ok()) {
-    return current.status().code() == absl::StatusCode::kNotFound ? grpc::Status::OK : ToGrpc(current.status());
+  auto bound = BoundPod(context, *request);
+  if (!bound.ok()) {
+    return bound.status().code() == absl::StatusCode::kNotFound ? grpc::Status::OK : ToGrpc(bound.status());
   }
-  const auto& pod = static_cast<const api::Pod&>(**current);
-  if (pod.spec().node_name() != request->node_name() ||
-      (!request->uid().empty() && pod.metadata().uid() != request->uid())) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "the pod is not this node's");
-  }
+  const auto& pod = static_cast<const api::Pod&>(**bound);
   if (pod.metadata().deletion_timestamp().empty()) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "the pod is not being deleted");
   }

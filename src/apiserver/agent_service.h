@@ -38,6 +38,8 @@ class AgentService final : public api::NodeAgent::Service {
                                api::Ack* response) override;
   grpc::Status ConfirmPodDeletion(grpc::ServerContext* context, const api::PodRef* request,
                                   api::Ack* response) override;
+  grpc::Status GetPodConfig(grpc::ServerContext* context, const api::PodRef* request, api::PodConfig* response) override;
+  grpc::Status ReportPodEvent(grpc::ServerContext* context, const api::PodEventReport* request, api::Ack* response) override;
   grpc::Status Logs(grpc::ServerContext* context,
                     grpc::ServerReaderWriter<api::LogRequest, api::LogChunk>* stream) override;
 
@@ -61,6 +63,9 @@ class AgentService final : public api::NodeAgent::Service {
 
  private:
   grpc::Status Authorize(grpc::ServerContext* context, const std::string& node) const;
+  // The pod `ref` names, if it is bound to the calling node.
+  absl::StatusOr<store::ObjectPtr> BoundPod(grpc::ServerContext* context,
+                                           const api::PodRef& ref) const;
   grpc::Status AuthorizeFleet(grpc::ServerContext* context, const std::string& fleet) const;
   // Creates the nodes that do not exist and refreshes those that do (labels,
   // status, Ready), in batched store commits.

@@ -107,14 +107,13 @@ spec:
   containers:
   - name: web
     image: nginx:1.25
-    livenessProbe:
-      httpGet: {path: /, port: 80}
+    securityContext: {runAsUser: 1000}
     volumeMounts: [{name: data, mountPath: /data}]
-  volumes: [{name: data, emptyDir: {}}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
 YAML
 out=$(kubectl apply -f "$WORK/real.yaml" 2>&1)
 expect_contains "a real manifest with fields gantry does not model applies" "$out" "pod/real created"
-expect_contains "... with a warning naming each ignored field" "$out" "spec.containers[0].livenessProbe: not supported by gantry, ignored"
+expect_contains "... with a warning naming each ignored field" "$out" "spec.containers[0].securityContext: not supported by gantry, ignored"
 out=$(sed -e 's/dnsPolicy/dnsPolicyy/' -e 's/name: real/name: typo/' "$WORK/real.yaml" | kubectl apply -f - 2>&1)
 expect_contains "a field Kubernetes does not have fails kubectl's strict validation" "$out" 'unknown field "spec.dnsPolicyy"'
 

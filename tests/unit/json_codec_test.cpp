@@ -70,9 +70,9 @@ TEST_CASE("unknown fields are reported by path, not fatal") {
   Pod pod;
   std::vector<std::string> unknown;
   json in = {{"metadata", {{"name", "x"}, {"bogus", 1}}},
-             {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}, {"livenessProbe", json::object()}}}}}}};
+             {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}, {"securityContext", json::object()}}}}}}};
   REQUIRE(DecodeObject(*kind, in, &pod, &unknown).ok());
-  CHECK(unknown == std::vector<std::string>{"metadata.bogus", "spec.containers[0].livenessProbe"});
+  CHECK(unknown == std::vector<std::string>{"metadata.bogus", "spec.containers[0].securityContext"});
   CHECK(pod.spec().containers(0).image() == "i");
 }
 

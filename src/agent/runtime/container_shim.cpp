@@ -34,6 +34,7 @@ struct Prepared {
   std::vector<std::string> cgroup_procs;
   std::string log_path, working_dir, hostname, pid_path, pid_tmp, exit_path, exit_tmp;
   bool new_namespaces = true;
+  std::vector<ShimMount> mounts;
   std::string oom_score_adj;  // empty: leave it
 };
 
@@ -206,15 +207,27 @@ int PumpOutput(pid_t child, int log, int out, int err, timespec* ended) {
   dup2(null, 0);
   dup2(out, 1);
   dup2(err, 2);
+  const bool own_mounts = p.new_namespaces || !p.mounts.empty();
+  if (own_mounts && unshare(CLONE_NEWNS | (p.new_namespaces ? CLONE_NEWUTS | CLONE_NEWIPC : 0)) != 0) {
+    Say("unshare of mount, UTS and IPC namespaces");
+    _exit(126);
+  }
+  // A private mount table, so nothing mounted here reaches the node.
+  if (own_mounts) mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
   if (p.new_namespaces) {
-    if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
-      Say("unshare of mount, UTS and IPC namespaces");
-      _exit(126);
-    }
-    // A private mount table with a /proc that shows only this pod's processes.
-    mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+    // A /proc that shows only this pod's processes.
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
     if (!p.hostname.empty()) sethostname(p.hostname.data(), p.hostname.size());
+  }
+  for (const ShimMount& m : p.mounts) {
+    if (mount(m.source.c_str(), m.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      Say("bind mount of a volume");
+      _exit(126);
+    }
+    if (m.read_only && mount(nullptr, m.target.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+      Say("read-only remount of a volume");
+      _exit(126);
+    }
   }
   if (!p.working_dir.empty() && chdir(p.working_dir.c_str()) != 0) {
     Say("chdir to workingDir");
@@ -287,6 +300,7 @@ absl::StatusOr<pid_t> SpawnShim(const ShimSpec& spec) {
   p->exit_path = spec.exit_path;
   p->exit_tmp = spec.exit_path + ".tmp";
   p->new_namespaces = spec.new_namespaces;
+  p->mounts = spec.mounts;
   if (spec.oom_score_adj != 0) p->oom_score_adj = std::to_string(spec.oom_score_adj);
   pid_t shim = fork();
   if (shim < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));

@@ -23,6 +23,13 @@
 
 namespace gantry::agent {
 
+// A directory or file of the node bound into the container's mount namespace.
+struct ShimMount {
+  std::string source;
+  std::string target;  // exists on the node (the agent creates it)
+  bool read_only = false;
+};
+
 struct ShimSpec {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "K=V"
@@ -30,6 +37,8 @@ struct ShimSpec {
   std::string log_path;
   std::vector<std::string> cgroup_procs;  // files the container joins through
   bool new_namespaces = true;
+  // Made in a mount namespace of the container's own (even when it shares the host's PID namespace).
+  std::vector<ShimMount> mounts;
   std::string hostname;
   int oom_score_adj = 0;  // written for the container before exec unless 0
   std::string pid_path;   // the shim writes the container's pid here

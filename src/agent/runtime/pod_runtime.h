@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <absl/status/statusor.h>
+
+#include "agent.pb.h"
 #include "core.pb.h"
 
 namespace gantry::agent {
@@ -18,6 +21,17 @@ class PodStatusSink {
   virtual void StatusChanged(const api::Pod& pod, const api::PodStatus& status) = 0;
   // Every process of a pod being deleted is gone.
   virtual void Stopped(const api::Pod& pod) = 0;
+  // Something the node saw happen to the pod, for an Event about it (type Normal or Warning).
+  virtual void Event(const api::Pod& pod, const std::string& type, const std::string& reason,
+                     const std::string& message) = 0;
+};
+
+// The ConfigMaps and Secrets a pod names, read from the server when its
+// containers start and while its volumes are kept up to date.
+class PodConfigSource {
+ public:
+  virtual ~PodConfigSource() = default;
+  virtual absl::StatusOr<api::PodConfig> Fetch(const api::Pod& pod) = 0;
 };
 
 class PodRuntime {

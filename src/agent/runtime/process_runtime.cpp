@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,7 +19,9 @@
 #include "agent/qos/cpu_pools.h"
 #include "agent/runtime/container_shim.h"
 #include "agent/runtime/qos_cgroups.h"
-#include "api/downward_api.h"
+#include "agent/volumes/pod_volumes.h"
+#include "agent/volumes/volume_files.h"
+#include "api/pod_config_refs.h"
 #include "common/files.h"
 #include "common/log_format.h"
 #include "common/time_format.h"
@@ -30,20 +33,27 @@ int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 
 
 std::string ReadText(const std::string& path) { return ReadFile(path).value_or(""); }
 
-// An env var's valueFrom: the downward API (fieldRef, resourceFieldRef).
-absl::StatusOr<std::string> EnvValue(const api::Pod& pod, const api::Container& container, const api::EnvVarSource& from,
-                                     const ProcessRuntimeOptions& options) {
-  if (from.has_field_ref()) return api::PodFieldValue(pod, from.field_ref().field_path(), options.node_ip);
-  if (from.has_resource_field_ref()) {
-    const std::string& name = from.resource_field_ref().container_name();
-    const api::Container* target = &container;
-    for (const auto& c : pod.spec().containers()) {
-      if (!name.empty() && c.name() == name) target = &c;
-    }
-    return api::ResourceFieldValue(*target, from.resource_field_ref(), options.node_allocatable);
+// kubelet's managed /etc/hosts for a pod with a host name of its own: the
+// pod's name (and fully qualified name with a subdomain) at its IP.
+std::string HostsFile(const api::Pod& pod, const std::string& hostname, const std::string& ip) {
+  std::string names = hostname;
+  if (!pod.spec().subdomain().empty()) {
+    names = absl::StrCat(hostname, ".", pod.spec().subdomain(), ".", pod.metadata().namespace_(), ".svc.cluster.local\t",
+                         hostname);
   }
-  return absl::InvalidArgumentError("valueFrom names no source gantry resolves (configMapKeyRef and secretKeyRef are not supported yet)");
+  return absl::StrCat("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                      "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
+                      ip.empty() ? "127.0.1.1" : ip, "\t", names, "\n");
 }
+
+int64_t GracePeriodOf(const api::Pod& pod) { return pod.spec().termination_grace_period_seconds(); }
+
+// A liveness or startup probe's own grace period wins over the pod's.
+int64_t ProbeGracePeriod(const api::Pod& pod, const api::Probe& probe) {
+  return probe.has_termination_grace_period_seconds() ? probe.termination_grace_period_seconds() : GracePeriodOf(pod);
+}
+
+constexpr absl::Duration kConfigRetry = absl::Seconds(10);
 
 }  // namespace
 
@@ -63,6 +73,12 @@ struct ProcessRuntime::Container {
   std::optional<api::ContainerStateTerminated> last;
   absl::Time next_start = absl::InfinitePast();
   int64_t oom_kills_before = 0;
+  // Probes and hooks of the running instance.
+  bool ready = false;             // its readiness probe passed (or it has none)
+  bool startup_passed = false;    // its startup probe passed (or it has none)
+  bool post_start_pending = false;
+  bool pre_stop_pending = false;
+  absl::Time kill_at = absl::InfiniteFuture();  // SIGKILL due after a SIGTERM of its own
 };
 
 struct ProcessRuntime::Pod {
@@ -85,11 +101,25 @@ struct ProcessRuntime::Pod {
   absl::Time kill_at = absl::InfiniteFuture();
   std::string start_time;
   std::string last_reported;
+  std::unique_ptr<PodVolumes> volumes;
+  bool volumes_ready = false;
+  api::PodConfig config;  // the ConfigMaps and Secrets it names, as last read
+  std::string held_back;  // the last reason its containers waited, to record each once as an Event
 };
 
 ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy,
-                               ShimSpawner& spawner, PodStatusSink& sink)
-    : options_(std::move(options)), cgroups_(cgroups), policy_(policy), spawner_(spawner), sink_(sink) {
+                               ShimSpawner& spawner, PodStatusSink& sink, PodConfigSource& config)
+    : options_(std::move(options)),
+      cgroups_(cgroups),
+      policy_(policy),
+      spawner_(spawner),
+      sink_(sink),
+      config_(config),
+      node_{options_.node_ip, options_.node_allocatable},
+      prober_(sink, [this] {
+        uint64_t one = 1;
+        (void)!write(wake_fd_, &one, sizeof(one));
+      }) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
@@ -108,6 +138,7 @@ void ProcessRuntime::Start() {
   EnsureClassParents();
   Adopt();
   ApplySharedPool();
+  prober_.Start();
   thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
 }
 
@@ -116,6 +147,7 @@ void ProcessRuntime::Stop() {
   uint64_t one = 1;
   if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof(one));
   if (thread_.joinable()) thread_.join();
+  prober_.Stop();
 }
 
 void ProcessRuntime::Apply(const api::Pod& pod) {
@@ -289,6 +321,7 @@ void ProcessRuntime::Adopt() {
     p->pod = pod;
     p->uid = pod.metadata().uid();
     p->start_time = pod.status().start_time();
+    p->volumes = std::make_unique<PodVolumes>(PodDir(p->uid));
     // qos.json: where Place put the pod; pods from before the QoS layout
     // keep their group at gantry/<uid>.
     auto placed = nlohmann::json::parse(ReadText((entry.path() / "qos.json").string()), nullptr, false);
@@ -322,6 +355,8 @@ void ProcessRuntime::Adopt() {
         c.running = true;
         c.started_at = state.value("startedAt", "");
       }
+      // Its volumes were set up before any of its containers started.
+      p->volumes_ready |= shim_pid > 0;
       p->containers.push_back(std::move(c));
     }
     if (pod.metadata().deletion_timestamp().empty() && p->failure_reason.empty()) Place(*p, held_cpus);
@@ -334,6 +369,12 @@ void ProcessRuntime::Adopt() {
   for (auto& [uid, pod] : pods_) {
     for (auto& c : pod->containers) {
       if (c.running && c.pidfd < 0) Exited(*pod, c);
+      if (!c.running) continue;
+      // Probed afresh: ready again once its readiness probe passes.
+      c.startup_passed = !c.spec.has_startup_probe();
+      c.ready = !c.spec.has_readiness_probe();
+      prober_.Watch(pod->pod, {uid, c.spec.name(), c.restart_count}, TargetOf(*pod, c),
+                    ParseRfc3339(c.started_at).value_or(absl::Now()));
     }
     if (pod->failure_reason.empty()) continue;
     for (auto& c : pod->containers) {
@@ -374,6 +415,7 @@ void ProcessRuntime::Run(std::stop_token stop) {
         std::error_code ec;
         std::filesystem::create_directories(PodDir(uid), ec);
         slot->containers = ContainersOf(pod);
+        slot->volumes = std::make_unique<PodVolumes>(PodDir(uid));
       }
       slot->pod = pod;
       slot->dirty = true;
@@ -385,29 +427,13 @@ void ProcessRuntime::Run(std::stop_token stop) {
       // Runtime state needs to outlive the agent process, not the machine: the
       // containers do not survive a power loss either.
       (void)WriteFileAtomic(PodDir(uid) + "/pod.pb", pod.SerializeAsString(), 0600, Durability::kProcessOnly);
-      if (!pod.metadata().deletion_timestamp().empty() && !slot->deleting) {
-        slot->deleting = true;
-        int64_t grace = pod.metadata().has_deletion_grace_period_seconds() ? pod.metadata().deletion_grace_period_seconds()
-                                                                          : pod.spec().termination_grace_period_seconds();
-        slot->kill_at = now + absl::Seconds(grace);
-        Signal(*slot, SIGTERM);
-      }
+      if (!pod.metadata().deletion_timestamp().empty() && !slot->deleting) BeginTermination(*slot, now);
     }
     for (const auto& [uid, message] : evicted) {
       auto it = pods_.find(uid);
-      if (it == pods_.end() || !it->second->failure_reason.empty() || it->second->deleting) continue;
-      Pod& pod = *it->second;
-      pod.failure_reason = "Evicted";
-      pod.failure_message = message;
-      RecordVerdict(pod);
-      pod.dirty = true;
-      policy_.MarkEvicting(uid);
-      for (auto& c : pod.containers) {
-        if (!c.running) c.finished = true;
-      }
-      Signal(pod, SIGKILL);
-      spdlog::warn("runtime: evicted {}/{}: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(), message);
+      if (it != pods_.end()) EvictPod(*it->second, message);
     }
+    TakeProbeOutcomes(now);
     for (const std::string& uid : removed) {
       auto it = pods_.find(uid);
       if (it == pods_.end()) continue;
@@ -431,6 +457,8 @@ void ProcessRuntime::Run(std::stop_token stop) {
       if (pod.placed && ended && stopped) ReleaseQos(pod);
       if (pod.deleting && stopped) {
         ReleaseQos(pod);
+        prober_.ForgetPod(pod.uid);
+        TearDownVolumes(pod);
         if (!pod.group.empty()) {
           if (auto s = cgroups_.Remove(pod.group); !s.ok()) spdlog::warn("runtime: {}", s);
         }
@@ -454,11 +482,15 @@ void ProcessRuntime::Run(std::stop_token stop) {
       for (const Container* c : Startable(pod)) {
         if (!pod.deleting) pod.due = std::min(pod.due, c->next_start);
       }
+      for (const Container& c : pod.containers) pod.due = std::min(pod.due, c.kill_at);
       deadline = std::min(deadline, pod.due);
       ++it;
     }
     if (now >= next_rotation) {
-      for (auto& [uid, pod] : pods_) RotateLogs(*pod);
+      for (auto& [uid, pod] : pods_) {
+        RotateLogs(*pod);
+        CheckVolumes(*pod);
+      }
       next_rotation = now + absl::Seconds(10);
     }
 
@@ -502,20 +534,76 @@ void ProcessRuntime::Reconcile(Pod& pod, absl::Time now) {
         break;
       }
     }
+    std::vector<Container*> due;
     for (Container* c : Startable(pod)) {
-      if (now >= c->next_start) StartContainer(pod, *c, now);
+      if (now >= c->next_start) due.push_back(c);
+    }
+    if (!due.empty() && Prepare(pod, now)) {
+      for (Container* c : due) StartContainer(pod, *c, now);
     }
   }
+  for (auto& c : pod.containers) {
+    if (!c.running || now < c.kill_at) continue;
+    c.kill_at = absl::InfiniteFuture();
+    if (c.pid == 0) c.pid = ReadContainerPid(absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid")).value_or(0);
+    if (c.pid > 0) kill(c.pid, SIGKILL);
+    for (pid_t pid : cgroups_.Processes(ContainerGroup(pod, c.spec.name()))) kill(pid, SIGKILL);
+  }
   Report(pod);
+}
+
+absl::Status ProcessRuntime::FetchConfig(Pod& pod) {
+  if (api::ConfigRefsOf(pod.pod.spec()).empty()) return absl::OkStatus();
+  auto config = config_.Fetch(pod.pod);
+  if (!config.ok()) return config.status();
+  pod.config = *std::move(config);
+  return absl::OkStatus();
+}
+
+void ProcessRuntime::HoldBack(Pod& pod, Container& c, const std::string& reason, const std::string& message,
+                              absl::Time now) {
+  c.next_start = now + kConfigRetry;
+  c.waiting_reason = reason;
+  c.waiting_message = message;
+  if (pod.held_back != message) {
+    pod.held_back = message;
+    spdlog::warn("runtime: {}/{} container {}: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(),
+                 c.spec.name(), message);
+    // A config error is recorded from the status report (api/container_events.h); a mount failure is not in it.
+    if (reason != "CreateContainerConfigError") sink_.Event(pod.pod, "Warning", "FailedMount", message);
+  }
+}
+
+bool ProcessRuntime::Prepare(Pod& pod, absl::Time now) {
+  absl::Status ready = FetchConfig(pod);
+  if (ready.ok() && !pod.volumes_ready) {
+    ready = pod.volumes->SetUp(pod.pod, pod.config, node_);
+    if (ready.ok()) {
+      std::string hostname = pod.pod.spec().hostname().empty() ? pod.pod.metadata().name() : pod.pod.spec().hostname();
+      ready = WriteFileAtomic(PodDir(pod.uid) + "/etc-hosts", HostsFile(pod.pod, hostname, options_.node_ip), 0644,
+                              Durability::kProcessOnly);
+    }
+    pod.volumes_ready = ready.ok();
+  }
+  if (ready.ok()) return true;
+  for (Container* c : Startable(pod)) HoldBack(pod, *c, "ContainerCreating", std::string(ready.message()), now);
+  return false;
+}
+
+CheckTarget ProcessRuntime::TargetOf(const Pod& pod, const Container& c) const {
+  CheckTarget target;
+  target.container = c.spec;
+  target.pod_ip = options_.node_ip;
+  target.pid_path = absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid");
+  target.cgroup_procs = cgroups_.ProcsFiles(ContainerGroup(pod, c.spec.name()));
+  return target;
 }
 
 void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   const api::Container& spec = c.spec;
   std::string base = absl::StrCat(PodDir(pod.uid), "/", spec.name());
   ShimSpec shim;
-  shim.argv.assign(spec.command().begin(), spec.command().end());
-  shim.argv.insert(shim.argv.end(), spec.args().begin(), spec.args().end());
-  if (shim.argv.empty()) {
+  if (spec.command().empty() && spec.args().empty()) {
     // Images are recorded, not pulled: there is no image entrypoint to fall
     // back on. As kubelet leaves a CreateContainerConfigError, the container
     // waits and the pod stays Pending (a controller must not read it as a
@@ -525,22 +613,33 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
     c.waiting_message = "gantry runs host binaries: the container needs a command";
     return;
   }
+  auto env = BuildContainerEnv(pod.pod, spec, pod.config, node_);
+  if (!env.ok()) {
+    HoldBack(pod, c, "CreateContainerConfigError", std::string(env.status().message()), now);
+    return;
+  }
+  if (!env->skipped_keys.empty()) {
+    sink_.Event(pod.pod, "Warning", "InvalidEnvironmentVariableNames",
+                absl::StrCat("Keys [", absl::StrJoin(env->skipped_keys, ", "),
+                             "] from the EnvFrom sources were skipped since they are considered invalid environment "
+                             "variable names."));
+  }
+  auto mounts = pod.volumes->MountsFor(pod.pod, spec);
+  if (!mounts.ok()) {
+    HoldBack(pod, c, "CreateContainerConfigError", std::string(mounts.status().message()), now);
+    return;
+  }
+  absl::flat_hash_map<std::string, std::string> vars;
+  for (const auto& [name, value] : env->vars) vars[name] = value;
+  for (const auto& arg : spec.command()) shim.argv.push_back(ExpandVars(arg, vars));
+  for (const auto& arg : spec.args()) shim.argv.push_back(ExpandVars(arg, vars));
   shim.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   // As kubelet: spec.hostname when set (an Indexed Job's pods get one), else the pod's name.
   const std::string& hostname =
       pod.pod.spec().hostname().empty() ? pod.pod.metadata().name() : pod.pod.spec().hostname();
   shim.env.push_back(absl::StrCat("HOSTNAME=", hostname));
-  for (const auto& e : spec.env()) {
-    auto value = e.has_value_from() ? EnvValue(pod.pod, spec, e.value_from(), options_) : e.value();
-    if (!value.ok()) {
-      // As kubelet: the container waits with the reason; its spec cannot change, so no retry.
-      c.next_start = absl::InfiniteFuture();
-      c.waiting_reason = "CreateContainerConfigError";
-      c.waiting_message = absl::StrCat("env ", e.name(), ": ", value.status().message());
-      return;
-    }
-    shim.env.push_back(absl::StrCat(e.name(), "=", *value));
-  }
+  for (const auto& [name, value] : env->vars) shim.env.push_back(absl::StrCat(name, "=", value));
+  shim.mounts = *std::move(mounts);
   shim.working_dir = spec.working_dir();
   shim.log_path = LogPath(pod.uid, spec.name());
   // A restart keeps the last instance's log for `logs --previous`, as kubelet does.
@@ -553,6 +652,8 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   shim.oom_score_adj = pod.oom_score_adj;
   shim.new_namespaces = !pod.pod.spec().host_pid();
   shim.hostname = hostname;
+  // With a host name of its own, the pod resolves it through its own hosts file, as kubelet manages it.
+  if (shim.new_namespaces) shim.mounts.push_back({PodDir(pod.uid) + "/etc-hosts", "/etc/hosts", false});
   shim.pid_path = base + ".pid";
   shim.exit_path = base + ".exit";
   std::error_code ec;
@@ -576,6 +677,18 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   c.running = true;
   c.waiting_reason.clear();
   c.waiting_message.clear();
+  pod.held_back.clear();
+  c.ready = !spec.has_readiness_probe();
+  c.startup_passed = !spec.has_startup_probe();
+  c.kill_at = absl::InfiniteFuture();
+  ContainerInstance of{pod.uid, spec.name(), c.restart_count};
+  if (spec.lifecycle().has_post_start()) {
+    // Probes begin once the hook is through; until then the container is still being created.
+    c.post_start_pending = true;
+    prober_.RunHook(pod.pod, of, HookKind::kPostStart, TargetOf(pod, c), absl::Seconds(GracePeriodOf(pod.pod)));
+  } else {
+    prober_.Watch(pod.pod, of, TargetOf(pod, c), now);
+  }
   if (pod.start_time.empty()) pod.start_time = c.started_at;
   spdlog::info("runtime: started {}/{} container {} (restart {})", pod.pod.metadata().namespace_(),
                pod.pod.metadata().name(), spec.name(), c.restart_count);
@@ -599,6 +712,11 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
   c.last = t;
   c.running = false;
   c.pid = 0;
+  c.ready = false;
+  c.post_start_pending = false;
+  c.pre_stop_pending = false;
+  c.kill_at = absl::InfiniteFuture();
+  prober_.Forget(pod.uid, c.spec.name());
   const std::string& policy = pod.pod.spec().restart_policy();
   // An init container that succeeded is done whatever the policy; under
   // Always it restarts on failure, as under OnFailure.
@@ -620,7 +738,8 @@ void ProcessRuntime::Exited(Pod& pod, Container& c) {
 
 void ProcessRuntime::Signal(Pod& pod, int signal) {
   for (auto& c : pod.containers) {
-    if (!c.running) continue;
+    // A container whose preStop hook runs gets its SIGTERM when the hook is through.
+    if (!c.running || (signal == SIGTERM && c.pre_stop_pending)) continue;
     if (c.pid == 0) c.pid = ReadContainerPid(absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid")).value_or(0);
     if (c.pid > 0) kill(c.pid, signal);
   }
@@ -629,6 +748,121 @@ void ProcessRuntime::Signal(Pod& pod, int signal) {
   if (signal == SIGKILL && !pod.group.empty()) {
     for (pid_t pid : cgroups_.Processes(pod.group)) kill(pid, SIGKILL);
   }
+}
+
+void ProcessRuntime::TakeProbeOutcomes(absl::Time now) {
+  for (ProbeOutcome& outcome : prober_.TakeOutcomes()) {
+    auto it = pods_.find(outcome.of.uid);
+    if (it == pods_.end()) continue;
+    Pod& pod = *it->second;
+    Container* c = nullptr;
+    for (auto& candidate : pod.containers) {
+      if (candidate.spec.name() == outcome.of.container) c = &candidate;
+    }
+    // An outcome about an instance that has since ended is stale.
+    if (c == nullptr || !c->running || c->restart_count != outcome.of.instance) continue;
+    pod.dirty = true;
+    switch (outcome.kind) {
+      case ProbeOutcomeKind::kStarted:
+        c->startup_passed = true;
+        break;
+      case ProbeOutcomeKind::kReady:
+      case ProbeOutcomeKind::kUnready:
+        c->ready = outcome.kind == ProbeOutcomeKind::kReady;
+        break;
+      case ProbeOutcomeKind::kLivenessFailed:
+      case ProbeOutcomeKind::kStartupFailed: {
+        bool liveness = outcome.kind == ProbeOutcomeKind::kLivenessFailed;
+        const api::Probe& probe = liveness ? c->spec.liveness_probe() : c->spec.startup_probe();
+        sink_.Event(pod.pod, "Normal", "Killing",
+                    absl::StrCat("Container ", c->spec.name(), " failed ", liveness ? "liveness" : "startup",
+                                 " probe, will be restarted"));
+        KillContainer(pod, *c, ProbeGracePeriod(pod.pod, probe), now);
+        break;
+      }
+      case ProbeOutcomeKind::kPostStartDone:
+        c->post_start_pending = false;
+        if (!outcome.success) {
+          KillContainer(pod, *c, GracePeriodOf(pod.pod), now);
+        } else {
+          prober_.Watch(pod.pod, outcome.of, TargetOf(pod, *c), now);
+        }
+        break;
+      case ProbeOutcomeKind::kPreStopDone:
+        c->pre_stop_pending = false;
+        if (c->pid == 0) c->pid = ReadContainerPid(TargetOf(pod, *c).pid_path).value_or(0);
+        if (c->pid > 0) kill(c->pid, SIGTERM);
+        break;
+    }
+  }
+}
+
+void ProcessRuntime::KillContainer(Pod& pod, Container& c, int64_t grace_seconds, absl::Time now) {
+  if (c.pid == 0) c.pid = ReadContainerPid(TargetOf(pod, c).pid_path).value_or(0);
+  if (c.pid > 0) kill(c.pid, SIGTERM);
+  c.kill_at = now + absl::Seconds(grace_seconds);
+  prober_.Forget(pod.uid, c.spec.name());
+}
+
+void ProcessRuntime::BeginTermination(Pod& pod, absl::Time now) {
+  pod.deleting = true;
+  const auto& meta = pod.pod.metadata();
+  int64_t grace = meta.has_deletion_grace_period_seconds() ? meta.deletion_grace_period_seconds() : GracePeriodOf(pod.pod);
+  pod.kill_at = now + absl::Seconds(grace);
+  for (auto& c : pod.containers) {
+    if (!c.running || !c.spec.lifecycle().has_pre_stop()) continue;
+    c.pre_stop_pending = true;
+    prober_.RunHook(pod.pod, {pod.uid, c.spec.name(), c.restart_count}, HookKind::kPreStop, TargetOf(pod, c),
+                    absl::Seconds(grace));
+  }
+  Signal(pod, SIGTERM);
+}
+
+void ProcessRuntime::EvictPod(Pod& pod, const std::string& message) {
+  if (!pod.failure_reason.empty() || pod.deleting) return;
+  pod.failure_reason = "Evicted";
+  pod.failure_message = message;
+  RecordVerdict(pod);
+  pod.dirty = true;
+  policy_.MarkEvicting(pod.uid);
+  for (auto& c : pod.containers) {
+    if (!c.running) c.finished = true;
+  }
+  Signal(pod, SIGKILL);
+  spdlog::warn("runtime: evicted {}/{}: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(), message);
+}
+
+void ProcessRuntime::CheckVolumes(Pod& pod) {
+  if (!pod.volumes_ready || pod.deleting || !pod.failure_reason.empty() || pod.pod.spec().volumes().empty()) return;
+  bool running = std::any_of(pod.containers.begin(), pod.containers.end(), [](const Container& c) { return c.running; });
+  if (!running) return;
+  if (auto over = pod.volumes->OverLimit(pod.pod)) {
+    EvictPod(pod, *over);
+    return;
+  }
+  bool projected = std::any_of(pod.pod.spec().volumes().begin(), pod.pod.spec().volumes().end(),
+                               [](const api::Volume& v) { return IsProjectedVolume(v); });
+  if (!projected) return;
+  absl::Status fetched = FetchConfig(pod);
+  auto changed = fetched.ok() ? pod.volumes->Refresh(pod.pod, pod.config, node_)
+                              : absl::StatusOr<std::vector<std::string>>(fetched);
+  if (!changed.ok()) {
+    spdlog::warn("runtime: updating the volumes of {}/{}: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(),
+                 changed.status());
+    return;
+  }
+  for (const std::string& name : *changed) {
+    spdlog::info("runtime: volume {} of {}/{} updated", name, pod.pod.metadata().namespace_(), pod.pod.metadata().name());
+  }
+}
+
+void ProcessRuntime::TearDownVolumes(Pod& pod) {
+  absl::flat_hash_set<std::string> elsewhere;
+  for (const auto& [uid, other] : pods_) {
+    if (uid == pod.uid) continue;
+    for (std::string& path : PodVolumes::MountPaths(other->pod)) elsewhere.insert(std::move(path));
+  }
+  pod.volumes->TearDown(pod.pod, elsewhere);
 }
 
 bool ProcessRuntime::AllStopped(const Pod& pod) const {
@@ -647,15 +881,18 @@ void ProcessRuntime::Report(Pod& pod) {
   bool any_started = false;
   bool initialized = true;
   bool init_failed = false;
+  std::vector<std::string> unready;
   for (const auto& c : pod.containers) {
     auto* cs = c.init ? status.add_init_container_statuses() : status.add_container_statuses();
     cs->set_name(c.spec.name());
     cs->set_image(c.spec.image());
     cs->set_restart_count(c.restart_count);
-    cs->set_ready(c.init ? c.finished && c.last && c.last->exit_code() == 0 : c.running);
-    cs->set_started(c.running);
+    const bool running = c.running && !c.post_start_pending;
+    const bool ready = running && c.startup_passed && c.ready;
+    cs->set_ready(c.init ? c.finished && c.last && c.last->exit_code() == 0 : ready);
+    cs->set_started(running && c.startup_passed);
     cs->set_container_id(absl::StrCat("gantry://", pod.uid, "/", c.spec.name(), "/", c.restart_count));
-    if (c.running) {
+    if (running) {
       cs->mutable_state()->mutable_running()->set_started_at(c.started_at);
       if (c.last) *cs->mutable_last_state()->mutable_terminated() = *c.last;
     } else if (c.finished && c.last) {
@@ -677,6 +914,7 @@ void ProcessRuntime::Report(Pod& pod) {
     all_succeeded &= c.finished && c.last && c.last->exit_code() == 0;
     any_running |= c.running;
     all_running &= c.running;
+    if (!ready) unready.push_back(c.spec.name());
     any_started |= c.last.has_value();
   }
   const bool has_containers = status.container_statuses_size() > 0;
@@ -700,12 +938,17 @@ void ProcessRuntime::Report(Pod& pod) {
   status.set_pod_ip(options_.node_ip);
   status.set_qos_class(pod.pod.status().qos_class());
   std::string now = NowRfc3339();
+  const bool all_ready = all_running && unready.empty();
   for (const auto& [type, ok] : {std::pair<const char*, bool>{"Initialized", initialized},
-                                 {"ContainersReady", all_running},
-                                 {"Ready", all_running}}) {
+                                 {"ContainersReady", all_ready},
+                                 {"Ready", all_ready}}) {
     auto* cond = status.add_conditions();
     cond->set_type(type);
     cond->set_status(ok ? "True" : "False");
+    if (!ok && std::string_view(type) != "Initialized" && !unready.empty()) {
+      cond->set_reason("ContainersNotReady");
+      cond->set_message(absl::StrCat("containers with unready status: [", absl::StrJoin(unready, " "), "]"));
+    }
   }
   if (pod.failure_reason == "Evicted") {
     auto* cond = status.add_conditions();

@@ -8,6 +8,13 @@
 // <data-dir>/pods/<uid>/ so a restarted agent adopts running containers
 // instead of starting them twice.
 //
+// Before a pod's first container starts, its volumes are set up
+// (agent/volumes/) from the ConfigMaps and Secrets the server lets the node
+// read; env is resolved per container start. Probes and lifecycle hooks run
+// on the prober's threads (prober.h); their outcomes come back here: readiness
+// sets the container's ready flag, a failed liveness or startup probe
+// restarts the container, preStop runs before SIGTERM.
+//
 // Cgroups follow the QoS policy (agent/qos/): each pod's group is
 // <class>/pod<uid> below gantry's, with one group per container inside it;
 // dedicated pods' CPUs are taken out of the shared pool that every shared,
@@ -29,7 +36,9 @@
 #include "agent/runtime/colocated_pods.h"
 #include "agent/runtime/cpu_meter.h"
 #include "agent.pb.h"
+#include "agent/runtime/container_env.h"
 #include "agent/runtime/pod_runtime.h"
+#include "agent/runtime/prober.h"
 #include "agent/runtime/shim_spawner.h"
 
 namespace gantry::agent {
@@ -49,7 +58,7 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
  public:
   // `cgroups` and `policy` must outlive the runtime.
   ProcessRuntime(ProcessRuntimeOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy, ShimSpawner& spawner,
-                 PodStatusSink& sink);
+                 PodStatusSink& sink, PodConfigSource& config);
   ~ProcessRuntime() override;
 
   // Adopts what a previous agent left running, then starts the thread.
@@ -82,7 +91,24 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
   static std::vector<Container*> Startable(Pod& pod);
   void Run(std::stop_token stop);
   void Reconcile(Pod& pod, absl::Time now);
+  // The pod's ConfigMaps and Secrets read and its volumes set up; false
+  // (its containers waiting, a retry due) when that failed.
+  bool Prepare(Pod& pod, absl::Time now);
+  absl::Status FetchConfig(Pod& pod);
   void StartContainer(Pod& pod, Container& c, absl::Time now);
+  // Holds the container back with kubelet's reason; tried again later, since
+  // the ConfigMap, Secret or path it waits for may appear.
+  void HoldBack(Pod& pod, Container& c, const std::string& reason, const std::string& message, absl::Time now);
+  CheckTarget TargetOf(const Pod& pod, const Container& c) const;
+  void TakeProbeOutcomes(absl::Time now);
+  // SIGTERM now, SIGKILL after the grace period (a failed liveness probe or hook).
+  void KillContainer(Pod& pod, Container& c, int64_t grace_seconds, absl::Time now);
+  // Graceful deletion: preStop hooks first, SIGTERM to the other containers.
+  void BeginTermination(Pod& pod, absl::Time now);
+  void EvictPod(Pod& pod, const std::string& message);
+  // Every 10 s: emptyDir size limits, ConfigMap/Secret/downward API volume updates.
+  void CheckVolumes(Pod& pod);
+  void TearDownVolumes(Pod& pod);
   void Exited(Pod& pod, Container& c);
   void Signal(Pod& pod, int signal);
   bool AllStopped(const Pod& pod) const;
@@ -107,6 +133,9 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
   qos::QosPolicy& policy_;
   ShimSpawner& spawner_;
   PodStatusSink& sink_;
+  PodConfigSource& config_;
+  const NodeFacts node_;
+  Prober prober_;
 
   std::mutex mu_;
   std::condition_variable_any wake_;

@@ -18,7 +18,10 @@ namespace {
 constexpr size_t kMaxRequest = 1 << 20;
 
 std::string Encode(const ShimSpec& s) {
+  nlohmann::json mounts = nlohmann::json::array();
+  for (const ShimMount& m : s.mounts) mounts.push_back({m.source, m.target, m.read_only});
   return nlohmann::json{{"argv", s.argv},
+                        {"mounts", mounts},
                         {"env", s.env},
                         {"workingDir", s.working_dir},
                         {"logPath", s.log_path},
@@ -40,6 +43,10 @@ bool Decode(const std::string& text, ShimSpec* s) {
   s->log_path = j.value("logPath", "");
   s->cgroup_procs = j.value("cgroupProcs", std::vector<std::string>{});
   s->new_namespaces = j.value("newNamespaces", true);
+  for (const auto& m : j.value("mounts", nlohmann::json::array())) {
+    if (!m.is_array() || m.size() != 3 || !m[0].is_string() || !m[1].is_string() || !m[2].is_boolean()) return false;
+    s->mounts.push_back({m[0].get<std::string>(), m[1].get<std::string>(), m[2].get<bool>()});
+  }
   s->hostname = j.value("hostname", "");
   s->oom_score_adj = j.value("oomScoreAdj", 0);
   s->pid_path = j.value("pidPath", "");
