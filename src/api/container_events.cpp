@@ -49,9 +49,11 @@ std::vector<EventSpec> ContainerEvents(const PodStatus& before, const PodStatus&
       out.push_back({.type = "Warning", .reason = "BackOff",
                      .message = absl::StrCat("Back-off restarting failed container ", name),
                      .component = component});
-    } else if (waiting != "ContainerCreating" && !waiting.empty()) {
+    } else if (waiting != "ContainerCreating" && waiting != "PodInitializing" && !waiting.empty()) {
+      // As kubelet: the error itself, e.g. "Error: couldn't find key k in ConfigMap ns/cm".
+      const std::string& message = now.state().waiting().message();
       out.push_back({.type = "Warning", .reason = "Failed",
-                     .message = absl::StrCat("Error: ", waiting, ": ", now.state().waiting().message()),
+                     .message = absl::StrCat("Error: ", message.empty() ? waiting : message),
                      .component = component});
     }
   }

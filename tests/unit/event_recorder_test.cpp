@@ -101,7 +101,7 @@ TEST_CASE("a node's status report implies kubelet's container Events, each once"
   u->mutable_state()->mutable_waiting()->set_message("the container needs a command");
   events = api::ContainerEvents(before, unstartable, "a");
   REQUIRE(events.size() == 1);
-  CHECK(events[0].message == "Error: CreateContainerConfigError: the container needs a command");
+  CHECK(events[0].message == "Error: the container needs a command");
 }
 
 TEST_CASE("one-off Events are not remembered without bound") {
