@@ -7,8 +7,12 @@ GANTRY_BUILD_DEPS=(
   libabsl-dev libcli11-dev libssl-dev nlohmann-json3-dev doctest-dev libboost1.81-dev
   curl python3 ca-certificates
 )
+# What the node agent runs with: the CNI bridge, host-local and loopback
+# plugins that give pods a network of their own (without them pods share the
+# node's network, with a warning).
+GANTRY_RUNTIME_DEPS=(containernetworking-plugins)
 # What only the tests need: the official Kubernetes Python client.
-GANTRY_TEST_DEPS=(python3-kubernetes)
+GANTRY_TEST_DEPS=(python3-kubernetes "${GANTRY_RUNTIME_DEPS[@]}")
 
 # ensure_build_deps [EXTRA_PACKAGE...]
 ensure_build_deps() {

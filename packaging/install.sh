@@ -36,7 +36,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 source "$ROOT/packaging/build-deps.sh"
-ensure_build_deps
+ensure_build_deps "${GANTRY_RUNTIME_DEPS[@]}"
 
 echo "building gantry in $BUILD_DIR"
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then

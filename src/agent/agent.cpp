@@ -1,5 +1,7 @@
 #include "agent/agent.h"
 
+#include "agent/network/pod_network.h"
+
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 #include <grpcpp/grpcpp.h>
@@ -301,6 +303,7 @@ struct Agent::Parts {
   std::unique_ptr<api::NodeAgent::Stub> stub;
   std::unique_ptr<Reporter> reporter;
   std::unique_ptr<ServerPodConfig> config;
+  std::unique_ptr<PodNetwork> network;
   std::unique_ptr<CgroupDriver> cgroups;
   std::unique_ptr<qos::CpuPools> pools;
   std::unique_ptr<qos::QosPolicy> policy;
@@ -343,13 +346,16 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
   parts->channel = grpc::CreateCustomChannel(joined->grpc_target, grpc::SslCredentials(ssl), AgentChannelArguments());
   parts->stub = api::NodeAgent::NewStub(parts->channel);
 
+  std::string pod_cidr;
   auto token_or = RegisterWithCredential(
       options.node.data_dir + "/node.token", joined->token.secret,
       [&](grpc::ClientContext* ctx, const std::string& secret, api::RegisterResponse* out) {
         api::RegisterRequest request;
         *request.mutable_node() = *node;
         request.set_join_secret(secret);
-        return parts->stub->Register(ctx, request, out);
+        grpc::Status s = parts->stub->Register(ctx, request, out);
+        pod_cidr = out->pod_cidr();
+        return s;
       });
   if (!token_or.ok()) {
     return absl::Status(token_or.status().code(), absl::StrCat("registering node ", name, " with ", options.server_url,
@@ -377,6 +383,14 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options,
     if (address.type() == "InternalIP" && runtime_options.node_ip.empty()) runtime_options.node_ip = address.address();
   }
   runtime_options.node_allocatable = node->status().allocatable();
+  std::string why;
+  parts->network = PodNetwork::Detect({.pod_cidr = pod_cidr, .data_dir = options.node.data_dir}, &why);
+  if (parts->network == nullptr) {
+    spdlog::warn("agent: pods share the node's network: {}", why);
+  } else {
+    spdlog::info("agent: pods get their own network from {}", pod_cidr);
+  }
+  runtime_options.network = parts->network.get();
   parts->runtime = std::make_unique<ProcessRuntime>(std::move(runtime_options),
                                                     *parts->cgroups, *parts->policy, spawner, *parts->reporter,
                                                     *parts->config);

@@ -36,7 +36,7 @@ bool IsResourceFieldName(absl::string_view resource) {
          resource == "requests.cpu" || resource == "requests.memory" || resource == "requests.ephemeral-storage";
 }
 
-absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path, const std::string& node_ip) {
+absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path, const PodAddresses& addresses) {
   const ObjectMeta& meta = pod.metadata();
   std::string key;
   if (path == "metadata.name") return meta.name();
@@ -44,7 +44,8 @@ absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path
   if (path == "metadata.uid") return meta.uid();
   if (path == "spec.nodeName") return pod.spec().node_name();
   if (path == "spec.serviceAccountName") return pod.spec().service_account_name();
-  if (path == "status.hostIP" || path == "status.podIP") return node_ip;
+  if (path == "status.hostIP") return addresses.host_ip;
+  if (path == "status.podIP") return addresses.pod_ip;
   if (MapKey(path, "metadata.labels", &key)) {
     auto it = meta.labels().find(key);
     return it == meta.labels().end() ? std::string() : it->second;
@@ -88,10 +89,10 @@ std::string FormatMap(const google::protobuf::Map<std::string, std::string>& map
 
 }  // namespace
 
-absl::StatusOr<std::string> PodFieldFileValue(const Pod& pod, absl::string_view path, const std::string& node_ip) {
+absl::StatusOr<std::string> PodFieldFileValue(const Pod& pod, absl::string_view path, const PodAddresses& addresses) {
   if (path == "metadata.labels") return FormatMap(pod.metadata().labels());
   if (path == "metadata.annotations") return FormatMap(pod.metadata().annotations());
-  return PodFieldValue(pod, path, node_ip);
+  return PodFieldValue(pod, path, addresses);
 }
 
 absl::StatusOr<std::string> ResourceFieldValue(const Container& container, const ResourceFieldSelector& selector,

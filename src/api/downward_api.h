@@ -18,14 +18,20 @@ bool IsEnvFieldPath(absl::string_view path);
 // Whether `resource` may be named in a resourceFieldRef.
 bool IsResourceFieldName(absl::string_view resource);
 
-// The value of `path` for `pod`; status.hostIP and status.podIP are
-// `node_ip`, since pods share their node's network.
-absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path, const std::string& node_ip);
+// Where a pod is reached: its node's address and its own (the node's for a
+// pod on the host's network).
+struct PodAddresses {
+  std::string host_ip;
+  std::string pod_ip;
+};
+
+// The value of `path` for `pod`.
+absl::StatusOr<std::string> PodFieldValue(const Pod& pod, absl::string_view path, const PodAddresses& addresses);
 
 // As PodFieldValue, plus what only a downward API volume file may hold:
 // all labels or all annotations, one key="value" line each, sorted by key,
 // the value quoted as Go's %q quotes it (as kubelet writes them).
-absl::StatusOr<std::string> PodFieldFileValue(const Pod& pod, absl::string_view path, const std::string& node_ip);
+absl::StatusOr<std::string> PodFieldFileValue(const Pod& pod, absl::string_view path, const PodAddresses& addresses);
 
 // The container's request or limit named by `selector`, divided by its
 // divisor and rounded up; a limit that is not set is the node's allocatable.

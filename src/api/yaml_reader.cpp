@@ -1,14 +1,17 @@
 #include "api/yaml_reader.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/strip.h>
 #include <yaml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "api/errors.h"
 #include "api/patch.h"
@@ -33,6 +36,30 @@ absl::string_view WithoutSign(absl::string_view s) {
 bool IsYamlInt(absl::string_view s) {
   s = WithoutSign(s);
   return AllDigits(s) && (s.size() == 1 || s[0] != '0');
+}
+
+// kubectl's YAML (YAML 1.1, as Go reads integers): 0644 and 0o644 are octal,
+// 0x1F hexadecimal; so a manifest's defaultMode: 0644 means 420.
+std::optional<int64_t> BasedInt(absl::string_view s) {
+  bool negative = !s.empty() && s[0] == '-';
+  absl::string_view digits = WithoutSign(s);
+  int base = 0;
+  if (absl::ConsumePrefix(&digits, "0x") || absl::ConsumePrefix(&digits, "0X")) {
+    base = 16;
+  } else if (absl::ConsumePrefix(&digits, "0o") || absl::ConsumePrefix(&digits, "0O")) {
+    base = 8;
+  } else if (digits.size() > 1 && digits[0] == '0') {
+    digits.remove_prefix(1);
+    base = 8;
+  }
+  if (base == 0 || digits.empty() || digits.size() > 20) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : digits) {
+    int digit = absl::ascii_isdigit(c) ? c - '0' : absl::ascii_isxdigit(c) ? absl::ascii_tolower(c) - 'a' + 10 : base;
+    if (digit >= base || value > (uint64_t{1} << 62) / static_cast<uint64_t>(base)) return std::nullopt;
+    value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(digit);
+  }
+  return negative ? -static_cast<int64_t>(value) : static_cast<int64_t>(value);
 }
 
 // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
@@ -217,6 +244,7 @@ absl::StatusOr<json> TypePlainScalar(absl::string_view s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (auto based = BasedInt(s)) return *based;
   if (IsYamlInt(s)) {
     int64_t n;
     if (absl::SimpleAtoi(s, &n)) return n;

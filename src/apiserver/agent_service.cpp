@@ -181,6 +181,34 @@ absl::flat_hash_map<std::string, api::HeartbeatRequest> AgentService::Usage() co
   return usage_;
 }
 
+absl::StatusOr<std::string> AgentService::AssignPodCidr(const std::string& node) {
+  // One allocation at a time, so two joining nodes never take the same range.
+  absl::MutexLock lock(&cidr_mu_);
+  auto current = store_.Get(NodesKind(), "", node);
+  if (!current.ok()) return current.status();
+  const auto& existing = static_cast<const api::Node&>(**current);
+  if (!existing.spec().pod_cidr().empty()) return existing.spec().pod_cidr();
+  auto nodes = store_.List(NodesKind(), {});
+  if (!nodes.ok()) return nodes.status();
+  absl::flat_hash_set<std::string> taken;
+  for (const auto& object : nodes->items) taken.insert(static_cast<const api::Node&>(*object).spec().pod_cidr());
+  std::string cidr;
+  for (int i = 0; i < kPodCidrCount && cidr.empty(); ++i) {
+    std::string candidate = absl::StrCat("10.42.", i, ".0/24");
+    if (!taken.contains(candidate)) cidr = candidate;
+  }
+  if (cidr.empty()) return absl::ResourceExhaustedError("the cluster's pod range 10.42.0.0/16 has no /24 left for another node");
+  absl::Status updated = UpdateWithRetry<api::Node>(store_, NodesKind(), "", node, [&](api::Node& n) {
+    n.mutable_spec()->set_pod_cidr(cidr);
+    n.mutable_spec()->clear_pod_cidrs();
+    n.mutable_spec()->add_pod_cidrs(cidr);
+    return absl::OkStatus();
+  });
+  if (!updated.ok()) return updated;
+  spdlog::info("agent service: node {} gets pod range {}", node, cidr);
+  return cidr;
+}
+
 grpc::Status AgentService::Register(grpc::ServerContext* context, const api::RegisterRequest* request,
                                     api::RegisterResponse* response) {
   const api::Node& proposed = request->node();
@@ -198,6 +226,9 @@ grpc::Status AgentService::Register(grpc::ServerContext* context, const api::Reg
 
   absl::Status written = UpsertNodes({&proposed});
   if (!written.ok()) return ToGrpc(written);
+  auto cidr = AssignPodCidr(name);
+  if (!cidr.ok()) return ToGrpc(cidr.status());
+  response->set_pod_cidr(*cidr);
 
   if (joining) {
     auto token = credentials_.Issue(name);

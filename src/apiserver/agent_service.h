@@ -76,6 +76,9 @@ class AgentService final : public api::NodeAgent::Service {
   grpc::Status StreamPods(grpc::ServerContext* context, int64_t from, const store::ListOptions& options,
                           Member member, grpc::ServerWriter<api::PodEvent>* writer);
   void Heard(const std::string& node, const api::HeartbeatRequest* usage);
+  // The node's spec.podCIDR, given the lowest free /24 of 10.42.0.0/16 (k3s' default cluster range) on its first join.
+  absl::StatusOr<std::string> AssignPodCidr(const std::string& node);
+  static constexpr int kPodCidrCount = 256;
 
   store::Store& store_;
   store::EventRecorder& events_;
@@ -83,6 +86,7 @@ class AgentService final : public api::NodeAgent::Service {
   const std::string join_secret_;
   const absl::Duration heartbeat_interval_;
   std::atomic<bool> stopping_{false};
+  absl::Mutex cidr_mu_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, absl::Time> last_heard_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, api::HeartbeatRequest> usage_ ABSL_GUARDED_BY(mu_);

@@ -57,13 +57,14 @@ expect_contains "... and --node-labels" "$node" '"gantry.io/test":"agent"'
 apply() { ctl apply -f - <<<"$1" >/dev/null; }
 
 # A pod that prints and ends.
+# "$$$$": Kubernetes expands $(VAR) in a command and reads "$$" as one "$".
 apply 'apiVersion: v1
 kind: Pod
 metadata: {name: hello}
 spec:
   restartPolicy: Never
   containers:
-  - {name: main, image: busybox, command: [sh, -c, "echo hello; echo pid $$; sleep 1"]}'
+  - {name: main, image: busybox, command: [sh, -c, "echo hello; echo pid $$$$; sleep 1"]}'
 succeeded() { [[ $(pod_field hello 'o["status"].get("phase")') == Succeeded ]]; }
 check "sh -c 'echo hello; sleep 1' with restartPolicy Never reaches Succeeded" wait_for 30 succeeded
 expect_eq "... exit code 0, reason Completed" \

@@ -17,6 +17,10 @@ cleanup() {
     kill -KILL "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
   fi
+  # An agent killed with its pods running leaves their network namespace pins
+  # and tmpfs volumes mounted under its data dir: unmount them (a namespace
+  # ends, and its veth with it, once its pods' processes are gone too).
+  awk -v work="$WORK/" 'index($2, work) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT

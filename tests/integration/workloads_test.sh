@@ -13,6 +13,9 @@ cleanup_workloads() {
   cleanup
   # Pods outlive their agent by design: end what this test started.
   pkill -KILL -f "^sleep 1003$" 2>/dev/null
+  pkill -KILL -f "http.server 8080" 2>/dev/null
+  pkill -KILL -f "gantry-it-probe" 2>/dev/null
+  rm -rf /tmp/gantry-it-hostpath
 }
 trap cleanup_workloads EXIT
 
@@ -44,6 +47,13 @@ check "the Deployment rolls out three ready pods" wait_for 40 rolled_out
 expect_eq "... through one ReplicaSet at revision 1" \
   "$(jsonpath '{range .items[*]}{.metadata.annotations.deployment\.kubernetes\.io/revision}{end}' rs -l app=web)" "1"
 expect_eq "kubectl get deployment shows READY 3/3" "$("${K[@]}" get deployment web --no-headers | awk '{print $2}')" "3/3"
+pages=""
+for pod in $("${K[@]}" get pods -l app=web -o name); do
+  ip=$(jsonpath '{.status.podIP}' "$pod")
+  pages+="$(curl -s --max-time 3 "http://$ip:8080/index.html" | awk '{print $1 == name ? "own-page" : "wrong:" $1}' name="${pod#pod/}")${ip:+ }"
+done
+expect_eq "each pod serves its own page on port 8080 of its own address (pod network from the node's podCIDR)" \
+  "$pages" "own-page own-page own-page "
 expect_eq "the Secret's stringData is stored base64-encoded in data" \
   "$(jsonpath '{.data.password}' secret/web-secret | base64 -d)" "gantry-it-secret-value"
 
@@ -162,7 +172,84 @@ node=$(jsonpath '{.spec.nodeName}' pod downward)
 ip=$(jsonpath '{.status.podIP}' pod downward)
 expect_eq "... and its command saw its name, namespace, label, annotation, node, IP and resources" \
   "$("${K[@]}" logs downward)" "name=downward ns=default app=downward team=storage node=$node ip=$ip mem=32 cpu=250"
-if [[ -n "$ip" ]]; then ok "pods report the node's address as their podIP ($ip)"; else not_ok "pods report a podIP"; fi
+host_ip=$(jsonpath '{.status.hostIP}' pod downward)
+node_cidr=$(jsonpath '{.spec.podCIDR}' node "$node")
+if [[ "$ip" == 10.42.* && "$node_cidr" == 10.42.*.0/24 && "$ip" != "$host_ip" && -n "$host_ip" ]]; then
+  ok "a pod's podIP comes from its node's podCIDR $node_cidr ($ip), its hostIP is the node's ($host_ip)"
+else
+  not_ok "a pod's podIP comes from its node's podCIDR" "podIP=$ip hostIP=$host_ip podCIDR=$node_cidr"
+fi
+
+# ConfigMaps and Secrets as env and files, every kind of volume, $(VAR) expansion, host names.
+mkdir -p /tmp/gantry-it-hostpath && echo from-host >/tmp/gantry-it-hostpath/marker
+"${K[@]}" apply -f "$HERE/workloads/config-pod.yaml" >/dev/null
+check "a pod with ConfigMap/Secret env and volumes runs to completion" wait_for 30 phase_is configured Succeeded
+expect_eq "... and sees exactly what Kubernetes would give it" "$("${K[@]}" logs configured -c main)" \
+"env greeting=hello password=gantry-it-secret-value user=admin mode=fast bad=unset missing=unset expanded=hello-fast-\$(literal)
+seed seeded-by-init
+config greeting.txt | hello | mode 600
+ini [main] level=3
+secret gantry-it-secret-value | mode 400
+labels app=configured tier=backend | name configured
+projected hello admin default
+memory tmpfs
+host from-host
+configmap read-only
+work read-only
+hostname configured fqdn configured.backend.default.svc.cluster.local"
+"${K[@]}" delete pod configured >/dev/null
+mount_points_gone() { [[ ! -e /etc/app && ! -e /etc/secret && ! -e /etc/podinfo && ! -e /etc/projected && ! -e /scratch ]]; }
+check "... and the mount points it needed on the node are gone with it" wait_for 20 mount_points_gone
+
+cat >"$WORK/waiting.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: waiting}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo late=$LATE"]
+    env:
+    - name: LATE
+      valueFrom: {configMapKeyRef: {name: late-config, key: value}}
+YAML
+"${K[@]}" apply -f "$WORK/waiting.yaml" >/dev/null
+waiting_reason_is() { [[ "$(jsonpath '{.status.containerStatuses[0].state.waiting.reason}' pod waiting)" == "$1" ]]; }
+check "a container whose ConfigMap is missing waits in CreateContainerConfigError" wait_for 20 waiting_reason_is CreateContainerConfigError
+config_error_event() {
+  [[ "$("${K[@]}" get events --field-selector involvedObject.name=waiting -o custom-columns=M:.message --no-headers)" == *'configmap "late-config" not found'* ]]
+}
+check "... with an Event naming it" wait_for 10 config_error_event
+"${K[@]}" create configmap late-config --from-literal=value=arrived >/dev/null
+check "... and starts once the ConfigMap exists" wait_for 30 phase_is waiting Succeeded
+expect_eq "... with its value" "$("${K[@]}" logs waiting)" "late=arrived"
+
+# Probes, hooks, live volume updates and emptyDir limits.
+"${K[@]}" apply -f "$HERE/workloads/probe-pods.yaml" >/dev/null
+restarted() { [[ "$(jsonpath '{.status.containerStatuses[0].restartCount}' pod liveness)" -ge 1 ]]; }
+check "a container whose liveness probe fails is restarted" wait_for 60 restarted
+event_reasons() { "${K[@]}" get events --field-selector involvedObject.name="$1" -o custom-columns=R:.reason,M:.message --no-headers; }
+liveness_events() { [[ "$(event_reasons liveness)" == *"Unhealthy"*"Liveness probe failed"* && "$(event_reasons liveness)" == *"Killing"*"failed liveness probe, will be restarted"* ]]; }
+check "... with Unhealthy and Killing Events" wait_for 10 liveness_events
+pod_ready() { [[ "$(jsonpath '{.status.conditions[?(@.type=="Ready")].status}' pod "$1")" == "$2" ]]; }
+check "a pod whose tcpSocket readiness probe fails is Running but not Ready" wait_for 30 phase_is unready Running
+sleep 3
+expect_eq "... (Ready False: ContainersNotReady)" \
+  "$(jsonpath '{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].reason}' pod unready)" \
+  "False ContainersNotReady"
+check "a startup probe holds readiness back until it passes, then the pod is Ready" wait_for 30 pod_ready slow-start True
+expect_eq "... and its postStart hook ran" "$(cat /tmp/gantry-it-hostpath/post-start 2>/dev/null)" "post-start ran"
+"${K[@]}" create configmap live --from-literal=value=v2 --dry-run=client -o yaml | "${K[@]}" apply -f - >/dev/null
+live_updated() { [[ "$("${K[@]}" logs live-config | tail -1)" == "value=v2" ]]; }
+check "a ConfigMap volume follows an update of the ConfigMap" wait_for 40 live_updated
+evicted() { [[ "$(jsonpath '{.status.phase} {.status.reason}' pod too-big)" == "Failed Evicted" ]]; }
+check "a pod that writes past its emptyDir sizeLimit is evicted" wait_for 40 evicted
+expect_contains "... with kubelet's message" "$(jsonpath '{.status.message}' pod too-big)" 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi".'
+"${K[@]}" delete pod slow-start >/dev/null
+expect_eq "deleting a pod runs its preStop hook before SIGTERM" "$(cat /tmp/gantry-it-hostpath/pre-stop 2>/dev/null)" "pre-stop ran"
+"${K[@]}" delete pod liveness unready live-config too-big --wait=false >/dev/null
 
 # DaemonSets, on simulated nodes: three labelled, the embedded agent's not.
 start_fleet() {

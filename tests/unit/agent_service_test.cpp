@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent.grpc.pb.h"
+#include "api/kinds.h"
 #include "apiserver/agent_service.h"
 #include "apiserver/node_credentials.h"
 #include "core.pb.h"
@@ -184,6 +185,23 @@ TEST_CASE("agent RPCs refuse a credential that is not the target's") {
     CHECK(Refused(rig.stub->ConfirmPodDeletion(rig.As(other_token).get(), request, &ack)));
     CHECK(rig.store.store->Get(rig.store.pods, "default", "on-real").ok());
   }
+  SUBCASE("GetPodConfig and ReportPodEvent") {
+    gantry::api::PodRef ref;
+    ref.set_namespace_("default");
+    ref.set_name("on-real");
+    ref.set_node_name("real");
+    gantry::api::PodConfig config;
+    CHECK(Refused(rig.stub->GetPodConfig(rig.As(other_token).get(), ref, &config)));
+    CHECK(Refused(rig.stub->GetPodConfig(rig.As(fleet_token).get(), ref, &config)));
+    gantry::api::PodEventReport report;
+    *report.mutable_pod() = ref;
+    report.set_type("Warning");
+    report.set_reason("Unhealthy");
+    gantry::api::Ack ack;
+    CHECK(Refused(rig.stub->ReportPodEvent(rig.As(other_token).get(), report, &ack)));
+    ref.set_node_name("other");
+    CHECK(Refused(rig.stub->GetPodConfig(rig.As(other_token).get(), ref, &config)));
+  }
   SUBCASE("Logs") {
     auto context = rig.As(other_token);
     auto stream = rig.stub->Logs(context.get());
@@ -209,4 +227,61 @@ TEST_CASE("agent RPCs refuse a credential that is not the target's") {
     CHECK_FALSE(reader->Read(&event));
     CHECK(Refused(reader->Finish()));
   }
+}
+
+TEST_CASE("a node reads exactly the ConfigMaps and Secrets its pods name") {
+  AgentRig rig;
+  std::string token = rig.Join("real", "2");
+  const auto& config_maps = *gantry::api::FindKindByResource("", "v1", "configmaps");
+  const auto& secrets = *gantry::api::FindKindByResource("", "v1", "secrets");
+  for (const char* name : {"named", "unnamed"}) {
+    auto cm = std::make_unique<gantry::api::ConfigMap>();
+    cm->mutable_metadata()->set_name(name);
+    cm->mutable_metadata()->set_namespace_("default");
+    (*cm->mutable_data())["k"] = name;
+    REQUIRE(rig.store.store->Create(config_maps, std::move(cm)).ok());
+    auto secret = std::make_unique<gantry::api::Secret>();
+    secret->mutable_metadata()->set_name(name);
+    secret->mutable_metadata()->set_namespace_("default");
+    REQUIRE(rig.store.store->Create(secrets, std::move(secret)).ok());
+  }
+  auto pod = std::make_unique<gantry::api::Pod>();
+  pod->mutable_metadata()->set_name("configured");
+  pod->mutable_metadata()->set_namespace_("default");
+  pod->mutable_spec()->set_node_name("real");
+  auto* c = pod->mutable_spec()->add_containers();
+  c->add_env()->mutable_value_from()->mutable_config_map_key_ref()->set_name("named");
+  c->add_env_from()->mutable_config_map_ref()->set_name("absent");
+  pod->mutable_spec()->add_volumes()->mutable_projected()->add_sources()->mutable_secret()->set_name("named");
+  REQUIRE(rig.store.store->Create(rig.store.pods, std::move(pod)).ok());
+
+  gantry::api::PodRef ref;
+  ref.set_namespace_("default");
+  ref.set_name("configured");
+  ref.set_node_name("real");
+  gantry::api::PodConfig config;
+  REQUIRE(rig.stub->GetPodConfig(rig.As(token).get(), ref, &config).ok());
+  REQUIRE(config.config_maps_size() == 1);
+  CHECK(config.config_maps(0).metadata().name() == "named");
+  REQUIRE(config.secrets_size() == 1);
+  CHECK(config.secrets(0).metadata().name() == "named");
+}
+
+TEST_CASE("each node that joins gets a pod range of its own, kept when it registers again") {
+  AgentRig rig;
+  auto join = [&](const std::string& name) {
+    gantry::api::RegisterRequest request;
+    request.set_join_secret(kJoinSecret);
+    request.mutable_node()->mutable_metadata()->set_name(name);
+    gantry::api::RegisterResponse response;
+    grpc::ClientContext context;
+    REQUIRE(rig.stub->Register(&context, request, &response).ok());
+    return response.pod_cidr();
+  };
+  CHECK(join("a") == "10.42.0.0/24");
+  CHECK(join("b") == "10.42.1.0/24");
+  CHECK(join("a") == "10.42.0.0/24");
+  auto node = rig.store.store->Get(rig.store.nodes, "", "b");
+  REQUIRE(node.ok());
+  CHECK(static_cast<const gantry::api::Node&>(**node).spec().pod_cidr() == "10.42.1.0/24");
 }

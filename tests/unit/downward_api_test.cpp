@@ -22,17 +22,18 @@ Pod ExamplePod() {
 
 TEST_CASE("fieldRef paths resolve as Kubernetes' downward API does") {
   Pod pod = ExamplePod();
-  CHECK(*PodFieldValue(pod, "metadata.name", "10.0.0.5") == "web-1");
-  CHECK(*PodFieldValue(pod, "metadata.namespace", "10.0.0.5") == "shop");
-  CHECK(*PodFieldValue(pod, "metadata.uid", "10.0.0.5") == "u-1");
-  CHECK(*PodFieldValue(pod, "metadata.labels['app']", "10.0.0.5") == "web");
-  CHECK(PodFieldValue(pod, "metadata.labels['missing']", "10.0.0.5")->empty());
-  CHECK(*PodFieldValue(pod, "metadata.annotations['team']", "10.0.0.5") == "a");
-  CHECK(*PodFieldValue(pod, "spec.nodeName", "10.0.0.5") == "node-a");
-  CHECK(*PodFieldValue(pod, "spec.serviceAccountName", "10.0.0.5") == "builder");
-  CHECK(*PodFieldValue(pod, "status.podIP", "10.0.0.5") == "10.0.0.5");
-  CHECK(*PodFieldValue(pod, "status.hostIP", "10.0.0.5") == "10.0.0.5");
-  CHECK_FALSE(PodFieldValue(pod, "spec.containers", "").ok());
+  const PodAddresses kAddresses{"10.0.0.5", "10.42.0.7"};
+  CHECK(*PodFieldValue(pod, "metadata.name", kAddresses) == "web-1");
+  CHECK(*PodFieldValue(pod, "metadata.namespace", kAddresses) == "shop");
+  CHECK(*PodFieldValue(pod, "metadata.uid", kAddresses) == "u-1");
+  CHECK(*PodFieldValue(pod, "metadata.labels['app']", kAddresses) == "web");
+  CHECK(PodFieldValue(pod, "metadata.labels['missing']", kAddresses)->empty());
+  CHECK(*PodFieldValue(pod, "metadata.annotations['team']", kAddresses) == "a");
+  CHECK(*PodFieldValue(pod, "spec.nodeName", kAddresses) == "node-a");
+  CHECK(*PodFieldValue(pod, "spec.serviceAccountName", kAddresses) == "builder");
+  CHECK(*PodFieldValue(pod, "status.podIP", kAddresses) == "10.42.0.7");
+  CHECK(*PodFieldValue(pod, "status.hostIP", kAddresses) == "10.0.0.5");
+  CHECK_FALSE(PodFieldValue(pod, "spec.containers", kAddresses).ok());
   CHECK_FALSE(IsEnvFieldPath("metadata.labels"));
   CHECK_FALSE(IsEnvFieldPath("metadata.labels['']"));
   CHECK(IsEnvFieldPath("metadata.annotations['x']"));

@@ -18,7 +18,8 @@ bool Refused(const std::string& text) {
 }  // namespace
 
 TEST_CASE("YAML scalars are typed as Kubernetes types them") {
-  auto docs = ParseDocuments("a: 1\nb: \"1\"\nc: 1.5\nd: true\ne: ~\nf: 007\ng: !!str 12\nh: 1e3\n1: key\n");
+  auto docs = ParseDocuments(
+      "a: 1\nb: \"1\"\nc: 1.5\nd: true\ne: ~\nf: 007\ng: !!str 12\nh: 1e3\n1: key\nmode: 0644\no: 0o17\nx: 0x1F\nn: 09\n");
   REQUIRE(docs.ok());
   const json& d = (*docs)[0];
   CHECK(d["a"] == 1);
@@ -27,6 +28,10 @@ TEST_CASE("YAML scalars are typed as Kubernetes types them") {
   CHECK(d["d"] == true);
   CHECK(d["e"].is_null());
   CHECK(d["f"] == 7);  // YAML 1.1 reads it as a number too
+  CHECK(d["mode"] == 420);  // octal, as kubectl reads a defaultMode
+  CHECK(d["o"] == 15);
+  CHECK(d["x"] == 31);
+  CHECK(d["n"] == 9.0);  // not octal: a decimal number
   CHECK(d["g"] == "12");
   CHECK(d["h"] == 1000.0);
   CHECK(d["1"] == "key");

@@ -171,7 +171,7 @@ absl::StatusOr<ContainerEnv> BuildContainerEnv(const api::Pod& pod, const api::C
     }
     const api::EnvVarSource& from = e.value_from();
     if (from.has_field_ref()) {
-      auto value = api::PodFieldValue(pod, from.field_ref().field_path(), node.ip);
+      auto value = api::PodFieldValue(pod, from.field_ref().field_path(), node.addresses);
       if (!value.ok()) return absl::Status(value.status().code(), absl::StrCat("env ", e.name(), ": ", value.status().message()));
       env.Set(e.name(), *value);
     } else if (from.has_resource_field_ref()) {

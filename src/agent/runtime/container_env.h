@@ -14,13 +14,15 @@
 #include <vector>
 
 #include "agent.pb.h"
+#include "api/downward_api.h"
 #include "core.pb.h"
 
 namespace gantry::agent {
 
-// What the node knows of itself that the downward API exposes.
+// What the downward API exposes beyond the pod object: the pod's addresses
+// and its node's allocatable resources (for limits that are not set).
 struct NodeFacts {
-  std::string ip;  // the pods' hostIP and podIP (they share the node's network)
+  api::PodAddresses addresses;
   google::protobuf::Map<std::string, std::string> allocatable;
 };
 

@@ -19,7 +19,7 @@
 namespace gantry::agent {
 namespace {
 
-constexpr const char* kNamespaces[] = {"ipc", "uts", "pid", "mnt"};
+constexpr const char* kNamespaces[] = {"net", "ipc", "uts", "pid", "mnt"};
 
 [[noreturn]] void Child(const std::vector<std::string>& ns_paths, const std::vector<std::string>& cgroup_procs,
                         const std::string& working_dir, char* const* argv, char* const* envp, int out) {
@@ -32,7 +32,7 @@ constexpr const char* kNamespaces[] = {"ipc", "uts", "pid", "mnt"};
   }
   // All namespace files are opened before the first setns: joining the
   // mount namespace changes what /proc/<pid> resolves to.
-  int fds[4];
+  int fds[5];
   for (size_t i = 0; i < ns_paths.size(); ++i) {
     fds[i] = open(ns_paths[i].c_str(), O_RDONLY | O_CLOEXEC);
     if (fds[i] < 0) _exit(126);

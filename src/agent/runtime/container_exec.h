@@ -1,5 +1,5 @@
 // Runs a command inside a running container, as `kubectl exec` and exec
-// probes and hooks need: in the container's cgroup, its IPC, UTS, mount and
+// probes and hooks need: in the container's cgroup, its network, IPC, UTS, mount and
 // PID namespaces, with its environment, its output captured, ended by
 // SIGKILL at the timeout.
 //

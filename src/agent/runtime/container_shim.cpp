@@ -35,6 +35,7 @@ struct Prepared {
   std::string log_path, working_dir, hostname, pid_path, pid_tmp, exit_path, exit_tmp;
   bool new_namespaces = true;
   std::vector<ShimMount> mounts;
+  std::string net_ns;
   std::string oom_score_adj;  // empty: leave it
 };
 
@@ -202,6 +203,14 @@ int PumpOutput(pid_t child, int log, int out, int err, timespec* ended) {
     if (fd < 0 || write(fd, p.oom_score_adj.data(), p.oom_score_adj.size()) < 0) Say("setting oom_score_adj");
     if (fd >= 0) close(fd);
   }
+  if (!p.net_ns.empty()) {
+    int ns = open(p.net_ns.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+      Say("joining the pod's network namespace");
+      _exit(126);
+    }
+    close(ns);
+  }
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null < 0) _exit(126);
   dup2(null, 0);
@@ -301,6 +310,7 @@ absl::StatusOr<pid_t> SpawnShim(const ShimSpec& spec) {
   p->exit_tmp = spec.exit_path + ".tmp";
   p->new_namespaces = spec.new_namespaces;
   p->mounts = spec.mounts;
+  p->net_ns = spec.net_ns;
   if (spec.oom_score_adj != 0) p->oom_score_adj = std::to_string(spec.oom_score_adj);
   pid_t shim = fork();
   if (shim < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));

@@ -39,6 +39,7 @@ struct ShimSpec {
   bool new_namespaces = true;
   // Made in a mount namespace of the container's own (even when it shares the host's PID namespace).
   std::vector<ShimMount> mounts;
+  std::string net_ns;  // the pod's network namespace (pod_network.h); empty: the node's
   std::string hostname;
   int oom_score_adj = 0;  // written for the container before exec unless 0
   std::string pid_path;   // the shim writes the container's pid here

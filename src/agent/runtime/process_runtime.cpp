@@ -19,6 +19,7 @@
 #include "agent/qos/cpu_pools.h"
 #include "agent/runtime/container_shim.h"
 #include "agent/runtime/qos_cgroups.h"
+#include "agent/network/pod_network.h"
 #include "agent/volumes/pod_volumes.h"
 #include "agent/volumes/volume_files.h"
 #include "api/pod_config_refs.h"
@@ -105,7 +106,16 @@ struct ProcessRuntime::Pod {
   bool volumes_ready = false;
   api::PodConfig config;  // the ConfigMaps and Secrets it names, as last read
   std::string held_back;  // the last reason its containers waited, to record each once as an Event
+  std::string ip;         // in a network namespace of its own (pod_network.h); empty on the node's network
 };
+
+std::string ProcessRuntime::PodIp(const Pod& pod) const { return pod.ip.empty() ? options_.node_ip : pod.ip; }
+
+NodeFacts ProcessRuntime::FactsOf(const Pod& pod) const {
+  NodeFacts facts = node_;
+  facts.addresses.pod_ip = PodIp(pod);
+  return facts;
+}
 
 ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, CgroupDriver& cgroups, qos::QosPolicy& policy,
                                ShimSpawner& spawner, PodStatusSink& sink, PodConfigSource& config)
@@ -115,7 +125,7 @@ ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, CgroupDriver& cgro
       spawner_(spawner),
       sink_(sink),
       config_(config),
-      node_{options_.node_ip, options_.node_allocatable},
+      node_{{options_.node_ip, options_.node_ip}, options_.node_allocatable},
       prober_(sink, [this] {
         uint64_t one = 1;
         (void)!write(wake_fd_, &one, sizeof(one));
@@ -169,6 +179,9 @@ void ProcessRuntime::Remove(const std::string& uid) {
 }
 
 void ProcessRuntime::Evict(const std::string& uid, const std::string& message) {
+  // At once, not when the runtime's thread gets to it (it may be setting up
+  // another pod's network): the colocation loop must not pick the pod again.
+  policy_.MarkEvicting(uid);
   {
     std::lock_guard lock(mu_);
     evicted_.emplace_back(uid, message);
@@ -322,6 +335,10 @@ void ProcessRuntime::Adopt() {
     p->uid = pod.metadata().uid();
     p->start_time = pod.status().start_time();
     p->volumes = std::make_unique<PodVolumes>(PodDir(p->uid));
+    // A pod whose namespace outlived the previous agent keeps its address.
+    if (options_.network != nullptr && std::filesystem::exists(options_.network->NetnsPath(p->uid))) {
+      p->ip = options_.network->SetUp(p->uid).value_or("");
+    }
     // qos.json: where Place put the pod; pods from before the QoS layout
     // keep their group at gantry/<uid>.
     auto placed = nlohmann::json::parse(ReadText((entry.path() / "qos.json").string()), nullptr, false);
@@ -459,6 +476,7 @@ void ProcessRuntime::Run(std::stop_token stop) {
         ReleaseQos(pod);
         prober_.ForgetPod(pod.uid);
         TearDownVolumes(pod);
+        if (options_.network != nullptr) options_.network->TearDown(pod.uid);
         if (!pod.group.empty()) {
           if (auto s = cgroups_.Remove(pod.group); !s.ok()) spdlog::warn("runtime: {}", s);
         }
@@ -575,12 +593,22 @@ void ProcessRuntime::HoldBack(Pod& pod, Container& c, const std::string& reason,
 }
 
 bool ProcessRuntime::Prepare(Pod& pod, absl::Time now) {
+  if (options_.network != nullptr && !pod.pod.spec().host_network() && pod.ip.empty()) {
+    auto ip = options_.network->SetUp(pod.uid);
+    if (!ip.ok()) {
+      std::string message = absl::StrCat("Failed to create pod sandbox: ", ip.status().message());
+      if (pod.held_back != message) sink_.Event(pod.pod, "Warning", "FailedCreatePodSandBox", message);
+      for (Container* c : Startable(pod)) HoldBack(pod, *c, "ContainerCreating", message, now);
+      return false;
+    }
+    pod.ip = *ip;
+  }
   absl::Status ready = FetchConfig(pod);
   if (ready.ok() && !pod.volumes_ready) {
-    ready = pod.volumes->SetUp(pod.pod, pod.config, node_);
+    ready = pod.volumes->SetUp(pod.pod, pod.config, FactsOf(pod));
     if (ready.ok()) {
       std::string hostname = pod.pod.spec().hostname().empty() ? pod.pod.metadata().name() : pod.pod.spec().hostname();
-      ready = WriteFileAtomic(PodDir(pod.uid) + "/etc-hosts", HostsFile(pod.pod, hostname, options_.node_ip), 0644,
+      ready = WriteFileAtomic(PodDir(pod.uid) + "/etc-hosts", HostsFile(pod.pod, hostname, PodIp(pod)), 0644,
                               Durability::kProcessOnly);
     }
     pod.volumes_ready = ready.ok();
@@ -593,7 +621,7 @@ bool ProcessRuntime::Prepare(Pod& pod, absl::Time now) {
 CheckTarget ProcessRuntime::TargetOf(const Pod& pod, const Container& c) const {
   CheckTarget target;
   target.container = c.spec;
-  target.pod_ip = options_.node_ip;
+  target.pod_ip = PodIp(pod);
   target.pid_path = absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid");
   target.cgroup_procs = cgroups_.ProcsFiles(ContainerGroup(pod, c.spec.name()));
   return target;
@@ -613,7 +641,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
     c.waiting_message = "gantry runs host binaries: the container needs a command";
     return;
   }
-  auto env = BuildContainerEnv(pod.pod, spec, pod.config, node_);
+  auto env = BuildContainerEnv(pod.pod, spec, pod.config, FactsOf(pod));
   if (!env.ok()) {
     HoldBack(pod, c, "CreateContainerConfigError", std::string(env.status().message()), now);
     return;
@@ -640,6 +668,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   shim.env.push_back(absl::StrCat("HOSTNAME=", hostname));
   for (const auto& [name, value] : env->vars) shim.env.push_back(absl::StrCat(name, "=", value));
   shim.mounts = *std::move(mounts);
+  if (!pod.ip.empty()) shim.net_ns = options_.network->NetnsPath(pod.uid);
   shim.working_dir = spec.working_dir();
   shim.log_path = LogPath(pod.uid, spec.name());
   // A restart keeps the last instance's log for `logs --previous`, as kubelet does.
@@ -844,7 +873,7 @@ void ProcessRuntime::CheckVolumes(Pod& pod) {
                                [](const api::Volume& v) { return IsProjectedVolume(v); });
   if (!projected) return;
   absl::Status fetched = FetchConfig(pod);
-  auto changed = fetched.ok() ? pod.volumes->Refresh(pod.pod, pod.config, node_)
+  auto changed = fetched.ok() ? pod.volumes->Refresh(pod.pod, pod.config, FactsOf(pod))
                               : absl::StatusOr<std::vector<std::string>>(fetched);
   if (!changed.ok()) {
     spdlog::warn("runtime: updating the volumes of {}/{}: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(),
@@ -935,7 +964,7 @@ void ProcessRuntime::Report(Pod& pod) {
   }
   status.set_start_time(pod.start_time);
   status.set_host_ip(options_.node_ip);
-  status.set_pod_ip(options_.node_ip);
+  status.set_pod_ip(PodIp(pod));
   status.set_qos_class(pod.pod.status().qos_class());
   std::string now = NowRfc3339();
   const bool all_ready = all_running && unready.empty();

@@ -43,6 +43,8 @@
 
 namespace gantry::agent {
 
+class PodNetwork;
+
 struct ProcessRuntimeOptions {
   std::string data_dir;          // pods/<uid>/ below it
   int64_t max_log_bytes = 10 << 20;
@@ -52,6 +54,8 @@ struct ProcessRuntimeOptions {
   // allocatable resources (a resourceFieldRef to a limit that is not set).
   std::string node_ip;
   google::protobuf::Map<std::string, std::string> node_allocatable;
+  // Gives pods a network of their own; nullptr: they share the node's.
+  PodNetwork* network = nullptr;
 };
 
 class ProcessRuntime final : public PodRuntime, public ColocatedPods {
@@ -100,6 +104,8 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
   // the ConfigMap, Secret or path it waits for may appear.
   void HoldBack(Pod& pod, Container& c, const std::string& reason, const std::string& message, absl::Time now);
   CheckTarget TargetOf(const Pod& pod, const Container& c) const;
+  std::string PodIp(const Pod& pod) const;
+  NodeFacts FactsOf(const Pod& pod) const;
   void TakeProbeOutcomes(absl::Time now);
   // SIGTERM now, SIGKILL after the grace period (a failed liveness probe or hook).
   void KillContainer(Pod& pod, Container& c, int64_t grace_seconds, absl::Time now);

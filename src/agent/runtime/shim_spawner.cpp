@@ -22,6 +22,7 @@ std::string Encode(const ShimSpec& s) {
   for (const ShimMount& m : s.mounts) mounts.push_back({m.source, m.target, m.read_only});
   return nlohmann::json{{"argv", s.argv},
                         {"mounts", mounts},
+                        {"netNs", s.net_ns},
                         {"env", s.env},
                         {"workingDir", s.working_dir},
                         {"logPath", s.log_path},
@@ -43,6 +44,7 @@ bool Decode(const std::string& text, ShimSpec* s) {
   s->log_path = j.value("logPath", "");
   s->cgroup_procs = j.value("cgroupProcs", std::vector<std::string>{});
   s->new_namespaces = j.value("newNamespaces", true);
+  s->net_ns = j.value("netNs", "");
   for (const auto& m : j.value("mounts", nlohmann::json::array())) {
     if (!m.is_array() || m.size() != 3 || !m[0].is_string() || !m[1].is_string() || !m[2].is_boolean()) return false;
     s->mounts.push_back({m[0].get<std::string>(), m[1].get<std::string>(), m[2].get<bool>()});

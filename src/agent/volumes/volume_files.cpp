@@ -77,7 +77,7 @@ absl::Status AddDownward(const google::protobuf::RepeatedPtrField<api::DownwardA
   for (const auto& item : items) {
     absl::StatusOr<std::string> content;
     if (item.has_field_ref()) {
-      content = api::PodFieldFileValue(pod, item.field_ref().field_path(), node.ip);
+      content = api::PodFieldFileValue(pod, item.field_ref().field_path(), node.addresses);
     } else {
       const std::string& name = item.resource_field_ref().container_name();
       const api::Container* target = nullptr;
