@@ -199,7 +199,11 @@ work read-only
 hostname configured fqdn configured.backend.default.svc.cluster.local"
 "${K[@]}" delete pod configured >/dev/null
 mount_points_gone() { [[ ! -e /etc/app && ! -e /etc/secret && ! -e /etc/podinfo && ! -e /etc/projected && ! -e /scratch ]]; }
-check "... and the mount points it needed on the node are gone with it" wait_for 20 mount_points_gone
+if wait_for 20 mount_points_gone; then
+  ok "... and the mount points it needed on the node are gone with it"
+else
+  not_ok "... and the mount points it needed on the node are gone with it" "$(ls -la /etc/app /etc/secret /scratch 2>&1)"
+fi
 
 cat >"$WORK/waiting.yaml" <<'YAML'
 apiVersion: v1

@@ -21,6 +21,14 @@ CheckResult RunHandler(const api::LifecycleHandler& handler, const CheckTarget& 
   return RunHttpGet(handler.http_get(), target, timeout);
 }
 
+// What an Event about the pod needs of it: its identity and its node.
+api::Pod EventSubject(const api::Pod& pod) {
+  api::Pod subject;
+  *subject.mutable_metadata() = pod.metadata();
+  subject.mutable_spec()->set_node_name(pod.spec().node_name());
+  return subject;
+}
+
 }  // namespace
 
 Prober::Prober(PodStatusSink& sink, std::function<void()> wake) : sink_(sink), wake_(std::move(wake)) {}
@@ -42,7 +50,7 @@ void Prober::Stop() {
 void Prober::Watch(const api::Pod& pod, const ContainerInstance& of, CheckTarget target, absl::Time started) {
   const api::Container& c = target.container;
   Watched w;
-  *w.pod.mutable_metadata() = pod.metadata();
+  w.pod = EventSubject(pod);
   w.of = of;
   w.started = !c.has_startup_probe();
   for (auto [kind, present, spec] : {std::tuple{Kind::kStartup, c.has_startup_probe(), &c.startup_probe()},
@@ -77,7 +85,7 @@ void Prober::ForgetPod(const std::string& uid) {
 void Prober::RunHook(const api::Pod& pod, const ContainerInstance& of, HookKind kind, CheckTarget target,
                      absl::Duration timeout) {
   HookJob job;
-  *job.pod.mutable_metadata() = pod.metadata();
+  job.pod = EventSubject(pod);
   job.of = of;
   job.kind = kind;
   job.target = std::move(target);

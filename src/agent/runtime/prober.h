@@ -80,7 +80,7 @@ class Prober {
     bool retired = false;  // a startup probe that succeeded, a probe whose failure was reported
   };
   struct Watched {
-    api::Pod pod;  // metadata only, for Events
+    api::Pod pod;  // its metadata and node, for Events
     ContainerInstance of;
     CheckTarget target;
     bool started = true;  // no startup probe, or it succeeded
