@@ -71,6 +71,30 @@ absl::StatusOr<std::optional<std::string>> KeyValue(const api::EnvVarSource& fro
   return *value;
 }
 
+// An envFrom source's keys and values, sorted by key (Secret values decoded);
+// none for a missing optional object.
+absl::StatusOr<std::map<std::string, std::string>> EnvFromEntries(const api::EnvFromSource& from,
+                                                                  const api::PodConfig& config) {
+  std::map<std::string, std::string> entries;
+  if (from.has_config_map_ref()) {
+    const api::ConfigMap* cm = FindConfigMap(config, from.config_map_ref().name());
+    if (cm != nullptr) return std::map<std::string, std::string>(cm->data().begin(), cm->data().end());
+    if (from.config_map_ref().optional()) return entries;
+    return absl::NotFoundError(absl::StrCat("configmap \"", from.config_map_ref().name(), "\" not found"));
+  }
+  const api::Secret* secret = FindSecret(config, from.secret_ref().name());
+  if (secret == nullptr) {
+    if (from.secret_ref().optional()) return entries;
+    return absl::NotFoundError(absl::StrCat("secret \"", from.secret_ref().name(), "\" not found"));
+  }
+  for (const auto& [key, encoded] : secret->data()) {
+    auto value = SecretValue(*secret, key);
+    if (!value.ok()) return value.status();
+    entries[key] = *std::move(value);
+  }
+  return entries;
+}
+
 }  // namespace
 
 const api::ConfigMap* FindConfigMap(const api::PodConfig& config, const std::string& name) {
@@ -130,38 +154,15 @@ absl::StatusOr<ContainerEnv> BuildContainerEnv(const api::Pod& pod, const api::C
   EnvBuilder env;
   ContainerEnv out;
   for (const auto& from : container.env_from()) {
-    if (from.has_config_map_ref()) {
-      const api::ConfigMap* cm = FindConfigMap(config, from.config_map_ref().name());
-      if (cm == nullptr) {
-        if (from.config_map_ref().optional()) continue;
-        return absl::NotFoundError(absl::StrCat("configmap \"", from.config_map_ref().name(), "\" not found"));
+    auto entries = EnvFromEntries(from, config);
+    if (!entries.ok()) return entries.status();
+    for (const auto& [key, value] : *entries) {
+      std::string name = from.prefix() + key;
+      if (!IsEnvVarName(name)) {
+        out.skipped_keys.push_back(key);
+        continue;
       }
-      std::map<std::string, std::string> sorted(cm->data().begin(), cm->data().end());
-      for (const auto& [key, value] : sorted) {
-        std::string name = from.prefix() + key;
-        if (!IsEnvVarName(name)) {
-          out.skipped_keys.push_back(key);
-          continue;
-        }
-        env.Set(name, value);
-      }
-    } else if (from.has_secret_ref()) {
-      const api::Secret* secret = FindSecret(config, from.secret_ref().name());
-      if (secret == nullptr) {
-        if (from.secret_ref().optional()) continue;
-        return absl::NotFoundError(absl::StrCat("secret \"", from.secret_ref().name(), "\" not found"));
-      }
-      std::map<std::string, std::string> sorted(secret->data().begin(), secret->data().end());
-      for (const auto& [key, encoded] : sorted) {
-        std::string name = from.prefix() + key;
-        if (!IsEnvVarName(name)) {
-          out.skipped_keys.push_back(key);
-          continue;
-        }
-        auto value = SecretValue(*secret, key);
-        if (!value.ok()) return value.status();
-        env.Set(name, *value);
-      }
+      env.Set(name, value);
     }
   }
   for (const auto& e : container.env()) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "api/downward_api.h"
 
@@ -13,63 +14,58 @@ namespace {
 
 using Files = std::map<std::string, VolumeFile>;
 
-// Every key (items empty) or the listed ones, each at its path with its mode.
-template <typename Lookup>
-absl::Status AddKeys(const google::protobuf::RepeatedPtrField<api::KeyToPath>& items, const std::vector<std::string>& keys,
-                     int mode, absl::string_view kind, Lookup lookup, Files* files) {
-  if (items.empty()) {
-    for (const std::string& key : keys) {
-      auto content = lookup(key);
-      if (!content.ok()) return content.status();
-      (*files)[key] = {key, *std::move(content), mode};
+using Contents = std::map<std::string, std::string>;
+
+// A ConfigMap's keys and contents (binaryData decoded); nullopt when it is missing.
+absl::StatusOr<std::optional<Contents>> ConfigMapContents(const std::string& name, const api::PodConfig& config) {
+  const api::ConfigMap* cm = FindConfigMap(config, name);
+  if (cm == nullptr) return std::nullopt;
+  Contents contents(cm->data().begin(), cm->data().end());
+  for (const auto& [key, encoded] : cm->binary_data()) {
+    if (!absl::Base64Unescape(encoded, &contents[key])) {
+      return absl::DataLossError(absl::StrCat("binaryData ", key, " of configmap \"", name, "\" is not base64"));
     }
+  }
+  return contents;
+}
+
+// A Secret's keys and decoded values; nullopt when it is missing.
+absl::StatusOr<std::optional<Contents>> SecretContents(const std::string& name, const api::PodConfig& config) {
+  const api::Secret* secret = FindSecret(config, name);
+  if (secret == nullptr) return std::nullopt;
+  Contents contents;
+  for (const auto& [key, encoded] : secret->data()) {
+    auto value = SecretValue(*secret, key);
+    if (!value.ok()) return value.status();
+    contents[key] = *std::move(value);
+  }
+  return contents;
+}
+
+// Every key (items empty) or the listed ones, each at its path with its
+// mode; `kind` is "configmap" or "secret", as kubelet's errors name them.
+absl::Status AddObject(const absl::StatusOr<std::optional<Contents>>& object, absl::string_view kind,
+                       const std::string& name, const google::protobuf::RepeatedPtrField<api::KeyToPath>& items,
+                       bool optional, int mode, Files* files) {
+  if (!object.ok()) return object.status();
+  if (!object->has_value()) {
+    if (optional) return absl::OkStatus();
+    return absl::NotFoundError(absl::StrCat(kind, " \"", name, "\" not found"));
+  }
+  const Contents& contents = **object;
+  if (items.empty()) {
+    for (const auto& [key, content] : contents) (*files)[key] = {key, content, mode};
     return absl::OkStatus();
   }
   for (const auto& item : items) {
-    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) {
+    auto it = contents.find(item.key());
+    if (it == contents.end()) {
       return absl::NotFoundError(absl::StrCat(kind, " references non-existent ", kind == "secret" ? "secret" : "config",
                                               " key: ", item.key()));
     }
-    auto content = lookup(item.key());
-    if (!content.ok()) return content.status();
-    (*files)[item.path()] = {item.path(), *std::move(content), item.has_mode() ? item.mode() : mode};
+    (*files)[item.path()] = {item.path(), it->second, item.has_mode() ? item.mode() : mode};
   }
   return absl::OkStatus();
-}
-
-absl::Status AddConfigMap(const std::string& name, const google::protobuf::RepeatedPtrField<api::KeyToPath>& items,
-                          bool optional, int mode, const api::PodConfig& config, Files* files) {
-  const api::ConfigMap* cm = FindConfigMap(config, name);
-  if (cm == nullptr) {
-    if (optional) return absl::OkStatus();
-    return absl::NotFoundError(absl::StrCat("configmap \"", name, "\" not found"));
-  }
-  std::vector<std::string> keys;
-  for (const auto& [key, value] : cm->data()) keys.push_back(key);
-  for (const auto& [key, value] : cm->binary_data()) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  return AddKeys(items, keys, mode, "configmap", [&](const std::string& key) -> absl::StatusOr<std::string> {
-    if (auto it = cm->data().find(key); it != cm->data().end()) return it->second;
-    std::string decoded;
-    if (!absl::Base64Unescape(cm->binary_data().at(key), &decoded)) {
-      return absl::DataLossError(absl::StrCat("binaryData ", key, " of configmap \"", name, "\" is not base64"));
-    }
-    return decoded;
-  }, files);
-}
-
-absl::Status AddSecret(const std::string& name, const google::protobuf::RepeatedPtrField<api::KeyToPath>& items,
-                       bool optional, int mode, const api::PodConfig& config, Files* files) {
-  const api::Secret* secret = FindSecret(config, name);
-  if (secret == nullptr) {
-    if (optional) return absl::OkStatus();
-    return absl::NotFoundError(absl::StrCat("secret \"", name, "\" not found"));
-  }
-  std::vector<std::string> keys;
-  for (const auto& [key, value] : secret->data()) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  return AddKeys(items, keys, mode, "secret",
-                 [&](const std::string& key) { return SecretValue(*secret, key); }, files);
 }
 
 absl::Status AddDownward(const google::protobuf::RepeatedPtrField<api::DownwardAPIVolumeFile>& items, int mode,
@@ -105,10 +101,12 @@ absl::StatusOr<std::vector<VolumeFile>> VolumeFiles(const api::Volume& volume, c
   absl::Status added;
   if (volume.has_config_map()) {
     const auto& v = volume.config_map();
-    added = AddConfigMap(v.name(), v.items(), v.optional(), v.default_mode(), config, &files);
+    added = AddObject(ConfigMapContents(v.name(), config), "configmap", v.name(), v.items(), v.optional(),
+                      v.default_mode(), &files);
   } else if (volume.has_secret()) {
     const auto& v = volume.secret();
-    added = AddSecret(v.secret_name(), v.items(), v.optional(), v.default_mode(), config, &files);
+    added = AddObject(SecretContents(v.secret_name(), config), "secret", v.secret_name(), v.items(), v.optional(),
+                      v.default_mode(), &files);
   } else if (volume.has_downward_api()) {
     added = AddDownward(volume.downward_api().items(), volume.downward_api().default_mode(), pod, node, &files);
   } else if (volume.has_projected()) {
@@ -116,10 +114,11 @@ absl::StatusOr<std::vector<VolumeFile>> VolumeFiles(const api::Volume& volume, c
     for (const auto& source : volume.projected().sources()) {
       if (source.has_config_map()) {
         const auto& v = source.config_map();
-        added = AddConfigMap(v.name(), v.items(), v.optional(), mode, config, &files);
+        added = AddObject(ConfigMapContents(v.name(), config), "configmap", v.name(), v.items(), v.optional(), mode,
+                          &files);
       } else if (source.has_secret()) {
         const auto& v = source.secret();
-        added = AddSecret(v.name(), v.items(), v.optional(), mode, config, &files);
+        added = AddObject(SecretContents(v.name(), config), "secret", v.name(), v.items(), v.optional(), mode, &files);
       } else if (source.has_downward_api()) {
         added = AddDownward(source.downward_api().items(), mode, pod, node, &files);
       }
