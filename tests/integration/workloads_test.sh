@@ -255,6 +255,17 @@ expect_contains "... with kubelet's message" "$(jsonpath '{.status.message}' pod
 expect_eq "deleting a pod runs its preStop hook before SIGTERM" "$(cat /tmp/gantry-it-hostpath/pre-stop 2>/dev/null)" "pre-stop ran"
 "${K[@]}" delete pod liveness unready live-config too-big --wait=false >/dev/null
 
+# A Job whose pods carry a PodGroup label is scheduled as a gang.
+"${K[@]}" apply -f "$HERE/workloads/gang-jobs.yaml" >/dev/null
+check "a Job whose pods join a PodGroup of minMember 3 completes as a gang" wait_for 60 job_condition trainers Complete
+expect_eq "... its PodGroup counted 3 scheduled" "$(jsonpath '{.status.scheduled}' podgroups.scheduling.x-k8s.io/trainers)" "3"
+short_pods() { [[ "$(jsonpath '{range .items[*]}{.metadata.name}{"\n"}{end}' pods -l job-name=short | grep -c .)" == 3 ]]; }
+check "a Job of 3 pods in a PodGroup of minMember 4 creates its pods" wait_for 30 short_pods
+sleep 3
+expect_eq "... none of which is bound: the gang is never whole" \
+  "$(jsonpath '{range .items[*]}{.spec.nodeName}{end}' pods -l job-name=short)" ""
+"${K[@]}" delete job short trainers >/dev/null
+
 # DaemonSets, on simulated nodes: three labelled, the embedded agent's not.
 start_fleet() {
   "$GANTRY" agent --server "https://127.0.0.1:$PORT" --token "$(cat "$WORK/data/token")" --simulate "$2" \
