@@ -161,8 +161,9 @@ void ValidateHttpGet(const HTTPGetAction& get, const std::string& at, Causes* ca
 }
 
 void ValidateProbe(const Probe& probe, const std::string& at, bool single_success, Causes* causes) {
+  // No handler is allowed: the manifest may have named one gantry does not
+  // run (grpc), dropped with a warning; the agent then runs no probe.
   int handlers = probe.has_exec() + probe.has_http_get() + probe.has_tcp_socket();
-  if (handlers == 0) causes->push_back(RequiredCause(at + ".exec"));  // Kubernetes: "must specify a handler type"
   if (handlers > 1) causes->push_back({"FieldValueForbidden", at, "Forbidden: may not specify more than 1 handler type"});
   if (probe.has_exec() && probe.exec().command().empty()) causes->push_back(RequiredCause(at + ".exec.command"));
   if (probe.has_http_get()) ValidateHttpGet(probe.http_get(), at + ".httpGet", causes);
@@ -180,8 +181,7 @@ void ValidateProbe(const Probe& probe, const std::string& at, bool single_succes
 }
 
 void ValidateHook(const LifecycleHandler& hook, const std::string& at, Causes* causes) {
-  int handlers = hook.has_exec() + hook.has_http_get();
-  if (handlers == 0) causes->push_back(RequiredCause(at + ".exec"));
+  int handlers = hook.has_exec() + hook.has_http_get();  // none: a sleep or tcpSocket handler, dropped with a warning
   if (handlers > 1) causes->push_back({"FieldValueForbidden", at, "Forbidden: may not specify more than 1 handler type"});
   if (hook.has_exec() && hook.exec().command().empty()) causes->push_back(RequiredCause(at + ".exec.command"));
   if (hook.has_http_get()) ValidateHttpGet(hook.http_get(), at + ".httpGet", causes);

@@ -108,12 +108,15 @@ spec:
   - name: web
     image: nginx:1.25
     securityContext: {runAsUser: 1000}
+    livenessProbe: {grpc: {port: 9000}}
     volumeMounts: [{name: data, mountPath: /data}]
   volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
 YAML
 out=$(kubectl apply -f "$WORK/real.yaml" 2>&1)
 expect_contains "a real manifest with fields gantry does not model applies" "$out" "pod/real created"
 expect_contains "... with a warning naming each ignored field" "$out" "spec.containers[0].securityContext: not supported by gantry, ignored"
+expect_contains "... (a grpc probe)" "$out" "spec.containers[0].livenessProbe.grpc: not supported by gantry, ignored"
+expect_contains "... (a persistentVolumeClaim volume)" "$out" "spec.volumes[0].persistentVolumeClaim: not supported by gantry, ignored"
 out=$(sed -e 's/dnsPolicy/dnsPolicyy/' -e 's/name: real/name: typo/' "$WORK/real.yaml" | kubectl apply -f - 2>&1)
 expect_contains "a field Kubernetes does not have fails kubectl's strict validation" "$out" 'unknown field "spec.dnsPolicyy"'
 

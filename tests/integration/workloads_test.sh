@@ -30,13 +30,16 @@ jsonpath() {
   shift
   "${K[@]}" get "$@" -o "jsonpath=$template" 2>/dev/null
 }
-# Ready pods of app=web that are not terminating.
+# Ready pods of app=web that are not terminating; with "by-image", also how
+# many of them run each image.
 ready_web_pods() {
   "${K[@]}" get pods -l app=web -o json 2>/dev/null | python3 -c '
-import json, sys
+import collections, json, sys
 pods = json.load(sys.stdin)["items"]
-print(sum(1 for p in pods if not p["metadata"].get("deletionTimestamp") and
-          any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))))'
+ready = [p for p in pods if not p["metadata"].get("deletionTimestamp") and
+         any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))]
+images = collections.Counter(p["spec"]["containers"][0]["image"] for p in ready)
+print(len(ready), *(f"{i}={n}" for i, n in sorted(images.items())) if sys.argv[1:] else "")' "$@"
 }
 rolled_out() { "${K[@]}" rollout status deployment/web --timeout=1s; }
 ready_is() { [[ "$(ready_web_pods)" == "$1" ]]; }
@@ -59,13 +62,20 @@ expect_eq "the Secret's stringData is stored base64-encoded in data" \
 
 # Roll to v2 while a watcher records the fewest ready pods seen.
 : >"$WORK/ready.log"
-( while [[ ! -f "$WORK/stop-watch" ]]; do ready_web_pods >>"$WORK/ready.log"; sleep 0.2; done ) &
+rollout_start=$(date +%s.%N)
+( while [[ ! -f "$WORK/stop-watch" ]]; do
+    echo "$(date +%s.%N) $(ready_web_pods by-image)" >>"$WORK/ready.log"
+    sleep 0.2
+  done ) &
 WATCHER=$!
 "${K[@]}" set image deployment/web web=web:v2 >/dev/null
 check "kubectl rollout status follows the update to v2" "${K[@]}" rollout status deployment/web --timeout=60s
 touch "$WORK/stop-watch"
 wait "$WATCHER"
-fewest=$(sort -n "$WORK/ready.log" | head -1)
+fewest=$(awk '{print $2}' "$WORK/ready.log" | sort -n | head -1)
+# The timeline: each change of the ready pods by image, seconds from kubectl set image.
+echo "# rolling update timeline (s: ready pods by image): $(awk -v t0="$rollout_start" '
+  { state = $3 " " $4 } state != last { printf "%.1f: %s; ", $1 - t0, state; last = state }' "$WORK/ready.log")"
 if [[ -n "$fewest" && "$fewest" -ge 3 ]]; then
   ok "with maxUnavailable 0 no moment of the rollout had fewer than 3 ready pods (fewest $fewest in $(wc -l <"$WORK/ready.log") samples)"
 else

@@ -48,7 +48,7 @@ spec:
         "spec.containers[0].volumeMounts[2].subPath: Invalid value: \"../escape\": must not contain '..'\n");
 }
 
-TEST_CASE("probes and hooks need one handler; init containers have none; defaults fill the timings") {
+TEST_CASE("probes and hooks have at most one handler (none: a grpc probe gantry dropped); init containers have none") {
   CHECK(Causes(R"(
 metadata: {name: p}
 spec:
@@ -58,11 +58,11 @@ spec:
   containers:
   - name: c
     image: i
-    livenessProbe: {periodSeconds: 5, successThreshold: 2}
+    livenessProbe: {exec: {command: ["true"]}, successThreshold: 2}
+    startupProbe: {periodSeconds: 5}
     readinessProbe: {httpGet: {port: 70000}, tcpSocket: {port: 80}}
     lifecycle: {preStop: {exec: {}}}
-)") == "spec.containers[0].livenessProbe.exec: Required value\n"
-        "spec.containers[0].livenessProbe.successThreshold: Invalid value: \"2\": must be 1\n"
+)") == "spec.containers[0].livenessProbe.successThreshold: Invalid value: \"2\": must be 1\n"
         "spec.containers[0].readinessProbe: Forbidden: may not specify more than 1 handler type\n"
         "spec.containers[0].readinessProbe.httpGet.port: Invalid value: \"70000\": must be between 1 and 65535, inclusive\n"
         "spec.containers[0].lifecycle.preStop.exec.command: Required value\n"

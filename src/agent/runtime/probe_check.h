@@ -26,6 +26,13 @@ struct CheckResult {
   std::string message;  // why it failed (the command's output for exec)
 };
 
+// Whether there is a handler gantry runs: a grpc probe or a sleep hook was
+// dropped (with a warning) when the pod was created, leaving none.
+inline bool Runnable(const api::Probe& probe) {
+  return probe.has_exec() || probe.has_http_get() || probe.has_tcp_socket();
+}
+inline bool Runnable(const api::LifecycleHandler& hook) { return hook.has_exec() || hook.has_http_get(); }
+
 CheckResult RunExec(const api::ExecAction& exec, const CheckTarget& target, absl::Duration timeout);
 CheckResult RunHttpGet(const api::HTTPGetAction& get, const CheckTarget& target, absl::Duration timeout);
 CheckResult RunTcpSocket(const api::TCPSocketAction& tcp, const CheckTarget& target, absl::Duration timeout);

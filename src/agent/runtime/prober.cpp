@@ -52,11 +52,13 @@ void Prober::Watch(const api::Pod& pod, const ContainerInstance& of, CheckTarget
   Watched w;
   w.pod = EventSubject(pod);
   w.of = of;
-  w.started = !c.has_startup_probe();
+  w.started = true;
   for (auto [kind, present, spec] : {std::tuple{Kind::kStartup, c.has_startup_probe(), &c.startup_probe()},
                                      {Kind::kReadiness, c.has_readiness_probe(), &c.readiness_probe()},
                                      {Kind::kLiveness, c.has_liveness_probe(), &c.liveness_probe()}}) {
-    if (!present) continue;
+    // A probe whose handler gantry does not run (grpc) was dropped with a warning: none to run.
+    if (!present || !Runnable(*spec)) continue;
+    if (kind == Kind::kStartup) w.started = false;
     ProbeState& probe = w.probes.emplace_back();
     probe.kind = kind;
     probe.spec = *spec;

@@ -388,8 +388,8 @@ void ProcessRuntime::Adopt() {
       if (c.running && c.pidfd < 0) Exited(*pod, c);
       if (!c.running) continue;
       // Probed afresh: ready again once its readiness probe passes.
-      c.startup_passed = !c.spec.has_startup_probe();
-      c.ready = !c.spec.has_readiness_probe();
+      c.startup_passed = !Runnable(c.spec.startup_probe());
+      c.ready = !Runnable(c.spec.readiness_probe());
       prober_.Watch(pod->pod, {uid, c.spec.name(), c.restart_count}, TargetOf(*pod, c),
                     ParseRfc3339(c.started_at).value_or(absl::Now()));
     }
@@ -707,11 +707,11 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   c.waiting_reason.clear();
   c.waiting_message.clear();
   pod.held_back.clear();
-  c.ready = !spec.has_readiness_probe();
-  c.startup_passed = !spec.has_startup_probe();
+  c.ready = !Runnable(spec.readiness_probe());
+  c.startup_passed = !Runnable(spec.startup_probe());
   c.kill_at = absl::InfiniteFuture();
   ContainerInstance of{pod.uid, spec.name(), c.restart_count};
-  if (spec.lifecycle().has_post_start()) {
+  if (Runnable(spec.lifecycle().post_start())) {
     // Probes begin once the hook is through; until then the container is still being created.
     c.post_start_pending = true;
     prober_.RunHook(pod.pod, of, HookKind::kPostStart, TargetOf(pod, c), absl::Seconds(GracePeriodOf(pod.pod)));
@@ -839,7 +839,7 @@ void ProcessRuntime::BeginTermination(Pod& pod, absl::Time now) {
   int64_t grace = meta.has_deletion_grace_period_seconds() ? meta.deletion_grace_period_seconds() : GracePeriodOf(pod.pod);
   pod.kill_at = now + absl::Seconds(grace);
   for (auto& c : pod.containers) {
-    if (!c.running || !c.spec.lifecycle().has_pre_stop()) continue;
+    if (!c.running || !Runnable(c.spec.lifecycle().pre_stop())) continue;
     c.pre_stop_pending = true;
     prober_.RunHook(pod.pod, {pod.uid, c.spec.name(), c.restart_count}, HookKind::kPreStop, TargetOf(pod, c),
                     absl::Seconds(grace));
