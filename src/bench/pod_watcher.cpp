@@ -1,6 +1,7 @@
 #include "bench/pod_watcher.h"
 
 #include <absl/strings/str_cat.h>
+#include <absl/time/clock.h>
 
 namespace gantry::bench {
 
@@ -37,6 +38,16 @@ absl::flat_hash_map<std::string, PodWatcher::Clock::time_point> PodWatcher::runn
   return running_;
 }
 
+void PodWatcher::SetExpected(int expected) {
+  absl::MutexLock lock(&mu_);
+  expected_ = expected;
+}
+
+int PodWatcher::rebinds() {
+  absl::MutexLock lock(&mu_);
+  return rebinds_;
+}
+
 size_t PodWatcher::count() {
   absl::MutexLock lock(&mu_);
   return Reached();
@@ -45,8 +56,11 @@ size_t PodWatcher::count() {
 void PodWatcher::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     auto client = ctl::ApiClient::Connect(connection_);
-    if (!client.ok()) return;
-    std::string path = absl::StrCat("/api/v1/namespaces/", ns_, "/pods?watch=true&timeoutSeconds=3600",
+    if (!client.ok()) {
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    std::string path = absl::StrCat("/api/v1/namespaces/", ns_, "/pods?watch=true&timeoutSeconds=2",
                                     "&resourceVersion=", revision_);
     (void)(*client)->Stream(path, "application/json", [&](const std::string& line) {
       auto event = nlohmann::json::parse(line, nullptr, false);
@@ -57,7 +71,15 @@ void PodWatcher::Run(std::stop_token stop) {
       std::string name = meta.value("name", "");
       auto now = Clock::now();
       absl::MutexLock lock(&mu_);
-      if (object.contains("spec") && !object["spec"].value("nodeName", "").empty()) bound_.try_emplace(name, now);
+      std::string node = object.contains("spec") ? object["spec"].value("nodeName", "") : "";
+      if (!node.empty()) {
+        bound_.try_emplace(name, now);
+        auto [seen, first] = nodes_.try_emplace(name, node);
+        if (!first && seen->second != node) {
+          ++rebinds_;
+          seen->second = node;
+        }
+      }
       if (object.contains("status") && object["status"].value("phase", "") == "Running") running_.try_emplace(name, now);
       return !stopped_ && static_cast<int>(Reached()) < expected_;
     });

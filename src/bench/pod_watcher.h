@@ -1,6 +1,8 @@
 // Follows the pods of one namespace through a watch and records, with the
 // client's clock, when each was first seen bound to a node and first seen
-// Running; reconnects from the last revision if the stream ends.
+// Running, and counts pods seen bound to a second node. Each watch asks the
+// server to end it within 2 s and is opened again from the last revision,
+// so Stop() returns within that bound whatever the server does.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -28,6 +30,9 @@ class PodWatcher {
   // Waits until `expected` pods reached the `until` state, or the timeout.
   bool Wait(absl::Duration timeout);
   void Stop();
+  // How many pods must reach the state (fewer than asked when creating stopped early).
+  void SetExpected(int expected);
+  int rebinds();
 
   absl::flat_hash_map<std::string, Clock::time_point> bound();
   absl::flat_hash_map<std::string, Clock::time_point> running();
@@ -40,12 +45,14 @@ class PodWatcher {
   const ctl::ConnectionOptions connection_;
   const std::string ns_;
   int64_t revision_;
-  const int expected_;
+  int expected_ ABSL_GUARDED_BY(mu_);
   const Until until_;
   std::atomic<bool> stopped_{false};
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Clock::time_point> bound_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Clock::time_point> running_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::string> nodes_ ABSL_GUARDED_BY(mu_);
+  int rebinds_ ABSL_GUARDED_BY(mu_) = 0;
   std::jthread thread_;
 };
 

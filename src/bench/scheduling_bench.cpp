@@ -10,11 +10,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "bench/bench_workload.h"
+#include "bench/placement_check.h"
 #include "bench/pod_watcher.h"
+#include "bench/progress_line.h"
+#include "bench/run_report.h"
+#include "bench/server_metrics.h"
+#include "common/files.h"
 
 namespace gantry::bench {
 namespace {
@@ -52,7 +58,16 @@ void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& o) {
       ->check(CLI::Range(0, 10000000))
       ->capture_default_str();
   cmd->add_option("--timeout", o.timeout_seconds, "Give up after this many seconds of waiting for bindings")
+      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  cmd->add_option("--rate", o.rate, "Pods created per second, spread over the clients; 0: as fast as the API takes them")
+      ->check(CLI::Range(0.0, 1e7))
+      ->capture_default_str();
+  cmd->add_option("--duration", o.duration_seconds,
+                  "Stop creating pods after this many seconds (fewer than --pods then count); 0: no limit")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  cmd->add_option("--json", o.json_path, "Also write the summary as JSON to this file");
   cmd->add_flag("--deployment", o.deployment,
                 "Scale one Deployment from 0 to --pods replicas instead of creating the pods: its controllers "
                 "create them (timed from the scale request)");
@@ -103,56 +118,94 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   if (o.deployment) {
     if (auto s = CreateBenchDeployment(**admin, ns); !s.ok()) return Fail("creating the Deployment", s);
   }
+  ServerSample before = SampleServer(**admin);
   std::vector<Clock::time_point> created(static_cast<size_t>(o.pods));
+  std::atomic<int> created_count{0};
   std::string collection = absl::StrCat("/api/v1/namespaces/", ns, "/pods");
   auto first_create = Clock::now();
+  auto deadline = o.duration_seconds > 0 ? first_create + std::chrono::duration_cast<Clock::duration>(
+                                                              std::chrono::duration<double>(o.duration_seconds))
+                                         : Clock::time_point::max();
+  std::optional<ProgressLine> progress;
+  progress.emplace([&, last = size_t{0}](double seconds) mutable {
+    size_t reached = watcher.count();
+    double now = seconds > 0 ? static_cast<double>(reached - std::min(last, reached)) / seconds : 0;
+    last = reached;
+    return absl::StrFormat("created %d, %s %zu, pending %d, %.0f pods/s now", created_count.load(),
+                           o.until_running ? "running" : "bound", reached,
+                           created_count.load() - static_cast<int>(reached), now);
+  });
   absl::Status pods = o.deployment ? ScaleBenchDeployment(**admin, ns, o.pods) : absl::OkStatus();
-  if (o.deployment) std::fill(created.begin(), created.end(), first_create);
+  if (o.deployment) {
+    std::fill(created.begin(), created.end(), first_create);
+    created_count = o.pods;
+  }
   if (!o.deployment) pods = ForEachParallel(o.connection, o.clients, o.pods, [&](ctl::ApiClient& c, int i) {
+    // Pod i is due i/rate seconds after the first: the clients share one schedule.
+    auto due = o.rate > 0 ? first_create + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(i / o.rate))
+                          : Clock::now();
+    if (due >= deadline || Clock::now() >= deadline) return absl::OkStatus();
+    std::this_thread::sleep_until(due);
     nlohmann::json pod = BenchPod(absl::StrCat("pod-", i));
     if (o.gang_size > 0) {
       pod["metadata"]["labels"]["scheduling.gantry.io/pod-group"] = absl::StrCat("gang-", i / o.gang_size);
     }
     auto s = c.Call("POST", collection, &pod).status();
     created[static_cast<size_t>(i)] = Clock::now();
+    if (s.ok()) ++created_count;
     return s;
   });
   if (!pods.ok()) return Fail("creating pods", pods);
-  auto last_create = Clock::now();
-  double create_seconds = std::chrono::duration<double>(last_create - first_create).count();
-  fprintf(stderr, "created %d pods in %.1f s (%.0f/s); %zu bound so far\n", o.pods, create_seconds,
-          o.pods / create_seconds, watcher.count());
+  auto last_create = o.deployment ? first_create : *std::max_element(created.begin(), created.end());
+  watcher.SetExpected(created_count);
 
+  RunReport report;
+  report.what = o.until_running ? "Running" : "bound";
+  report.pods = o.pods;
+  report.created = created_count;
+  report.clients = o.clients;
+  report.offered_rate = o.rate;
+  report.create_seconds = std::chrono::duration<double>(last_create - first_create).count();
+  if (o.gang_size > 0) report.shape = absl::StrCat("in gangs of ", o.gang_size);
+  if (o.deployment) report.shape = "of one Deployment scaled from 0";
   bool all = watcher.Wait(absl::Seconds(o.timeout_seconds));
+  progress.reset();
   watcher.Stop();
   auto bound = o.until_running ? watcher.running() : watcher.bound();
   Clock::time_point last_bind = first_create;
-  std::vector<double> latency_ms;
-  latency_ms.reserve(bound.size());
+  std::vector<double> bound_seconds;
   for (const auto& [name, at] : bound) {
     last_bind = std::max(last_bind, at);
-    // A Deployment's pods count from the Deployment's creation.
+    // A Deployment's pods count from the scale request.
     size_t index = o.deployment ? 0 : static_cast<size_t>(std::stoi(name.substr(4)));
-    latency_ms.push_back(std::chrono::duration<double, std::milli>(at - created[index]).count());
+    report.latency_ms.push_back(std::chrono::duration<double, std::milli>(at - created[index]).count());
+    bound_seconds.push_back(std::chrono::duration<double>(at - first_create).count());
   }
-  double seconds = std::chrono::duration<double>(last_bind - first_create).count();
-  const char* what = o.until_running ? "Running" : "bound";
-  int node_count = o.nodes;
-  if (node_count == 0) {
+  report.reached = bound.size();
+  report.e2e_seconds = std::chrono::duration<double>(last_bind - first_create).count();
+  report.tail_ms = std::chrono::duration<double, std::milli>(std::max(last_bind, last_create) - last_create).count();
+  report.per_second = PerSecondSeries(bound_seconds);
+  report.rebinds = watcher.rebinds();
+  report.nodes = o.nodes;
+  if (report.nodes == 0) {
     auto nodes_now = (*admin)->Call("GET", "/api/v1/nodes");
-    node_count = nodes_now.ok() ? static_cast<int>((*nodes_now)["items"].size()) : 0;
+    report.nodes = nodes_now.ok() ? static_cast<int>((*nodes_now)["items"].size()) : 0;
   }
-  double tail_ms = std::chrono::duration<double, std::milli>(std::max(last_bind, last_create) - last_create).count();
-  printf("%s", absl::StrFormat("scheduling: %d nodes, %d pods%s%s, %d clients: %zu %s in %.2f s from first create "
-                               "to the last = %.0f pods/s%s; create->%s p50 %.1f ms, "
-                               "p99 %.1f ms; last create->last %s %.1f ms\n",
-                               node_count, o.pods,
-                               o.gang_size > 0 ? absl::StrCat(" in gangs of ", o.gang_size) : std::string(),
-                               o.deployment ? " of one Deployment scaled from 0" : "", o.clients, bound.size(), what, seconds, bound.size() / seconds,
-                               o.deployment ? "" : absl::StrFormat(" (creates alone: %.0f/s)", o.pods / create_seconds),
-                               what, Percentile(latency_ms, 0.5), Percentile(latency_ms, 0.99), what, tail_ms)
-                   .c_str());
-  if (!all) fprintf(stderr, "error: only %zu of %d pods were %s within %d s\n", bound.size(), o.pods, what, o.timeout_seconds);
+  report.after = SampleServer(**admin);
+  report.before = before;
+  auto check = CheckPlacement(**admin, ns, o.gang_size > 0 ? "scheduling.gantry.io/pod-group" : "");
+  if (!check.ok()) return Fail("checking the placement", check.status());
+  report.check = *std::move(check);
+  printf("%s", report.Text().c_str());
+  if (!all) {
+    fprintf(stderr, "error: only %zu of %d pods were %s within %d s\n", bound.size(), report.created,
+            report.what.c_str(), o.timeout_seconds);
+  }
+  if (!o.json_path.empty()) {
+    if (auto s = WriteFileAtomic(o.json_path, report.Json().dump(2) + "\n", 0644); !s.ok()) {
+      return Fail("writing " + o.json_path, s);
+    }
+  }
 
   if (!o.keep) {
     (void)(*admin)->Call("DELETE", absl::StrCat("/api/v1/namespaces/", ns));
@@ -161,7 +214,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
       return absl::OkStatus();
     });
   }
-  return all ? 0 : 1;
+  return all && report.Violations() == 0 ? 0 : 1;
 }
 
 }  // namespace gantry::bench

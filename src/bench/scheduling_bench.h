@@ -1,9 +1,12 @@
 // `gantry bench scheduling`: end-to-end scheduling throughput of a running
-// server. Registers hollow nodes as API objects, creates pods through the
-// HTTPS API from N clients, follows a watch until every pod is bound, and
-// reports pods/s from the first create to the last bind, plus create->bound
-// latency percentiles. Uses a fresh namespace and removes it (and the
-// nodes) afterwards unless --keep.
+// server, gantry's or any Kubernetes-shaped one. Registers hollow nodes as
+// API objects, creates pods through the HTTPS API from N clients (as fast as
+// the API takes them, or at --rate), follows a watch until every pod is
+// bound, checks the placement from the API, and reports pods/s from the first
+// create to the last bind, its per-second series, create->bound latency
+// percentiles and, from a gantry server's /metrics, its CPU, memory, binder
+// conflicts and store commits (text, and --json). Uses a fresh namespace and
+// removes it (and the nodes) afterwards unless --keep.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -28,6 +31,9 @@ struct SchedulingBenchOptions {
   bool keep = false;
   bool until_running = false;
   int timeout_seconds = 600;
+  double rate = 0;            // pods/s offered; 0: as fast as the API takes them
+  double duration_seconds = 0;  // stop creating after this long; 0: create all --pods
+  std::string json_path;
 };
 
 void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& options);

@@ -116,6 +116,12 @@ void Registry::AddCallbackGauge(const std::string& name, const std::string& help
   entries_.push_back(std::make_unique<Entry>(Entry{name, help, "gauge", std::move(read)}));
 }
 
+void Registry::AddCallbackCounter(const std::string& name, const std::string& help,
+                                  std::function<double()> read) {
+  absl::MutexLock lock(&mu_);
+  entries_.push_back(std::make_unique<Entry>(Entry{name, help, "counter", std::move(read)}));
+}
+
 std::string Registry::Render() const {
   std::string out;
   absl::MutexLock lock(&mu_);

@@ -88,6 +88,9 @@ class Registry {
   // A gauge read at scrape time (queue depths and the like).
   void AddCallbackGauge(const std::string& name, const std::string& help,
                         std::function<double()> read);
+  // A counter kept elsewhere (the kernel's count of the process's CPU time).
+  void AddCallbackCounter(const std::string& name, const std::string& help,
+                          std::function<double()> read);
 
   std::string Render() const;
 

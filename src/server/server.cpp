@@ -26,6 +26,7 @@
 #include "controllers/pod_group_status.h"
 #include "common/join_token.h"
 #include "common/files.h"
+#include "common/process_metrics.h"
 #include "common/kubeconfig.h"
 #include "common/log_format.h"
 #include "common/open_file_limit.h"
@@ -188,6 +189,7 @@ int RunServer(const ServerOptions& options) {
     spdlog::critical("node credentials: {}", credentials.status());
     return 1;
   }
+  metrics::RegisterProcessMetrics(metrics::DefaultRegistry(), GANTRY_VERSION);
   store::EventRecorder events(**store);
   events.Start();
   apiserver::AgentService agents(**store, events, **credentials, *join_secret, absl::Seconds(10));
