@@ -1,6 +1,7 @@
 #include "bench/scheduling_bench.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <absl/synchronization/mutex.h>
@@ -20,6 +21,7 @@
 #include "bench/progress_line.h"
 #include "bench/run_report.h"
 #include "bench/server_metrics.h"
+#include "bench/workload_mix.h"
 #include "common/files.h"
 
 namespace gantry::bench {
@@ -52,6 +54,13 @@ void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& o) {
       ->check(CLI::Range(1, 10000000))
       ->capture_default_str();
   cmd->add_option("--clients", o.clients, "Concurrent creating clients")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--node-shape", o.node_shape,
+                  "Each node's allocatable resources, e.g. cpu=32,memory=128Gi,pods=110 (overrides --node-cpu)");
+  cmd->add_option("--pod-shape", o.pod_shape, "Each pod's requests, e.g. cpu=100m,memory=64Mi")->capture_default_str();
+  cmd->add_option("--workload", o.workload_path,
+                  "YAML mix of pod kinds (weights, requests, priority classes, gangs, zone spread); see "
+                  "configs/examples/bench-workload.yaml")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--gang-size", o.gang_size,
                   "Pods form gangs of this size, each with a scheduling.gantry.io PodGroup (minMember = size); "
                   "0 creates single pods")
@@ -77,8 +86,34 @@ void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& o) {
 }
 
 int RunSchedulingBench(const SchedulingBenchOptions& o) {
+  std::map<std::string, std::string> node_shape = {
+      {"cpu", std::to_string(o.node_cpu)}, {"memory", absl::StrCat(o.node_cpu * 4, "Gi")}, {"pods", "110"}};
+  if (!o.node_shape.empty()) {
+    auto shape = ParseShape(o.node_shape);
+    if (!shape.ok()) return Fail("--node-shape", shape.status());
+    for (const auto& [resource, quantity] : *shape) node_shape[resource] = quantity;
+  }
+  WorkloadMix mix;
+  if (!o.workload_path.empty()) {
+    auto loaded = LoadWorkloadMix(o.workload_path);
+    if (!loaded.ok()) return Fail("--workload", loaded.status());
+    mix = *std::move(loaded);
+  } else {
+    auto shape = ParseShape(o.pod_shape);
+    if (!shape.ok()) return Fail("--pod-shape", shape.status());
+    mix.kinds.push_back({.weight = 1, .requests = *shape, .priority_class = "", .gang = o.gang_size, .zone_spread = 0});
+  }
+  const std::vector<PlannedPod> plan = PlanPods(mix, o.pods);
   auto admin = ctl::ApiClient::Connect(o.connection);
   if (!admin.ok()) return Fail("connect", admin.status());
+  for (const auto& [name, value] : mix.priority_classes) {
+    nlohmann::json pc = {{"apiVersion", "scheduling.k8s.io/v1"}, {"kind", "PriorityClass"},
+                         {"metadata", {{"name", name}}}, {"value", value}};
+    auto made = (*admin)->Call("POST", "/apis/scheduling.k8s.io/v1/priorityclasses", &pc);
+    if (!made.ok() && made.status().code() != absl::StatusCode::kAlreadyExists) {
+      return Fail("creating PriorityClass " + name, made.status());
+    }
+  }
   std::string run = absl::StrCat(absl::ToUnixSeconds(absl::Now()));
   std::string ns = absl::StrCat("bench-", run);
   nlohmann::json namespace_object = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
@@ -89,7 +124,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   auto node_name = [&](int i) { return absl::StrCat("bench-", run, "-node-", i); };
   auto t_nodes = Clock::now();
   absl::Status nodes = ForEachParallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
-    nlohmann::json node = BenchNode(node_name(i), o.node_cpu);
+    nlohmann::json node = ShapedNode(node_name(i), i, node_shape);
     return c.Call("POST", "/api/v1/nodes", &node).status();
   });
   if (!nodes.ok()) return Fail("registering nodes", nodes);
@@ -103,13 +138,16 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
                      o.until_running ? PodWatcher::Until::kRunning : PodWatcher::Until::kBound);
   watcher.Start();
 
-  const int gangs = o.gang_size > 0 ? (o.pods + o.gang_size - 1) / o.gang_size : 0;
-  absl::Status groups = ForEachParallel(o.connection, o.clients, gangs, [&](ctl::ApiClient& c, int g) {
-    int size = std::min(o.gang_size, o.pods - g * o.gang_size);
+  std::vector<std::pair<std::string, int>> gangs;  // name, minMember
+  absl::flat_hash_set<std::string> seen_gangs;
+  for (const PlannedPod& pod : plan) {
+    if (!pod.gang.empty() && seen_gangs.insert(pod.gang).second) gangs.emplace_back(pod.gang, pod.gang_size);
+  }
+  absl::Status groups = ForEachParallel(o.connection, o.clients, static_cast<int>(gangs.size()), [&](ctl::ApiClient& c, int g) {
     nlohmann::json group = {{"apiVersion", "scheduling.gantry.io/v1alpha1"},
                             {"kind", "PodGroup"},
-                            {"metadata", {{"name", absl::StrCat("gang-", g)}}},
-                            {"spec", {{"minMember", size}}}};
+                            {"metadata", {{"name", gangs[static_cast<size_t>(g)].first}}},
+                            {"spec", {{"minMember", gangs[static_cast<size_t>(g)].second}}}};
     return c.Call("POST", absl::StrCat("/apis/scheduling.gantry.io/v1alpha1/namespaces/", ns, "/podgroups"), &group)
         .status();
   });
@@ -146,10 +184,8 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
                           : Clock::now();
     if (due >= deadline || Clock::now() >= deadline) return absl::OkStatus();
     std::this_thread::sleep_until(due);
-    nlohmann::json pod = BenchPod(absl::StrCat("pod-", i));
-    if (o.gang_size > 0) {
-      pod["metadata"]["labels"]["scheduling.gantry.io/pod-group"] = absl::StrCat("gang-", i / o.gang_size);
-    }
+    const PlannedPod& planned = plan[static_cast<size_t>(i)];
+    nlohmann::json pod = MixPod(absl::StrCat("pod-", i), mix.kinds[static_cast<size_t>(planned.kind)], planned);
     auto s = c.Call("POST", collection, &pod).status();
     created[static_cast<size_t>(i)] = Clock::now();
     if (s.ok()) ++created_count;
@@ -167,6 +203,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   report.offered_rate = o.rate;
   report.create_seconds = std::chrono::duration<double>(last_create - first_create).count();
   if (o.gang_size > 0) report.shape = absl::StrCat("in gangs of ", o.gang_size);
+  if (!o.workload_path.empty()) report.shape = absl::StrCat("of the mix in ", o.workload_path);
   if (o.deployment) report.shape = "of one Deployment scaled from 0";
   bool all = watcher.Wait(absl::Seconds(o.timeout_seconds));
   progress.reset();
@@ -193,7 +230,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   }
   report.after = SampleServer(**admin);
   report.before = before;
-  auto check = CheckPlacement(**admin, ns, o.gang_size > 0 ? "scheduling.gantry.io/pod-group" : "");
+  auto check = CheckPlacement(**admin, ns, gangs.empty() ? "" : kGangLabel);
   if (!check.ok()) return Fail("checking the placement", check.status());
   report.check = *std::move(check);
   printf("%s", report.Text().c_str());

@@ -34,6 +34,9 @@ struct SchedulingBenchOptions {
   double rate = 0;            // pods/s offered; 0: as fast as the API takes them
   double duration_seconds = 0;  // stop creating after this long; 0: create all --pods
   std::string json_path;
+  std::string node_shape;  // "cpu=32,memory=128Gi,pods=110"; empty: from node_cpu
+  std::string pod_shape = "cpu=100m,memory=64Mi";
+  std::string workload_path;
 };
 
 void AddSchedulingBench(CLI::App& bench, SchedulingBenchOptions& options);

@@ -25,6 +25,15 @@ expect_eq "... every pod bound, no violation, latency percentiles in order" \
   "(300, 0, True)"
 expect_contains "the text summary names the placement check" "$(cat "$WORK/run.txt")" "violations: 0"
 
+bench --nodes 30 --pods 400 --workload "$ROOT/configs/examples/bench-workload.yaml" --json "$WORK/mix.json" --keep >/dev/null 2>&1
+expect_eq "--workload: a mix of shapes, a priority class, gangs of 8 and zone-spread groups all bind, no violation" \
+  "$(json_field "$WORK/mix.json" "(o['reached'], o['violations'])")" "(400, 0)"
+groups=$(api GET "/apis/scheduling.gantry.io/v1alpha1/podgroups" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+expect_eq "... its gangs were PodGroups (80 gang pods of 400, 8 each)" "$groups" "10"
+expect_eq "... and its PriorityClass exists" "$(code GET /apis/scheduling.k8s.io/v1/priorityclasses/bench-high)" "200"
+out=$(bench --nodes 1 --pods 1 --pod-shape cpu=lots 2>&1)
+expect_contains "a bad --pod-shape is refused, naming it" "$out" '--pod-shape: "cpu=lots" is not resource=quantity'
+
 bench --nodes 5 --pods 100000 --rate 100 --duration 1 --json "$WORK/rate.json" >/dev/null 2>&1
 created=$(json_field "$WORK/rate.json" "o['created']")
 if [[ "$created" -ge 80 && "$created" -le 110 ]]; then
