@@ -3,7 +3,10 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/strings/str_cat.h>
 
+#include <algorithm>
+
 #include "api/quantity.h"
+#include "bench/workload_mix.h"
 #include "ctl/api_client.h"
 
 namespace gantry::bench {
@@ -46,8 +49,11 @@ absl::StatusOr<PlacementCheck> CheckPlacement(ctl::ApiClient& client, const std:
     if (out.examples.size() < 5) out.examples.push_back(std::move(what));
   };
   absl::flat_hash_map<std::string, Usage> allocatable;
+  absl::flat_hash_map<std::string, std::string> zones;
   absl::Status listed = ForEachItem(client, "/api/v1/nodes", [&](const nlohmann::json& node) {
     const auto& a = node["status"]["allocatable"];
+    zones[node["metadata"].value("name", "")] =
+        node["metadata"].value("labels", nlohmann::json::object()).value(std::string(kZoneLabel), "");
     allocatable[node["metadata"].value("name", "")] = {Parse(a.value("cpu", nlohmann::json()), true),
                                                       Parse(a.value("memory", nlohmann::json()), false),
                                                       Parse(a.value("pods", nlohmann::json()), false)};
@@ -56,6 +62,8 @@ absl::StatusOr<PlacementCheck> CheckPlacement(ctl::ApiClient& client, const std:
   // Every pod of the cluster counts against its node; only the run's must all be bound.
   absl::flat_hash_map<std::string, Usage> used;
   absl::flat_hash_map<std::string, std::pair<int, int>> gangs;  // bound, members
+  // A zone-spread group's members must be in distinct zones.
+  absl::flat_hash_map<std::string, std::vector<std::string>> spread_zones;
   listed = ForEachItem(client, "/api/v1/pods", [&](const nlohmann::json& pod) {
     const auto& meta = pod["metadata"];
     const std::string node = pod["spec"].value("nodeName", "");
@@ -68,6 +76,8 @@ absl::StatusOr<PlacementCheck> CheckPlacement(ctl::ApiClient& client, const std:
       ++members;
       bound += node.empty() ? 0 : 1;
     }
+    std::string spread = meta.value("labels", nlohmann::json::object()).value(std::string(kSpreadLabel), "");
+    if (ours && !spread.empty() && !node.empty()) spread_zones[spread].push_back(zones[node]);
     if (node.empty() || phase == "Succeeded" || phase == "Failed") return;
     if (!allocatable.contains(node)) {
       if (ours) found(absl::StrCat("pod ", meta.value("name", ""), " is bound to ", node, ", which does not exist"));
@@ -87,6 +97,12 @@ absl::StatusOr<PlacementCheck> CheckPlacement(ctl::ApiClient& client, const std:
     if (u.millicpu > a.millicpu || u.memory > a.memory || (a.pods > 0 && u.pods > a.pods)) {
       found(absl::StrCat("node ", node, " holds ", u.millicpu, "m cpu, ", u.memory, " B, ", u.pods, " pods over ",
                          a.millicpu, "m, ", a.memory, " B, ", a.pods));
+    }
+  }
+  for (auto& [group, in] : spread_zones) {
+    std::sort(in.begin(), in.end());
+    if (std::adjacent_find(in.begin(), in.end()) != in.end()) {
+      found(absl::StrCat("zone-spread group ", group, " has two pods in one zone"));
     }
   }
   for (const auto& [gang, count] : gangs) {

@@ -1,7 +1,8 @@
 // The end-of-run correctness check of `gantry bench scheduling`, from the
 // API as any client sees it: no node holds more than its allocatable cpu,
 // memory or pods; every pod of the run is bound, to a node that exists; each
-// gang is bound whole. Each finding is one violation.
+// gang is bound whole; each zone-spread group has its pods in distinct zones.
+// Each finding is one violation.
 #pragma once
 
 #include <absl/status/statusor.h>

@@ -139,10 +139,9 @@ nlohmann::json MixPod(const std::string& name, const PodKind& kind, const Planne
   if (!kind.priority_class.empty()) pod["spec"]["priorityClassName"] = kind.priority_class;
   if (!plan.gang.empty()) pod["metadata"]["labels"][kGangLabel] = plan.gang;
   if (!plan.spread_group.empty()) {
-    pod["metadata"]["labels"]["bench-spread"] = plan.spread_group;
+    pod["metadata"]["labels"][kSpreadLabel] = plan.spread_group;
     pod["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] = {
-        {{"labelSelector", {{"matchLabels", {{"bench-spread", plan.spread_group}}}}},
-         {"topologyKey", "topology.kubernetes.io/zone"}}};
+        {{"labelSelector", {{"matchLabels", {{kSpreadLabel, plan.spread_group}}}}}, {"topologyKey", kZoneLabel}}};
   }
   return pod;
 }
@@ -157,7 +156,7 @@ nlohmann::json ShapedNode(const std::string& name, int index, const std::map<std
             {"labels",
              {{"kubernetes.io/hostname", name},
               {"gantry.io/bench", "true"},
-              {"topology.kubernetes.io/zone", absl::StrCat("zone-", index % 3)}}}}},
+              {kZoneLabel, absl::StrCat("zone-", index % 3)}}}}},
           {"status",
            {{"capacity", allocatable},
             {"allocatable", allocatable},

@@ -57,5 +57,7 @@ nlohmann::json MixPod(const std::string& name, const PodKind& kind, const Planne
 nlohmann::json ShapedNode(const std::string& name, int index, const std::map<std::string, std::string>& resources);
 
 inline constexpr char kGangLabel[] = "scheduling.gantry.io/pod-group";
+inline constexpr char kSpreadLabel[] = "bench-spread";
+inline constexpr char kZoneLabel[] = "topology.kubernetes.io/zone";
 
 }  // namespace gantry::bench
