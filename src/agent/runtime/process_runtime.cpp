@@ -714,6 +714,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   if (Runnable(spec.lifecycle().post_start())) {
     // Probes begin once the hook is through; until then the container is still being created.
     c.post_start_pending = true;
+    c.waiting_reason = "ContainerCreating";
     prober_.RunHook(pod.pod, of, HookKind::kPostStart, TargetOf(pod, c), absl::Seconds(GracePeriodOf(pod.pod)));
   } else {
     prober_.Watch(pod.pod, of, TargetOf(pod, c), now);
@@ -811,6 +812,7 @@ void ProcessRuntime::TakeProbeOutcomes(absl::Time now) {
       }
       case ProbeOutcomeKind::kPostStartDone:
         c->post_start_pending = false;
+        c->waiting_reason.clear();
         if (!outcome.success) {
           KillContainer(pod, *c, GracePeriodOf(pod.pod), now);
         } else {
