@@ -69,7 +69,8 @@ nlohmann::json RunReport::Json() const {
       {"offered_rate", offered_rate},
       {"reached", reached},
       {"until", what},
-      {"created_per_second", CreatedPerSecond()},
+      // A Deployment's pods are created by its controller, not timed here.
+      {"created_per_second", create_seconds > 0 ? nlohmann::json(CreatedPerSecond()) : nlohmann::json()},
       {"e2e_seconds", e2e_seconds},
       {"e2e_pods_per_second", E2ePodsPerSecond()},
       {"per_second",
