@@ -30,6 +30,21 @@
 namespace gantry::agent {
 namespace {
 
+// A call made with the node's credential, given up after `seconds`.
+void WithCredential(grpc::ClientContext& ctx, const std::string& token, int seconds) {
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+}
+
+api::PodRef RefOf(const api::Pod& pod) {
+  api::PodRef ref;
+  ref.set_node_name(pod.spec().node_name());
+  ref.set_namespace_(pod.metadata().namespace_());
+  ref.set_name(pod.metadata().name());
+  ref.set_uid(pod.metadata().uid());
+  return ref;
+}
+
 // Status reports and deletion confirmations travel on a few sender threads
 // of their own, so the runtime never waits on the network. The latest report
 // per pod wins, and one pod's reports are never sent by two threads at once
@@ -79,10 +94,7 @@ class Reporter final : public PodStatusSink {
     {
       std::lock_guard lock(mu_);
       auto& item = pending_[pod.metadata().uid()];
-      item.ref.set_node_name(pod.spec().node_name());
-      item.ref.set_namespace_(pod.metadata().namespace_());
-      item.ref.set_name(pod.metadata().name());
-      item.ref.set_uid(pod.metadata().uid());
+      item.ref = RefOf(pod);
       fill(item);
     }
     ready_.notify_one();
@@ -131,8 +143,7 @@ class Reporter final : public PodStatusSink {
     api::Ack ack;
     if (item.status) {
       grpc::ClientContext ctx;
-      ctx.AddMetadata("authorization", "Bearer " + token_);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      WithCredential(ctx, token_, 10);
       api::PodStatusUpdate update;
       *update.mutable_pod() = item.ref;
       *update.mutable_status() = *item.status;
@@ -144,8 +155,7 @@ class Reporter final : public PodStatusSink {
     }
     for (const api::PodEventReport& event : item.events) {
       grpc::ClientContext ctx;
-      ctx.AddMetadata("authorization", "Bearer " + token_);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      WithCredential(ctx, token_, 10);
       api::PodEventReport report = event;
       *report.mutable_pod() = item.ref;
       // An Event is worth one try: a lost one is not worth holding the pod's status back.
@@ -155,8 +165,7 @@ class Reporter final : public PodStatusSink {
     }
     if (item.stopped) {
       grpc::ClientContext ctx;
-      ctx.AddMetadata("authorization", "Bearer " + token_);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      WithCredential(ctx, token_, 10);
       grpc::Status s = stub_.ConfirmPodDeletion(&ctx, item.ref, &ack);
       if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
         spdlog::warn("agent: deletion of {} not confirmed: {}", item.ref.name(), s.error_message());
@@ -182,15 +191,9 @@ class ServerPodConfig final : public PodConfigSource {
 
   absl::StatusOr<api::PodConfig> Fetch(const api::Pod& pod) override {
     grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token_);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    api::PodRef ref;
-    ref.set_node_name(pod.spec().node_name());
-    ref.set_namespace_(pod.metadata().namespace_());
-    ref.set_name(pod.metadata().name());
-    ref.set_uid(pod.metadata().uid());
+    WithCredential(ctx, token_, 5);
     api::PodConfig config;
-    grpc::Status s = stub_.GetPodConfig(&ctx, ref, &config);
+    grpc::Status s = stub_.GetPodConfig(&ctx, RefOf(pod), &config);
     if (!s.ok()) {
       return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
                           absl::StrCat("reading the pod's ConfigMaps and Secrets: ", s.error_message()));

@@ -7,7 +7,7 @@
 
 namespace gantry::bench {
 
-nlohmann::json BenchPod(const std::string& name) {
+nlohmann::json BenchPod(const std::string& name, const std::map<std::string, std::string>& requests) {
   return {{"apiVersion", "v1"},
           {"kind", "Pod"},
           {"metadata", {{"name", name}, {"labels", {{"app", "bench"}}}}},
@@ -16,17 +16,21 @@ nlohmann::json BenchPod(const std::string& name) {
              {{{"name", "main"},
                {"image", "busybox"},
                {"command", {"sleep", "3600"}},
-               {"resources", {{"requests", {{"cpu", "100m"}, {"memory", "64Mi"}}}}}}}}}}};
+               {"resources", {{"requests", requests}}}}}}}}};
 }
 
-nlohmann::json BenchNode(const std::string& name, int cpu) {
-  nlohmann::json resources = {{"cpu", std::to_string(cpu)}, {"memory", absl::StrCat(cpu * 4, "Gi")}, {"pods", "110"}};
+nlohmann::json BenchNode(const std::string& name, int index, const std::map<std::string, std::string>& allocatable) {
   return {{"apiVersion", "v1"},
           {"kind", "Node"},
-          {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}, {"gantry.io/bench", "true"}}}}},
+          {"metadata",
+           {{"name", name},
+            {"labels",
+             {{"kubernetes.io/hostname", name},
+              {"gantry.io/bench", "true"},
+              {kZoneLabel, absl::StrCat("zone-", index % 3)}}}}},
           {"status",
-           {{"capacity", resources},
-            {"allocatable", resources},
+           {{"capacity", allocatable},
+            {"allocatable", allocatable},
             {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
 }
 

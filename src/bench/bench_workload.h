@@ -5,6 +5,7 @@
 #include <absl/synchronization/mutex.h>
 
 #include <atomic>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -15,10 +16,14 @@
 
 namespace gantry::bench {
 
-// A small pod (100m cpu, 64Mi memory), the unit of every bench.
-nlohmann::json BenchPod(const std::string& name);
-// A node of `cpu` cores, 4 GiB of memory per core and room for 110 pods.
-nlohmann::json BenchNode(const std::string& name, int cpu);
+inline constexpr char kZoneLabel[] = "topology.kubernetes.io/zone";
+
+// A pod running `sleep 3600` with these requests; by default small (100m
+// cpu, 64Mi memory), the unit of every bench.
+nlohmann::json BenchPod(const std::string& name, const std::map<std::string, std::string>& requests = {
+                                                     {"cpu", "100m"}, {"memory", "64Mi"}});
+// A Ready node with these allocatable resources, in one of three zones by its index.
+nlohmann::json BenchNode(const std::string& name, int index, const std::map<std::string, std::string>& allocatable);
 // Deployment "bench" of BenchPods in `ns`, with 0 replicas, once its controller has taken it.
 absl::Status CreateBenchDeployment(ctl::ApiClient& client, const std::string& ns);
 // Scales it through the scale subresource, as `kubectl scale` does.

@@ -54,15 +54,20 @@ size_t PodWatcher::count() {
 }
 
 void PodWatcher::Run(std::stop_token stop) {
+  // One kept-alive connection for the 2 s watches; another only after a failure.
+  std::unique_ptr<ctl::ApiClient> client;
   while (!stop.stop_requested()) {
-    auto client = ctl::ApiClient::Connect(connection_);
-    if (!client.ok()) {
-      absl::SleepFor(absl::Milliseconds(200));
-      continue;
+    if (client == nullptr) {
+      auto connected = ctl::ApiClient::Connect(connection_);
+      if (!connected.ok()) {
+        absl::SleepFor(absl::Milliseconds(200));
+        continue;
+      }
+      client = *std::move(connected);
     }
     std::string path = absl::StrCat("/api/v1/namespaces/", ns_, "/pods?watch=true&timeoutSeconds=2",
                                     "&resourceVersion=", revision_);
-    (void)(*client)->Stream(path, "application/json", [&](const std::string& line) {
+    absl::Status streamed = client->Stream(path, "application/json", [&](const std::string& line) {
       auto event = nlohmann::json::parse(line, nullptr, false);
       if (!event.is_object() || !event.contains("object")) return !stopped_;
       const auto& object = event["object"];
@@ -83,6 +88,7 @@ void PodWatcher::Run(std::stop_token stop) {
       if (object.contains("status") && object["status"].value("phase", "") == "Running") running_.try_emplace(name, now);
       return !stopped_ && static_cast<int>(Reached()) < expected_;
     });
+    if (!streamed.ok()) client.reset();
     absl::MutexLock lock(&mu_);
     if (static_cast<int>(Reached()) >= expected_) return;
   }

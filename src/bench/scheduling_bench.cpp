@@ -124,7 +124,7 @@ int RunSchedulingBench(const SchedulingBenchOptions& o) {
   auto node_name = [&](int i) { return absl::StrCat("bench-", run, "-node-", i); };
   auto t_nodes = Clock::now();
   absl::Status nodes = ForEachParallel(o.connection, o.clients, o.nodes, [&](ctl::ApiClient& c, int i) {
-    nlohmann::json node = ShapedNode(node_name(i), i, node_shape);
+    nlohmann::json node = BenchNode(node_name(i), i, node_shape);
     return c.Call("POST", "/api/v1/nodes", &node).status();
   });
   if (!nodes.ok()) return Fail("registering nodes", nodes);

@@ -127,15 +127,7 @@ std::vector<PlannedPod> PlanPods(const WorkloadMix& mix, int pods) {
 }
 
 nlohmann::json MixPod(const std::string& name, const PodKind& kind, const PlannedPod& plan) {
-  nlohmann::json requests = nlohmann::json::object();
-  for (const auto& [resource, quantity] : kind.requests) requests[resource] = quantity;
-  nlohmann::json pod = {
-      {"apiVersion", "v1"},
-      {"kind", "Pod"},
-      {"metadata", {{"name", name}, {"labels", {{"app", "bench"}}}}},
-      {"spec",
-       {{"containers",
-         {{{"name", "main"}, {"image", "busybox"}, {"command", {"sleep", "3600"}}, {"resources", {{"requests", requests}}}}}}}}};
+  nlohmann::json pod = BenchPod(name, kind.requests);
   if (!kind.priority_class.empty()) pod["spec"]["priorityClassName"] = kind.priority_class;
   if (!plan.gang.empty()) pod["metadata"]["labels"][kGangLabel] = plan.gang;
   if (!plan.spread_group.empty()) {
@@ -144,23 +136,6 @@ nlohmann::json MixPod(const std::string& name, const PodKind& kind, const Planne
         {{"labelSelector", {{"matchLabels", {{kSpreadLabel, plan.spread_group}}}}}, {"topologyKey", kZoneLabel}}};
   }
   return pod;
-}
-
-nlohmann::json ShapedNode(const std::string& name, int index, const std::map<std::string, std::string>& resources) {
-  nlohmann::json allocatable = nlohmann::json::object();
-  for (const auto& [resource, quantity] : resources) allocatable[resource] = quantity;
-  return {{"apiVersion", "v1"},
-          {"kind", "Node"},
-          {"metadata",
-           {{"name", name},
-            {"labels",
-             {{"kubernetes.io/hostname", name},
-              {"gantry.io/bench", "true"},
-              {kZoneLabel, absl::StrCat("zone-", index % 3)}}}}},
-          {"status",
-           {{"capacity", allocatable},
-            {"allocatable", allocatable},
-            {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
 }
 
 }  // namespace gantry::bench

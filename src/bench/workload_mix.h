@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_workload.h"
+
 namespace gantry::bench {
 
 struct PodKind {
@@ -53,11 +55,8 @@ std::vector<PlannedPod> PlanPods(const WorkloadMix& mix, int pods);
 
 // The pod to create for `plan` (gangs join through the scheduling.gantry.io/pod-group label).
 nlohmann::json MixPod(const std::string& name, const PodKind& kind, const PlannedPod& plan);
-// A node of the given allocatable resources, in one of three zones by its index.
-nlohmann::json ShapedNode(const std::string& name, int index, const std::map<std::string, std::string>& resources);
 
 inline constexpr char kGangLabel[] = "scheduling.gantry.io/pod-group";
 inline constexpr char kSpreadLabel[] = "bench-spread";
-inline constexpr char kZoneLabel[] = "topology.kubernetes.io/zone";
 
 }  // namespace gantry::bench

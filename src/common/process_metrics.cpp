@@ -23,8 +23,7 @@ std::vector<std::string> StatFields() {
   return absl::StrSplit(stat->substr(close + 2), ' ');
 }
 
-double StatField(int field) {
-  std::vector<std::string> fields = StatFields();
+double StatField(const std::vector<std::string>& fields, int field) {
   double value = 0;
   size_t index = static_cast<size_t>(field - 3);
   if (index < fields.size()) (void)absl::SimpleAtod(fields[index], &value);
@@ -64,7 +63,10 @@ double BootTimeSeconds() {
 void RegisterProcessMetrics(Registry& registry, const std::string& version) {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   registry.AddCallbackCounter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                              [ticks] { return (StatField(14) + StatField(15)) / ticks; });
+                              [ticks] {
+                                std::vector<std::string> stat = StatFields();  // utime and stime from one read
+                                return (StatField(stat, 14) + StatField(stat, 15)) / ticks;
+                              });
   registry.AddCallbackGauge("process_resident_memory_bytes", "Resident memory size in bytes.",
                             [] { return StatusBytes("VmRSS"); });
   registry.AddCallbackGauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
@@ -72,7 +74,7 @@ void RegisterProcessMetrics(Registry& registry, const std::string& version) {
   registry.AddCallbackGauge("gantry_process_peak_resident_memory_bytes",
                             "The most resident memory the process has had, in bytes (VmHWM).",
                             [] { return StatusBytes("VmHWM"); });
-  const double started = BootTimeSeconds() + StatField(22) / ticks;
+  const double started = BootTimeSeconds() + StatField(StatFields(), 22) / ticks;
   registry.AddCallbackGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                             [started] { return started; });
   registry.AddCallbackGauge("process_open_fds", "Number of open file descriptors.", [] {

@@ -7,9 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <absl/status/statusor.h>
-
-#include "agent.pb.h"
 #include "core.pb.h"
 
 namespace gantry::agent {
@@ -26,13 +23,6 @@ class PodStatusSink {
                      const std::string& message) = 0;
 };
 
-// The ConfigMaps and Secrets a pod names, read from the server when its
-// containers start and while its volumes are kept up to date.
-class PodConfigSource {
- public:
-  virtual ~PodConfigSource() = default;
-  virtual absl::StatusOr<api::PodConfig> Fetch(const api::Pod& pod) = 0;
-};
 
 class PodRuntime {
  public:

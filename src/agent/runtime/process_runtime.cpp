@@ -17,11 +17,11 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/qos/cpu_pools.h"
+#include "agent/runtime/container_env.h"
 #include "agent/runtime/container_shim.h"
 #include "agent/runtime/qos_cgroups.h"
 #include "agent/network/pod_network.h"
 #include "agent/volumes/pod_volumes.h"
-#include "agent/volumes/volume_files.h"
 #include "api/pod_config_refs.h"
 #include "common/files.h"
 #include "common/log_format.h"
@@ -45,6 +45,11 @@ std::string HostsFile(const api::Pod& pod, const std::string& hostname, const st
   return absl::StrCat("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
                       "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
                       ip.empty() ? "127.0.1.1" : ip, "\t", names, "\n");
+}
+
+// As kubelet: spec.hostname when set (an Indexed Job's pods get one), else the pod's name.
+const std::string& HostnameOf(const api::Pod& pod) {
+  return pod.spec().hostname().empty() ? pod.metadata().name() : pod.spec().hostname();
 }
 
 int64_t GracePeriodOf(const api::Pod& pod) { return pod.spec().termination_grace_period_seconds(); }
@@ -563,8 +568,7 @@ void ProcessRuntime::Reconcile(Pod& pod, absl::Time now) {
   for (auto& c : pod.containers) {
     if (!c.running || now < c.kill_at) continue;
     c.kill_at = absl::InfiniteFuture();
-    if (c.pid == 0) c.pid = ReadContainerPid(absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid")).value_or(0);
-    if (c.pid > 0) kill(c.pid, SIGKILL);
+    if (pid_t pid = ContainerPid(pod, c); pid > 0) kill(pid, SIGKILL);
     for (pid_t pid : cgroups_.Processes(ContainerGroup(pod, c.spec.name()))) kill(pid, SIGKILL);
   }
   Report(pod);
@@ -579,7 +583,7 @@ absl::Status ProcessRuntime::FetchConfig(Pod& pod) {
 }
 
 void ProcessRuntime::HoldBack(Pod& pod, Container& c, const std::string& reason, const std::string& message,
-                              absl::Time now) {
+                              const std::string& event, absl::Time now) {
   c.next_start = now + kConfigRetry;
   c.waiting_reason = reason;
   c.waiting_message = message;
@@ -587,8 +591,7 @@ void ProcessRuntime::HoldBack(Pod& pod, Container& c, const std::string& reason,
     pod.held_back = message;
     spdlog::warn("runtime: {}/{} container {}: {}", pod.pod.metadata().namespace_(), pod.pod.metadata().name(),
                  c.spec.name(), message);
-    // A config error is recorded from the status report (api/container_events.h); a mount failure is not in it.
-    if (reason != "CreateContainerConfigError") sink_.Event(pod.pod, "Warning", "FailedMount", message);
+    if (!event.empty()) sink_.Event(pod.pod, "Warning", event, message);
   }
 }
 
@@ -597,8 +600,7 @@ bool ProcessRuntime::Prepare(Pod& pod, absl::Time now) {
     auto ip = options_.network->SetUp(pod.uid);
     if (!ip.ok()) {
       std::string message = absl::StrCat("Failed to create pod sandbox: ", ip.status().message());
-      if (pod.held_back != message) sink_.Event(pod.pod, "Warning", "FailedCreatePodSandBox", message);
-      for (Container* c : Startable(pod)) HoldBack(pod, *c, "ContainerCreating", message, now);
+      for (Container* c : Startable(pod)) HoldBack(pod, *c, "ContainerCreating", message, "FailedCreatePodSandBox", now);
       return false;
     }
     pod.ip = *ip;
@@ -607,22 +609,32 @@ bool ProcessRuntime::Prepare(Pod& pod, absl::Time now) {
   if (ready.ok() && !pod.volumes_ready) {
     ready = pod.volumes->SetUp(pod.pod, pod.config, FactsOf(pod));
     if (ready.ok()) {
-      std::string hostname = pod.pod.spec().hostname().empty() ? pod.pod.metadata().name() : pod.pod.spec().hostname();
-      ready = WriteFileAtomic(PodDir(pod.uid) + "/etc-hosts", HostsFile(pod.pod, hostname, PodIp(pod)), 0644,
+      ready = WriteFileAtomic(PodDir(pod.uid) + "/etc-hosts", HostsFile(pod.pod, HostnameOf(pod.pod), PodIp(pod)), 0644,
                               Durability::kProcessOnly);
     }
     pod.volumes_ready = ready.ok();
   }
   if (ready.ok()) return true;
-  for (Container* c : Startable(pod)) HoldBack(pod, *c, "ContainerCreating", std::string(ready.message()), now);
+  for (Container* c : Startable(pod)) {
+    HoldBack(pod, *c, "ContainerCreating", std::string(ready.message()), "FailedMount", now);
+  }
   return false;
+}
+
+std::string ProcessRuntime::PidPath(const Pod& pod, const Container& c) const {
+  return absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid");
+}
+
+pid_t ProcessRuntime::ContainerPid(const Pod& pod, Container& c) const {
+  if (c.pid == 0) c.pid = ReadContainerPid(PidPath(pod, c)).value_or(0);
+  return c.pid;
 }
 
 CheckTarget ProcessRuntime::TargetOf(const Pod& pod, const Container& c) const {
   CheckTarget target;
   target.container = c.spec;
   target.pod_ip = PodIp(pod);
-  target.pid_path = absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid");
+  target.pid_path = PidPath(pod, c);
   target.cgroup_procs = cgroups_.ProcsFiles(ContainerGroup(pod, c.spec.name()));
   return target;
 }
@@ -643,7 +655,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   }
   auto env = BuildContainerEnv(pod.pod, spec, pod.config, FactsOf(pod));
   if (!env.ok()) {
-    HoldBack(pod, c, "CreateContainerConfigError", std::string(env.status().message()), now);
+    HoldBack(pod, c, "CreateContainerConfigError", std::string(env.status().message()), "", now);
     return;
   }
   if (!env->skipped_keys.empty()) {
@@ -654,7 +666,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   }
   auto mounts = pod.volumes->MountsFor(pod.pod, spec);
   if (!mounts.ok()) {
-    HoldBack(pod, c, "CreateContainerConfigError", std::string(mounts.status().message()), now);
+    HoldBack(pod, c, "CreateContainerConfigError", std::string(mounts.status().message()), "", now);
     return;
   }
   absl::flat_hash_map<std::string, std::string> vars;
@@ -662,9 +674,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   for (const auto& arg : spec.command()) shim.argv.push_back(ExpandVars(arg, vars));
   for (const auto& arg : spec.args()) shim.argv.push_back(ExpandVars(arg, vars));
   shim.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  // As kubelet: spec.hostname when set (an Indexed Job's pods get one), else the pod's name.
-  const std::string& hostname =
-      pod.pod.spec().hostname().empty() ? pod.pod.metadata().name() : pod.pod.spec().hostname();
+  const std::string& hostname = HostnameOf(pod.pod);
   shim.env.push_back(absl::StrCat("HOSTNAME=", hostname));
   for (const auto& [name, value] : env->vars) shim.env.push_back(absl::StrCat(name, "=", value));
   shim.mounts = *std::move(mounts);
@@ -683,7 +693,7 @@ void ProcessRuntime::StartContainer(Pod& pod, Container& c, absl::Time now) {
   shim.hostname = hostname;
   // With a host name of its own, the pod resolves it through its own hosts file, as kubelet manages it.
   if (shim.new_namespaces) shim.mounts.push_back({PodDir(pod.uid) + "/etc-hosts", "/etc/hosts", false});
-  shim.pid_path = base + ".pid";
+  shim.pid_path = PidPath(pod, c);
   shim.exit_path = base + ".exit";
   std::error_code ec;
   std::filesystem::remove(shim.exit_path, ec);
@@ -770,8 +780,7 @@ void ProcessRuntime::Signal(Pod& pod, int signal) {
   for (auto& c : pod.containers) {
     // A container whose preStop hook runs gets its SIGTERM when the hook is through.
     if (!c.running || (signal == SIGTERM && c.pre_stop_pending)) continue;
-    if (c.pid == 0) c.pid = ReadContainerPid(absl::StrCat(PodDir(pod.uid), "/", c.spec.name(), ".pid")).value_or(0);
-    if (c.pid > 0) kill(c.pid, signal);
+    if (pid_t pid = ContainerPid(pod, c); pid > 0) kill(pid, signal);
   }
   // Anything else left in the pod's cgroup (children that escaped the
   // namespace's init) goes with SIGKILL too.
@@ -821,16 +830,14 @@ void ProcessRuntime::TakeProbeOutcomes(absl::Time now) {
         break;
       case ProbeOutcomeKind::kPreStopDone:
         c->pre_stop_pending = false;
-        if (c->pid == 0) c->pid = ReadContainerPid(TargetOf(pod, *c).pid_path).value_or(0);
-        if (c->pid > 0) kill(c->pid, SIGTERM);
+        if (pid_t pid = ContainerPid(pod, *c); pid > 0) kill(pid, SIGTERM);
         break;
     }
   }
 }
 
 void ProcessRuntime::KillContainer(Pod& pod, Container& c, int64_t grace_seconds, absl::Time now) {
-  if (c.pid == 0) c.pid = ReadContainerPid(TargetOf(pod, c).pid_path).value_or(0);
-  if (c.pid > 0) kill(c.pid, SIGTERM);
+  if (pid_t pid = ContainerPid(pod, c); pid > 0) kill(pid, SIGTERM);
   c.kill_at = now + absl::Seconds(grace_seconds);
   prober_.Forget(pod.uid, c.spec.name());
 }
@@ -871,9 +878,6 @@ void ProcessRuntime::CheckVolumes(Pod& pod) {
     EvictPod(pod, *over);
     return;
   }
-  bool projected = std::any_of(pod.pod.spec().volumes().begin(), pod.pod.spec().volumes().end(),
-                               [](const api::Volume& v) { return IsProjectedVolume(v); });
-  if (!projected) return;
   absl::Status fetched = FetchConfig(pod);
   auto changed = fetched.ok() ? pod.volumes->Refresh(pod.pod, pod.config, FactsOf(pod))
                               : absl::StatusOr<std::vector<std::string>>(fetched);

@@ -36,7 +36,7 @@
 #include "agent/runtime/colocated_pods.h"
 #include "agent/runtime/cpu_meter.h"
 #include "agent.pb.h"
-#include "agent/runtime/container_env.h"
+#include "agent/pod_config.h"
 #include "agent/runtime/pod_runtime.h"
 #include "agent/runtime/prober.h"
 #include "agent/runtime/shim_spawner.h"
@@ -101,9 +101,15 @@ class ProcessRuntime final : public PodRuntime, public ColocatedPods {
   absl::Status FetchConfig(Pod& pod);
   void StartContainer(Pod& pod, Container& c, absl::Time now);
   // Holds the container back with kubelet's reason; tried again later, since
-  // the ConfigMap, Secret or path it waits for may appear.
-  void HoldBack(Pod& pod, Container& c, const std::string& reason, const std::string& message, absl::Time now);
+  // the ConfigMap, Secret or path it waits for may appear. `event`: the
+  // Warning recorded once per message ("": the status report implies one,
+  // api/container_events.h).
+  void HoldBack(Pod& pod, Container& c, const std::string& reason, const std::string& message,
+                const std::string& event, absl::Time now);
   CheckTarget TargetOf(const Pod& pod, const Container& c) const;
+  // Where the container's shim records its pid, and the pid, read once.
+  std::string PidPath(const Pod& pod, const Container& c) const;
+  pid_t ContainerPid(const Pod& pod, Container& c) const;
   std::string PodIp(const Pod& pod) const;
   NodeFacts FactsOf(const Pod& pod) const;
   void TakeProbeOutcomes(absl::Time now);

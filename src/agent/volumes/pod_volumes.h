@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "agent.pb.h"
-#include "agent/runtime/container_env.h"
+#include "agent/pod_config.h"
 #include "agent/runtime/container_shim.h"
 #include "core.pb.h"
 

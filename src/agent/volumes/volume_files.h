@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "agent.pb.h"
-#include "agent/runtime/container_env.h"
+#include "agent/pod_config.h"
 #include "core.pb.h"
 
 namespace gantry::agent {
