@@ -1,7 +1,8 @@
+# shellcheck shell=bash disable=SC2034 # the arrays are read by the scripts that source this file
 # Sourced by install.sh and tests/run.sh: the Debian 12 packages gantry
 # builds and tests with, installed with apt-get when any is missing.
 GANTRY_BUILD_DEPS=(
-  g++ meson ninja-build pkg-config cmake
+  g++ meson ninja-build pkg-config cmake scdoc
   libcpp-httplib-dev libsqlite3-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc libspdlog-dev libyaml-cpp-dev libyaml-dev
   libabsl-dev libcli11-dev libssl-dev nlohmann-json3-dev doctest-dev libboost1.81-dev
@@ -11,8 +12,9 @@ GANTRY_BUILD_DEPS=(
 # plugins that give pods a network of their own (without them pods share the
 # node's network, with a warning).
 GANTRY_RUNTIME_DEPS=(containernetworking-plugins)
-# What only the tests need: the official Kubernetes Python client.
-GANTRY_TEST_DEPS=(python3-kubernetes "${GANTRY_RUNTIME_DEPS[@]}")
+# What only the tests need: the official Kubernetes Python client, and what
+# checks the scripts, man pages and units (shellcheck, man, systemd-analyze).
+GANTRY_TEST_DEPS=(python3-kubernetes shellcheck man-db systemd "${GANTRY_RUNTIME_DEPS[@]}")
 
 # ensure_build_deps [EXTRA_PACKAGE...]
 ensure_build_deps() {

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <thread>
 
+#include "server/snapshot_command.h"
 #include "agent/agent.h"
+#include "agent/host_check.h"
 #include "bench/api_bench.h"
 #include "bench/connections_bench.h"
 #include "bench/placement_bench.h"
@@ -15,8 +17,10 @@
 #include "bench/scheduling_bench.h"
 #include "common/command_suggestion.h"
 #include "common/config_file.h"
+#include "common/cron_schedule.h"
 #include "common/logging.h"
 #include "ctl/ctl_command.h"
+#include "server/certificate_command.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
@@ -75,6 +79,24 @@ int main(int argc, char** argv) {
   server->add_option("--scheduler-profile", server_options.scheduling.profile_path,
                      "Scheduler profile YAML (plugins and score weights); default: every filter, LeastAllocated")
       ->check(CLI::ExistingFile);
+  server->add_option("--snapshot-schedule", server_options.snapshots.schedule,
+                     "When to snapshot the store, as cron (minute hour day month weekday, local time)")
+      ->capture_default_str()
+      ->check([](const std::string& expression) {
+        auto parsed = gantry::CronSchedule::Parse(expression);
+        return parsed.ok() ? std::string() : std::string(parsed.status().message());
+      });
+  server->add_option("--snapshot-retention", server_options.snapshots.retention,
+                     "Scheduled snapshots kept; older ones are deleted")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  server->add_option("--snapshot-dir", server_options.snapshots.dir,
+                     "Where scheduled snapshots go (default: <data-dir>/snapshots)");
+  server->add_flag("--disable-snapshots", server_options.snapshots.disabled, "Take no scheduled snapshots");
+  server->add_option("--restore", server_options.restore_path,
+                     "Start from this snapshot (gantry snapshot save): it replaces the store once, and the old "
+                     "store is kept beside it")
+      ->check(CLI::ExistingFile);
   server->add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str();
   std::string server_config;
@@ -118,6 +140,28 @@ int main(int argc, char** argv) {
   gantry::ctl::CtlOptions ctl_options;
   CLI::App* ctl = app.add_subcommand("ctl", "Manage the cluster like kubectl");
   gantry::ctl::AddCtlCommands(*ctl, ctl_options);
+
+  gantry::server::SnapshotCommandOptions snapshot_options;
+  CLI::App* snapshot =
+      app.add_subcommand("snapshot", "Save, list and prune snapshots of the store (on the server's machine)");
+  gantry::server::AddSnapshotCommands(*snapshot, snapshot_options);
+
+  gantry::server::CertificateCommandOptions certificate_options;
+  CLI::App* certificate = app.add_subcommand(
+      "certificate", "Check the expiry of the server's CA and certificate; renew the certificate (on the server's machine)");
+  gantry::server::AddCertificateCommands(*certificate, certificate_options);
+
+  gantry::agent::HostCheckOptions host_check_options;
+  CLI::App* check_config = app.add_subcommand(
+      "check-config", "Check what this machine offers gantry: cgroups, namespaces, root, CNI, data dirs, ports, clock");
+  check_config->add_option("--data-dir", host_check_options.server_data_dir, "The server's data dir")
+      ->capture_default_str();
+  check_config->add_option("--agent-data-dir", host_check_options.agent_data_dir, "The agent's data dir")
+      ->capture_default_str();
+  check_config->add_option("--ports", host_check_options.ports, "Ports the server would listen on")
+      ->capture_default_str()
+      ->delimiter(',');
+  check_config->footer("Exit status 1 when the agent cannot run here (a line marked missing).");
 
   gantry::bench::ApiBenchOptions bench_options;
   CLI::App* bench = app.add_subcommand("bench", "Measure a running server");
@@ -192,6 +236,9 @@ int main(int argc, char** argv) {
     return gantry::agent::RunAgent(agent_options);
   }
   if (ctl->parsed()) return gantry::ctl::RunCtl(*ctl, ctl_options);
+  if (certificate->parsed()) return gantry::server::RunCertificateCommand(*certificate, certificate_options);
+  if (check_config->parsed()) return gantry::agent::PrintHostChecks(gantry::agent::CheckHost(host_check_options));
+  if (snapshot->parsed()) return gantry::server::RunSnapshotCommand(*snapshot, snapshot_options);
   if (bench->got_subcommand("connections")) return gantry::bench::RunConnectionsBench(connections_options);
   if (bench->got_subcommand("pod-start")) return gantry::bench::RunPodStartBench(pod_start_options);
   if (bench->got_subcommand("scheduling")) return gantry::bench::RunSchedulingBench(scheduling_bench_options);

@@ -3,10 +3,11 @@
 # with the line "N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 source packaging/build-deps.sh
 ensure_build_deps "${GANTRY_TEST_DEPS[@]}" || { echo "error: could not install build dependencies"; echo "0 passed, 1 failed"; exit 1; }
 
+phase_start=$SECONDS
 if [[ ! -f build/build.ninja ]]; then
   meson setup build --buildtype=release >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 fi
@@ -16,6 +17,7 @@ if ! ninja -C build -j2; then
   exit 1
 fi
 
+echo "# release build took $((SECONDS - phase_start)) s"
 passed=0
 failed=0
 
@@ -33,9 +35,11 @@ fi
 
 for test in tests/integration/*_test.sh; do
   echo "== $test"
+  phase_start=$SECONDS
   out=$(timeout 600 bash "$test" 2>&1)
   rc=$?
   echo "$out"
+  echo "# took $((SECONDS - phase_start)) s"
   p=$(grep -c '^ok - ' <<<"$out")
   f=$(grep -c '^not ok - ' <<<"$out")
   if [[ $rc -ne 0 && $f -eq 0 ]]; then
@@ -46,14 +50,16 @@ for test in tests/integration/*_test.sh; do
   failed=$((failed + f))
 done
 
-# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer,
+# from the build the fuzz targets below come from.
 echo "== unit tests under ASan+UBSan"
-if [[ ! -f build-asan/build.ninja ]]; then
-  meson setup build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false >/dev/null ||
-    { echo "not ok - meson setup build-asan"; failed=$((failed + 1)); }
-fi
-if ninja -C build-asan -j2 tests/unit_tests >build-asan/ninja-unit.log 2>&1; then
-  asan_out=$(UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build-asan/tests/unit_tests 2>&1)
+phase_start=$SECONDS
+source tests/sanitizer_build.sh
+sanitized_targets=(tests/unit_tests)
+for target in "${FUZZ_TARGETS[@]}"; do sanitized_targets+=("tests/fuzz/${target}_fuzz"); done
+if build_with_sanitizers "${sanitized_targets[@]}"; then
+  echo "# sanitizer build took $((SECONDS - phase_start)) s"
+  asan_out=$(UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$SANITIZER_BUILD/tests/unit_tests" 2>&1)
   asan_rc=$?
   echo "$asan_out" | grep -v '^\[20' | tail -n 30
   summary=$(grep -a 'test cases:' <<<"$asan_out" | tail -1)
@@ -65,18 +71,21 @@ if ninja -C build-asan -j2 tests/unit_tests >build-asan/ninja-unit.log 2>&1; the
     failed=$((failed + 1))
   fi
 else
-  tail -30 build-asan/ninja-unit.log
   echo "not ok - ASan+UBSan build failed"
   failed=$((failed + 1))
 fi
+echo "# took $((SECONDS - phase_start)) s"
 
 # Every fuzz target for a bounded time; any crash, leak or timeout fails.
 echo "== fuzz targets"
+phase_start=$SECONDS
 fuzz_out=$(tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" 2>&1)
 echo "$fuzz_out"
 passed=$((passed + $(grep -c '^ok - ' <<<"$fuzz_out")))
 f=$(grep -c '^not ok - ' <<<"$fuzz_out")
 failed=$((failed + f))
+echo "# took $((SECONDS - phase_start)) s"
 
+echo "# the whole run took $SECONDS s"
 echo "${passed} passed, ${failed} failed"
 [[ $failed -eq 0 ]]

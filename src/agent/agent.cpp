@@ -487,7 +487,7 @@ int RunFleet(const AgentOptions& options, const sigset_t& signals) {
     return stub->WatchFleetPods(ctx, watch);
   };
   std::jthread pods([&](std::stop_token stop) { FollowPods(stop, *token, open, runtime); });
-  spdlog::info("agent: received {}, stopping the simulated fleet", WaitForTermination(signals));
+  spdlog::info("agent: received {}, stopping the simulated fleet", ServeUntilTerminated(signals));
   pods.request_stop();
   heartbeats.request_stop();
   pods.join();
@@ -511,7 +511,7 @@ int RunAgent(const AgentOptions& options) {
     spdlog::critical("agent: {}", agent.status());
     return agent.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  spdlog::info("agent: received {}, stopping (containers keep running)", WaitForTermination(signals));
+  spdlog::info("agent: received {}, stopping (containers keep running)", ServeUntilTerminated(signals));
   (*agent)->Stop();
   return 0;
 }

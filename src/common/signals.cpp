@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include "common/service_notify.h"
+
 namespace gantry {
 
 sigset_t BlockTerminationSignals() {
@@ -14,9 +16,11 @@ sigset_t BlockTerminationSignals() {
   return signals;
 }
 
-const char* WaitForTermination(const sigset_t& signals) {
+const char* ServeUntilTerminated(const sigset_t& signals) {
+  NotifyServiceManager("READY=1");
   int received = 0;
   sigwait(&signals, &received);
+  NotifyServiceManager("STOPPING=1");
   return received == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 

@@ -10,7 +10,9 @@ namespace gantry {
 // ignores SIGPIPE, and returns the set to sigwait on. Call before starting threads.
 sigset_t BlockTerminationSignals();
 
-// Waits for SIGTERM or SIGINT; returns its name for the log.
-const char* WaitForTermination(const sigset_t& signals);
+// Tells the service manager the process is ready (READY=1), waits for
+// SIGTERM or SIGINT, tells it the process is stopping (STOPPING=1), and
+// returns the signal's name for the log. Call once the process serves.
+const char* ServeUntilTerminated(const sigset_t& signals);
 
 }  // namespace gantry

@@ -5,6 +5,7 @@
 #include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
 #include <ifaddrs.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -81,7 +82,8 @@ absl::StatusOr<CertPtr> IssueCert(EVP_PKEY* key, const std::string& common_name,
   RAND_bytes(reinterpret_cast<unsigned char*>(&serial), sizeof(serial));
   ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), serial >> 1);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), is_ca ? 10L * 365 * 86400 : 3L * 365 * 86400);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()),
+                  is_ca ? 10L * 365 * 86400 : static_cast<long>(absl::ToInt64Seconds(kLeafLifetime)));
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("gantry"), -1, -1, 0);
@@ -124,7 +126,88 @@ bool CoversHosts(X509* cert, const std::vector<std::string>& hosts) {
   return true;
 }
 
+absl::Time NotAfter(X509* cert) {
+  tm end{};
+  ASN1_TIME_to_tm(X509_get0_notAfter(cert), &end);
+  return absl::FromTM(end, absl::UTCTimeZone());
+}
+
+// The DNS names and IP addresses a certificate's subjectAltName lists.
+std::vector<std::string> CoveredHosts(X509* cert) {
+  std::vector<std::string> hosts;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return hosts;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type == GEN_DNS) {
+      hosts.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
+                         ASN1_STRING_length(name->d.dNSName));
+    } else if (name->type == GEN_IPADD) {
+      char text[INET6_ADDRSTRLEN] = {};
+      int length = ASN1_STRING_length(name->d.iPAddress);
+      inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(name->d.iPAddress), text, sizeof(text));
+      hosts.emplace_back(text);
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return hosts;
+}
+
+struct Authority {
+  CertPtr cert;
+  KeyPtr key;
+};
+
+absl::StatusOr<Authority> LoadAuthority(const std::string& dir) {
+  auto cert_pem = ReadFile(dir + "/ca.crt");
+  auto key_pem = ReadFile(dir + "/ca.key");
+  if (!cert_pem.ok() || !key_pem.ok()) return absl::NotFoundError(absl::StrCat("no CA in ", dir));
+  Authority ca{ParseCert(*cert_pem), ParseKey(*key_pem)};
+  if (!ca.cert || !ca.key) return absl::DataLossError(absl::StrCat("unreadable CA in ", dir));
+  return ca;
+}
+
+absl::Status IssueServerCertificate(const std::string& dir, const Authority& ca, const std::vector<std::string>& hosts) {
+  KeyPtr key = NewKey();
+  if (!key) return OpenSslError("generating server key");
+  auto cert = IssueCert(key.get(), "gantry-server", ca.cert.get(), ca.key.get(), false, hosts);
+  if (!cert.ok()) return cert.status();
+  if (auto s = WriteFileAtomic(dir + "/server.key", KeyPem(key.get()), 0600); !s.ok()) return s;
+  return WriteFileAtomic(dir + "/server.crt", CertPem(cert->get()), 0644);
+}
+
 }  // namespace
+
+absl::StatusOr<CertificateInfo> InspectCertificate(const std::string& path) {
+  auto pem = ReadFile(path);
+  if (!pem.ok()) return pem.status();
+  CertPtr cert = ParseCert(*pem);
+  if (!cert) return absl::DataLossError(absl::StrCat(path, " is not a PEM certificate"));
+  CertificateInfo info;
+  info.path = path;
+  char common_name[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, common_name, sizeof(common_name));
+  info.common_name = common_name;
+  tm start{};
+  ASN1_TIME_to_tm(X509_get0_notBefore(cert.get()), &start);
+  info.not_before = absl::FromTM(start, absl::UTCTimeZone());
+  info.not_after = NotAfter(cert.get());
+  return info;
+}
+
+absl::Status RotateServerCertificate(const std::string& dir, const std::vector<std::string>& hosts) {
+  auto ca = LoadAuthority(dir);
+  if (!ca.ok()) return ca.status();
+  std::vector<std::string> all = hosts;
+  if (auto pem = ReadFile(dir + "/server.crt"); pem.ok()) {
+    if (CertPtr current = ParseCert(*pem)) {
+      for (std::string& host : CoveredHosts(current.get())) {
+        if (std::find(all.begin(), all.end(), host) == all.end()) all.push_back(std::move(host));
+      }
+    }
+  }
+  return IssueServerCertificate(dir, *ca, all);
+}
 
 X509_STORE* CertStoreFromPem(const std::string& pem) {
   X509_STORE* store = X509_STORE_new();
@@ -168,37 +251,36 @@ absl::StatusOr<ServerTls> EnsureServerTls(const std::string& dir, const std::vec
   ServerTls out{dir + "/ca.crt", dir + "/server.crt", dir + "/server.key", ""};
   std::string ca_key_path = dir + "/ca.key";
 
-  KeyPtr ca_key;
-  CertPtr ca_cert;
-  auto ca_pem = ReadFile(out.ca_cert_path);
-  auto ca_key_pem = ReadFile(ca_key_path);
-  if (ca_pem.ok() && ca_key_pem.ok()) {
-    ca_cert = ParseCert(*ca_pem);
-    ca_key = ParseKey(*ca_key_pem);
-    if (!ca_cert || !ca_key) return absl::DataLossError(absl::StrCat("unreadable CA in ", dir));
-  } else {
-    ca_key = NewKey();
-    if (!ca_key) return OpenSslError("generating CA key");
-    auto cert = IssueCert(ca_key.get(), "gantry-ca", nullptr, nullptr, true, {});
+  auto ca = LoadAuthority(dir);
+  if (ca.status().code() == absl::StatusCode::kNotFound) {
+    Authority created{nullptr, NewKey()};
+    if (!created.key) return OpenSslError("generating CA key");
+    auto cert = IssueCert(created.key.get(), "gantry-ca", nullptr, nullptr, true, {});
     if (!cert.ok()) return cert.status();
-    ca_cert = std::move(*cert);
-    if (auto s = WriteFileAtomic(ca_key_path, KeyPem(ca_key.get()), 0600); !s.ok()) return s;
-    if (auto s = WriteFileAtomic(out.ca_cert_path, CertPem(ca_cert.get()), 0644); !s.ok()) return s;
+    created.cert = std::move(*cert);
+    if (auto s = WriteFileAtomic(ca_key_path, KeyPem(created.key.get()), 0600); !s.ok()) return s;
+    if (auto s = WriteFileAtomic(out.ca_cert_path, CertPem(created.cert.get()), 0644); !s.ok()) return s;
+    ca = std::move(created);
   }
-  out.ca_pem = CertPem(ca_cert.get());
+  if (!ca.ok()) return ca.status();
+  out.ca_pem = CertPem(ca->cert.get());
 
   auto server_pem = ReadFile(out.cert_path);
   auto server_key_pem = ReadFile(out.key_path);
   if (server_pem.ok() && server_key_pem.ok()) {
     CertPtr existing = ParseCert(*server_pem);
-    if (existing && ParseKey(*server_key_pem) && CoversHosts(existing.get(), hosts)) return out;
+    if (!existing || !ParseKey(*server_key_pem)) {
+      spdlog::warn("tls: {} or its key is unreadable; issuing a new one from the same CA", out.cert_path);
+    } else if (!CoversHosts(existing.get(), hosts)) {
+      spdlog::info("tls: {} does not name every address of this machine; reissuing it", out.cert_path);
+    } else if (absl::Time end = NotAfter(existing.get()); end - absl::Now() <= kRenewWithin) {
+      spdlog::warn("tls: {} expires {}; renewing it from the same CA", out.cert_path,
+                   absl::FormatTime("%Y-%m-%d", end, absl::UTCTimeZone()));
+    } else {
+      return out;
+    }
   }
-  KeyPtr key = NewKey();
-  if (!key) return OpenSslError("generating server key");
-  auto cert = IssueCert(key.get(), "gantry-server", ca_cert.get(), ca_key.get(), false, hosts);
-  if (!cert.ok()) return cert.status();
-  if (auto s = WriteFileAtomic(out.key_path, KeyPem(key.get()), 0600); !s.ok()) return s;
-  if (auto s = WriteFileAtomic(out.cert_path, CertPem(cert->get()), 0644); !s.ok()) return s;
+  if (auto s = IssueServerCertificate(dir, *ca, hosts); !s.ok()) return s;
   return out;
 }
 

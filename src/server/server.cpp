@@ -35,6 +35,8 @@
 #include "common/tls.h"
 #include "core.pb.h"
 #include "scheduling.pb.h"
+#include "server/certificate_expiry.h"
+#include "server/store_restore.h"
 #include "store/sqlite_store.h"
 
 namespace gantry::server {
@@ -165,10 +167,27 @@ int RunServer(const ServerOptions& options) {
     spdlog::critical("admin token: {}", token.status());
     return 1;
   }
+  if (!options.restore_path.empty()) {
+    if (auto s = RestoreOnce(options.restore_path, options.data_dir); !s.ok()) {
+      spdlog::critical("--restore: {}", s);
+      return 1;
+    }
+  }
   auto store = store::SqliteStore::Open({.path = options.data_dir + "/state.db"});
   if (!store.ok()) {
     spdlog::critical("store: {}", store.status());
     return 1;
+  }
+  std::unique_ptr<SnapshotScheduler> snapshots;
+  if (!options.snapshots.disabled) {
+    SnapshotOptions snapshot_options = options.snapshots;
+    if (snapshot_options.dir.empty()) snapshot_options.dir = options.data_dir + "/snapshots";
+    auto started = SnapshotScheduler::Start(options.data_dir + "/state.db", snapshot_options);
+    if (!started.ok()) {
+      spdlog::critical("--snapshot-schedule: {}", started.status());
+      return 2;
+    }
+    snapshots = *std::move(started);
   }
   if (auto s = EnsureNamespaces(**store); !s.ok()) {
     spdlog::critical("creating default namespaces: {}", s);
@@ -192,6 +211,8 @@ int RunServer(const ServerOptions& options) {
   metrics::RegisterProcessMetrics(metrics::DefaultRegistry(), GANTRY_VERSION);
   store::EventRecorder events(**store);
   events.Start();
+  CertificateExpiry certificate_expiry(options.data_dir + "/tls", **store, events);
+  certificate_expiry.Start();
   apiserver::AgentService agents(**store, events, **credentials, *join_secret, absl::Seconds(10));
   auto cert_pem = ReadFile(certs->cert_path);
   auto key_pem = ReadFile(certs->key_path);
@@ -311,7 +332,7 @@ int RunServer(const ServerOptions& options) {
     }
   }
 
-  spdlog::info("received {}, shutting down", WaitForTermination(signals));
+  spdlog::info("received {}, shutting down", ServeUntilTerminated(signals));
   if (local_agent) local_agent->Stop();
   api.Stop();
   agents.Shutdown();
@@ -325,6 +346,8 @@ int RunServer(const ServerOptions& options) {
   namespaces.Stop();
   event_expiry.Stop();
   lifecycle.Stop();
+  if (snapshots) snapshots->Stop();
+  certificate_expiry.Stop();
   (*scheduling)->Stop();
   events.Stop();
   (*store)->Shutdown();

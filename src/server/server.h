@@ -6,6 +6,7 @@
 
 #include "agent/qos/qos_options.h"
 #include "server/scheduling_pipeline.h"
+#include "server/snapshot_scheduler.h"
 
 namespace gantry::server {
 
@@ -20,6 +21,8 @@ struct ServerOptions {
   std::string node_name;       // the embedded agent's node (default: host name)
   SchedulingOptions scheduling;
   agent::qos::QosOptions qos;  // the embedded agent's
+  SnapshotOptions snapshots;   // scheduled snapshots of the store
+  std::string restore_path;    // a snapshot to start from (--restore)
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code.

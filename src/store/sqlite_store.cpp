@@ -1,4 +1,5 @@
 #include "store/sqlite_store.h"
+#include "store/sqlite_statement.h"
 #include "store/write_check.h"
 
 #include <absl/strings/str_cat.h>
@@ -62,26 +63,6 @@ const char* OpName(WriteOp::Type t) {
   return "unknown";
 }
 
-absl::Status Exec(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    absl::Status s = absl::InternalError(absl::StrCat("sqlite: ", sql, ": ", err ? err : "?"));
-    sqlite3_free(err);
-    return s;
-  }
-  return absl::OkStatus();
-}
-
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) {
@@ -99,8 +80,12 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) 
     return absl::UnavailableError(absl::StrCat("cannot open store ", options.path, ": ", why));
   }
   // synchronous=FULL: a write is acknowledged only once it survives power loss,
-  // not just a process crash; group commit amortises the fsync.
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+  // not just a process crash; group commit amortises the fsync. Under churn
+  // the file must not keep its high-water mark: auto_vacuum=INCREMENTAL lets
+  // free pages be returned (ReclaimFreePages), and journal_size_limit
+  // truncates the WAL after a checkpoint that resets it.
+  for (const char* sql : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                          "PRAGMA journal_size_limit=16777216",
                           "CREATE TABLE IF NOT EXISTS objects (resource TEXT NOT NULL, "
                           "namespace TEXT NOT NULL, name TEXT NOT NULL, revision INTEGER NOT NULL, "
                           "data BLOB NOT NULL, PRIMARY KEY (resource, namespace, name))",
@@ -113,6 +98,16 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) 
     if (!s.ok()) {
       sqlite3_close(db);
       return s;
+    }
+  }
+  // A store created before auto_vacuum was set keeps mode 0 until a VACUUM rewrites it.
+  {
+    Statement mode(db, "PRAGMA auto_vacuum");
+    bool incremental = sqlite3_step(mode.get()) == SQLITE_ROW && sqlite3_column_int(mode.get(), 0) == 2;
+    if (!incremental) {
+      spdlog::info("store: rewriting {} once so that it can return free space (auto_vacuum=incremental)",
+                   options.path);
+      if (absl::Status s = Exec(db, "VACUUM"); !s.ok()) spdlog::warn("store: {}", s);
     }
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options), db));
@@ -346,7 +341,21 @@ void SqliteStore::WriterLoop(std::stop_token stop) {
       Metrics().queue_depth.Set(static_cast<double>(queue_.size()));
     }
     CommitBatch(batch);
+    ReclaimFreePages();
   }
+}
+
+void SqliteStore::ReclaimFreePages() {
+  // SQLite reuses the pages deleted objects free but never gives them back
+  // to the file system; once they are a quarter of the file (and at least
+  // 1 MiB of 4 KiB pages), hand them back.
+  auto pragma = [&](const char* sql) {
+    Statement s(db_, sql);
+    return sqlite3_step(s.get()) == SQLITE_ROW ? sqlite3_column_int64(s.get(), 0) : 0;
+  };
+  int64_t free_pages = pragma("PRAGMA freelist_count");
+  if (free_pages < 256 || free_pages * 4 < pragma("PRAGMA page_count")) return;
+  if (absl::Status s = Exec(db_, "PRAGMA incremental_vacuum"); !s.ok()) spdlog::warn("store: {}", s);
 }
 
 void SqliteStore::CommitBatch(std::vector<Pending>& batch) {
@@ -568,7 +577,7 @@ void SqliteStore::Publish(const api::KindInfo& kind, WatchEvent::Type type, cons
 absl::StatusOr<std::shared_ptr<WatchStream>> SqliteStore::Watch(const api::KindInfo& kind,
                                                                 ListOptions options,
                                                                 int64_t from_revision) {
-  auto stream = std::make_shared<WatchStream>(kind, options.namespace_, std::move(options.labels),
+  auto stream = std::make_shared<WatchStream>(options.namespace_, std::move(options.labels),
                                               std::move(options.fields), options_.watch_queue_limit);
   absl::MutexLock lock(&mu_);
   if (from_revision <= 0) {

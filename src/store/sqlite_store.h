@@ -61,6 +61,8 @@ class SqliteStore final : public Store {
   explicit SqliteStore(Options options, sqlite3* db);
   absl::Status Load();
   void WriterLoop(std::stop_token stop);
+  // Returns the file's free pages to the file system once they are many.
+  void ReclaimFreePages();
   // What deciding a batch's writes has produced so far.
   struct BatchDecisions {
     explicit BatchDecisions(size_t n) : outcome(n), results(n), previous(n) {}

@@ -18,10 +18,9 @@ const char* WatchEventTypeName(WatchEvent::Type type) {
   return "ERROR";
 }
 
-WatchStream::WatchStream(const api::KindInfo& kind, std::string namespace_,
-                         api::LabelMatcher labels, api::FieldSelector fields, size_t max_queued)
-    : kind_(kind),
-      namespace_(std::move(namespace_)),
+WatchStream::WatchStream(std::string namespace_, api::LabelMatcher labels, api::FieldSelector fields,
+                         size_t max_queued)
+    : namespace_(std::move(namespace_)),
       labels_(std::move(labels)),
       fields_(std::move(fields)),
       max_queued_(max_queued) {}

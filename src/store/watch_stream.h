@@ -33,8 +33,7 @@ const char* WatchEventTypeName(WatchEvent::Type type);
 
 class WatchStream {
  public:
-  WatchStream(const api::KindInfo& kind, std::string namespace_, api::LabelMatcher labels,
-              api::FieldSelector fields, size_t max_queued);
+  WatchStream(std::string namespace_, api::LabelMatcher labels, api::FieldSelector fields, size_t max_queued);
 
   // Waits up to `timeout` for the next event. Returns false on timeout; an
   // error once the stream has ended (cancelled, or fell behind).
@@ -54,7 +53,6 @@ class WatchStream {
  private:
   bool Selected(const google::protobuf::Message& object) const;
 
-  const api::KindInfo& kind_;
   const std::string namespace_;
   const api::LabelMatcher labels_;
   const api::FieldSelector fields_;

@@ -164,8 +164,11 @@ expect_eq "after the restart there is exactly one process for the container" \
   "$(pgrep -fc "^sleep 1002$")" 1
 expect_eq "... and the pod is still Running without a restart" \
   "$(pod_field survivor 'o["status"]["phase"] + " " + str(o["status"]["containerStatuses"][0]["restartCount"])')" "Running 0"
-grep -q "adopted default/survivor" "$WORK/agent.log" && ok "the agent says it adopted the container" ||
+if grep -q "adopted default/survivor" "$WORK/agent.log"; then
+  ok "the agent says it adopted the container"
+else
   not_ok "the agent says it adopted the container" "$(tail -5 "$WORK/agent.log")"
+fi
 
 # Node maintenance.
 expect_eq "ctl cordon" "$(ctl cordon it-node 2>&1)" "node/it-node cordoned"

@@ -4,13 +4,13 @@
 source "$(dirname "$0")/lib.sh"
 start_server "$WORK/data" || exit 1
 
-expect_eq "request without a token gets 401" "$(curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$PORT/api/v1/pods)" 401
+expect_eq "request without a token gets 401" "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/api/v1/pods")" 401
 expect_eq "request with a wrong token gets 401" \
-  "$(curl -sk -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer nope' https://127.0.0.1:$PORT/api/v1/pods)" 401
-body=$(curl -sk https://127.0.0.1:$PORT/api/v1/pods)
+  "$(curl -sk -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer nope' "https://127.0.0.1:$PORT/api/v1/pods")" 401
+body=$(curl -sk "https://127.0.0.1:$PORT/api/v1/pods")
 expect_contains "401 is a Status object" "$body" '"reason":"Unauthorized"'
-expect_contains "/version reports minor 32" "$(curl -sk https://127.0.0.1:$PORT/version)" '"minor":"32"'
-expect_eq "/healthz answers without a token" "$(curl -sk https://127.0.0.1:$PORT/healthz)" ok
+expect_contains "/version reports minor 32" "$(curl -sk "https://127.0.0.1:$PORT/version")" '"minor":"32"'
+expect_eq "/healthz answers without a token" "$(curl -sk "https://127.0.0.1:$PORT/healthz")" ok
 
 POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","labels":{"app":"web"}},"spec":{"schedulerName":"manual","containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"250m","memory":"64Mi"}}}]}}'
 expect_eq "create returns 201" "$(code POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d "$POD")" 201
@@ -37,7 +37,6 @@ expect_contains "unknown field is a Warning header, not a failure" "$hdrs" 'unkn
 expect_eq "fieldValidation=Strict rejects unknown fields" \
   "$(code POST '/api/v1/namespaces/default/pods?fieldValidation=Strict' -H 'Content-Type: application/json' -d '{"metadata":{"name":"unk2"},"spec":{"bogusField":1,"containers":[{"name":"c","image":"x"}]}}')" 400
 
-rv=$(json_get "$created" 'o["metadata"]["resourceVersion"]')
 stale=$(json_get "$created" 'json.dumps(dict(o, metadata=dict(o["metadata"], resourceVersion="1", labels={"app":"x"})))')
 api PATCH /api/v1/namespaces/default/pods/web -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"labels":{"tier":"front"}}}' >/dev/null
 expect_eq "PUT with a stale resourceVersion is 409" "$(code PUT /api/v1/namespaces/default/pods/web -H 'Content-Type: application/json' -d "$stale")" 409

@@ -38,8 +38,7 @@ YAML
 NODE="colo-$$"
 EMBEDDED_AGENT=1 start_server "$WORK/data" --config "$WORK/server.yaml" || exit 1
 NODE="embedded-$$"
-WORK=$WORK python3 "$HERE/colocation/checks.py" "$PORT" "$TOKEN" "$SERVER_PID" "$NODE"
-[[ $? -eq 0 ]] || CHECKS_FAILED=$((CHECKS_FAILED + 1))
+WORK=$WORK python3 "$HERE/colocation/checks.py" "$PORT" "$TOKEN" "$SERVER_PID" "$NODE" || CHECKS_FAILED=$((CHECKS_FAILED + 1))
 
 export KUBECONFIG=$KUBECONFIG_FILE
 out=$(kubectl apply -f "$HERE/colocation/koordinator-be.yaml" 2>&1)

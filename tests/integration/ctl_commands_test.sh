@@ -41,7 +41,7 @@ expect_eq "edit saves what the editor changed" "$out" "pod/web edited"
 expect_eq "... and the change is stored" "$(ctl get pod web -o jsonpath='{.metadata.labels.run}')" "edited"
 expect_contains "... recorded under kubectl-edit" "$(ctl get pod web -o yaml --show-managed-fields)" "manager: kubectl-edit"
 expect_eq "edit with no change cancels" "$(KUBE_EDITOR=true ctl edit pod/web 2>&1)" "Edit cancelled, no changes made."
-out=$(EDITOR="sed -i -e 's/run: edited/run: \"bad value!\"/'" KUBE_EDITOR= ctl edit pod web 2>&1); rc=$?
+out=$(EDITOR="sed -i -e 's/run: edited/run: \"bad value!\"/'" KUBE_EDITOR="" ctl edit pod web 2>&1); rc=$?
 expect_contains "edit that the server refuses shows the server's error" "$out" "Invalid"
 expect_contains "... and keeps the changes in a file" "$out" "A copy of your changes has been stored to"
 expect_eq "... exits 1" "$rc" 1

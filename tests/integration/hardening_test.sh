@@ -6,8 +6,7 @@ source "$(dirname "$0")/lib.sh"
 DATA="$WORK/data"
 start_server "$DATA" || exit 1
 
-python3 "$(dirname "$0")/hardening_checks.py" "$PORT" "$TOKEN" "$SERVER_PID"
-[[ $? -eq 0 ]] || CHECKS_FAILED=$((CHECKS_FAILED + 1))
+python3 "$(dirname "$0")/hardening_checks.py" "$PORT" "$TOKEN" "$SERVER_PID" || CHECKS_FAILED=$((CHECKS_FAILED + 1))
 if kill -0 "$SERVER_PID" 2>/dev/null; then ok "the server survived every bad request"; else not_ok "the server died"; fi
 errors=$(grep -c '500 on' "$DATA/server.log")
 expect_eq "no request ended in a 500" "$errors" 0

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for integration tests: start the real binary on a
 # kernel-chosen port, talk to it over HTTPS, report checks as TAP-style lines
 # ("ok - ..." / "not ok - ...") that tests/run.sh counts.
@@ -29,6 +30,7 @@ ok() { echo "ok - $1"; }
 not_ok() {
   echo "not ok - $1"
   CHECKS_FAILED=$((CHECKS_FAILED + 1))
+  # shellcheck disable=SC2001 # every line of the detail is indented
   if [[ -n "${2:-}" ]]; then sed 's/^/#   /' <<<"$2" | head -20; fi
 }
 
@@ -89,6 +91,7 @@ start_server() {
 # stop_server [SIGNAL]: sends the signal (TERM by default), waits, and
 # leaves the exit code in STOP_RC. (Not for $(...): only this shell can wait.)
 STOP_RC=""
+# shellcheck disable=SC2034 # STOP_RC is read by the tests that source this file
 stop_server() {
   local sig=${1:-TERM}
   kill -"$sig" "$SERVER_PID" 2>/dev/null

@@ -13,8 +13,7 @@ printf 'namePrefix: pre\ncapacity: {cpu: "4", memory: 16Gi, pods: "110"}\n' >"$W
 AGENT_PID=$!
 for _ in $(seq 1 100); do [[ $(ctl get nodes 2>/dev/null | grep -c " Ready ") -ge 4 ]] && break; sleep 0.1; done
 expect_eq "a simulated fleet of 4 nodes is Ready" "$(ctl get nodes 2>/dev/null | grep -c " Ready ")" 4
-python3 "$HERE/preemption/checks.py" "$PORT" "$TOKEN"
-[[ $? -eq 0 ]] || CHECKS_FAILED=$((CHECKS_FAILED + 1))
+python3 "$HERE/preemption/checks.py" "$PORT" "$TOKEN" || CHECKS_FAILED=$((CHECKS_FAILED + 1))
 metrics=$(api GET /metrics)
 expect_contains "metrics: preemption attempts" "$metrics" "gantry_scheduler_preemption_attempts_total"
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=""

@@ -16,6 +16,5 @@ NODE="embedded-$$"  # the name lib.sh gives the embedded agent
 EMBEDDED_AGENT=1 start_server "$WORK/data" || exit 1
 wait_ready() { ctl get node "$NODE" 2>/dev/null | grep -q " Ready "; }
 for _ in $(seq 1 60); do wait_ready && break; sleep 0.25; done
-PYTHONPATH="$(dirname "$0")" timeout 300 /usr/bin/python3 "$(dirname "$0")/python_client_checks.py" "$KUBECONFIG_FILE" "$NODE"
-[[ $? -eq 0 ]] || CHECKS_FAILED=$((CHECKS_FAILED + 1))
+PYTHONPATH="$(dirname "$0")" timeout 300 /usr/bin/python3 "$(dirname "$0")/python_client_checks.py" "$KUBECONFIG_FILE" "$NODE" || CHECKS_FAILED=$((CHECKS_FAILED + 1))
 finish

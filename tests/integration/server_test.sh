@@ -50,4 +50,33 @@ out=$("$GANTRY" server --data-dir "$WORK/other" --bind-address 127.0.0.1 --port 
 expect_contains "a port in use is reported" "$out" "cannot listen on 127.0.0.1:$busy"
 if [[ $rc -ne 0 ]]; then ok "... with a non-zero exit"; else not_ok "... with a non-zero exit"; fi
 stop_server TERM
+
+# Certificates: a year for the server's, renewed from the same CA at start
+# once within 90 days of its end, or on demand.
+residual_days() { "$GANTRY" certificate check --data-dir "$DATA" | awk -v f="$1" '$1 ~ f {print $4}' | tr -d d; }
+check_out=$("$GANTRY" certificate check --data-dir "$DATA" 2>&1)
+expect_contains "gantry certificate check lists the CA" "$check_out" "$DATA/tls/ca.crt"
+days=$(residual_days server.crt)
+if [[ $days -ge 363 && $days -le 365 ]]; then ok "the server certificate lasts a year ($days days left)"; else
+  not_ok "the server certificate lasts a year" "$check_out"; fi
+ca_before=$(sha256sum <"$DATA/tls/ca.crt")
+server_before=$(sha256sum <"$DATA/tls/server.crt")
+rotate_out=$("$GANTRY" certificate rotate --data-dir "$DATA" 2>&1)
+expect_contains "gantry certificate rotate renews the server certificate" "$rotate_out" "renewed $DATA/tls/server.crt"
+if [[ $(sha256sum <"$DATA/tls/server.crt") != "$server_before" ]]; then ok "... which is a new one"; else
+  not_ok "... which is a new one"; fi
+expect_eq "... from the same CA" "$(sha256sum <"$DATA/tls/ca.crt")" "$ca_before"
+# A certificate 30 days from its end, signed by the same CA, as a year of uptime would leave it.
+openssl req -new -key "$DATA/tls/server.key" -subj /CN=gantry-server 2>/dev/null |
+  openssl x509 -req -CA "$DATA/tls/ca.crt" -CAkey "$DATA/tls/ca.key" -days 30 -out "$WORK/short.crt" \
+    -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n') 2>/dev/null
+cp "$WORK/short.crt" "$DATA/tls/server.crt"
+expect_contains "certificate check warns of a certificate 30 days from its end" \
+  "$("$GANTRY" certificate check --data-dir "$DATA" 2>&1)" "expires within 90 days"
+start_server "$DATA" || exit 1
+days=$(residual_days server.crt)
+if [[ $days -ge 363 ]]; then ok "the next start renews it for a year"; else not_ok "the next start renews it" "$days days"; fi
+expect_eq "... from the same CA" "$(sha256sum <"$DATA/tls/ca.crt")" "$ca_before"
+expect_contains "... and the server serves it to clients that pinned the CA" "$(ctl version 2>&1)" "Server Version"
+stop_server TERM
 finish

@@ -90,7 +90,8 @@ TEST_CASE("cpu weight follows the runc/systemd conversion of shares") {
 TEST_CASE("cgroup v2 on a fake tree: every class's files") {
   FakeTree t;
   t.Put("cgroup.controllers", "cpuset cpu io memory pids\n");
-  auto driver = DetectCgroupDriver(t.root, "gantry");
+  t.Put("self-cgroup", "0::/\n");  // not in a unit: gantry's group hangs off the root
+  auto driver = DetectCgroupDriver(t.root, "gantry", t.root + "/self-cgroup");
   REQUIRE(driver.ok());
   CHECK(std::string((*driver)->name()) == "v2");
   t.Put("gantry/reclaimed/cpu.idle", "0");  // the kernel has cpu.idle
@@ -188,6 +189,21 @@ TEST_CASE("cgroup v1 on a fake tree: every class's files, cpusets within their p
   REQUIRE(driver->SetCpusetTree("shared", "1").ok());
   CHECK(t.Get("cpuset/gantry/shared/pods1/cpuset.cpus") == "1");
   CHECK(driver->SetCpusetTree("nope", "1").code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("cgroup v2 under a delegated systemd unit: the agent moves to the unit's leaf, pods go below the unit") {
+  FakeTree t;
+  t.Put("cgroup.controllers", "cpu io memory pids\n");
+  t.Put("self-cgroup", "0::/system.slice/gantry-agent.service\n");
+  t.Put("system.slice/gantry-agent.service/cgroup.procs", std::to_string(getpid()) + "\n");
+  auto driver = DetectCgroupDriver(t.root, "gantry", t.root + "/self-cgroup");
+  REQUIRE(driver.ok());
+  CHECK(t.Get("system.slice/gantry-agent.service/init/cgroup.procs") == std::to_string(getpid()));
+  REQUIRE((*driver)->Ensure("shared", CgroupSettings{}).ok());
+  CHECK(t.Get("system.slice/gantry-agent.service/cgroup.subtree_control") == "+cpu +memory");
+  CHECK(t.Get("system.slice/gantry-agent.service/gantry/cgroup.subtree_control") == "+cpu +memory");
+  CHECK(std::filesystem::exists(t.root + "/system.slice/gantry-agent.service/gantry/shared/cpu.weight"));
+  CHECK(!std::filesystem::exists(t.root + "/gantry"));
 }
 
 TEST_CASE("without cpu and memory in v2 and without v1 hierarchies there is no driver") {

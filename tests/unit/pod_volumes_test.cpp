@@ -9,6 +9,7 @@
 #include "agent/volumes/pod_volumes.h"
 #include "agent/volumes/volume_files.h"
 #include "common/files.h"
+#include "temp_dir.h"
 #include "yaml_objects.h"
 
 namespace fs = std::filesystem;
@@ -16,19 +17,9 @@ using gantry::agent::NodeFacts;
 using gantry::agent::VolumeFile;
 using gantry::agent::VolumeFiles;
 
-namespace {
+using gantry::testing::TempDir;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char pattern[] = "/tmp/gantry-volumes-test-XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+namespace {
 
 gantry::api::PodConfig Config() {
   gantry::api::PodConfig config;

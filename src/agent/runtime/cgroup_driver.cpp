@@ -8,19 +8,43 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
+#include "agent/runtime/cgroup_files.h"
 #include "common/files.h"
+#include "common/log_format.h"
 
 namespace gantry::agent {
+
+namespace {
+
+// Moves every process of the group `dir` into its child `leaf` (created if
+// need be), leaving `dir` free to enable controllers for its children.
+absl::Status MoveProcessesToLeaf(const std::string& dir, const std::string& leaf) {
+  std::string target = absl::StrCat(dir, "/", leaf);
+  std::error_code ec;
+  std::filesystem::create_directories(target, ec);
+  if (ec) return absl::InternalError(absl::StrCat("creating ", target, ": ", ec.message()));
+  for (pid_t pid : ReadCgroupPids(dir + "/cgroup.procs")) {
+    absl::Status moved = WriteCgroupFile(target + "/cgroup.procs", std::to_string(pid));
+    // A process that ended meanwhile is not an error.
+    if (!moved.ok() && std::filesystem::exists(absl::StrCat("/proc/", pid))) return moved;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 int64_t CfsQuotaUs(int64_t quota_milli) { return std::max<int64_t>(1000, quota_milli * kCfsPeriodUs / 1000); }
 
 int64_t CpuWeight(int64_t shares) { return 1 + ((std::clamp<int64_t>(shares, 2, 262144) - 2) * 9999) / 262142; }
 
-absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name) {
+absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name,
+                                                                 const std::string& self_cgroup) {
   // /proc/self/cgroup: "ID:controllers:path" per hierarchy; v2 is "0::path".
   // Groups go where the agent itself lives in each hierarchy.
   absl::flat_hash_map<std::string, std::string> own;
-  if (auto self = ReadFile("/proc/self/cgroup"); self.ok()) {
+  if (auto self = ReadFile(self_cgroup); self.ok()) {
     for (absl::string_view line : absl::StrSplit(*self, '\n', absl::SkipEmpty())) {
       std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits(':', 2));
       if (parts.size() != 3) continue;
@@ -35,9 +59,15 @@ absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::stri
     if (!controllers.ok()) continue;
     std::vector<std::string> names = absl::StrSplit(*controllers, absl::ByAnyChar(" \n"), absl::SkipEmpty());
     auto has = [&](const char* c) { return std::find(names.begin(), names.end(), c) != names.end(); };
-    // v2 forbids enabling controllers for the children of a group that holds
-    // processes (the agent's own), so gantry's group hangs off the root.
-    if (has("cpu") && has("memory")) return NewCgroupV2(unified, absl::StrCat("/", name));
+    if (!has("cpu") || !has("memory")) continue;
+    const std::string& unit = own["unified"];
+    if (unit.empty()) return NewCgroupV2(unified, absl::StrCat("/", name));
+    if (absl::Status moved = MoveProcessesToLeaf(unified + unit, "init"); !moved.ok()) {
+      spdlog::warn("agent: cannot move out of {} into its leaf {}/init ({}); pods' cgroups go to /{} instead",
+                   unit, unit, moved, name);
+      return NewCgroupV2(unified, absl::StrCat("/", name));
+    }
+    return NewCgroupV2(unified, absl::StrCat(unit, "/", name));
   }
   if (!std::filesystem::exists(root + "/memory/cgroup.procs") || !std::filesystem::exists(root + "/cpu/cgroup.procs")) {
     return absl::FailedPreconditionError(absl::StrCat("no usable cgroup hierarchy under ", root,

@@ -68,8 +68,13 @@ std::unique_ptr<CgroupDriver> NewCgroupV1(std::string root, CgroupV1Parents pare
 std::unique_ptr<CgroupDriver> NewCgroupV2(std::string root, std::string parent);
 
 // v2 when `root`/cgroup.controllers (or `root`/unified/...) lists cpu and
-// memory, else v1. The parent group is created under the agent's own cgroup
-// in each hierarchy (from /proc/self/cgroup) plus `name`.
-absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name);
+// memory, else v1. The parent group is `name` below the agent's own cgroup
+// in each hierarchy (read from `self_cgroup`, /proc/self/cgroup's format).
+// On v2 a group may not both hold processes and hand controllers to its
+// children, so when the agent's own group is not the root (a systemd unit
+// with Delegate=yes) the agent first moves the group's processes into its
+// leaf <own>/init, and pods live below the unit, not at the root.
+absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name,
+                                                                 const std::string& self_cgroup = "/proc/self/cgroup");
 
 }  // namespace gantry::agent

@@ -1,0 +1,30 @@
+// Warns before the server's certificates expire: at start and twice a day,
+// a certificate within tls::kRenewWithin of its end (the CA within a year)
+// is logged and recorded as a Warning Event on the kube-system namespace
+// (gantry ctl events -n kube-system), saying how to renew it.
+#pragma once
+
+#include <string>
+#include <thread>
+
+#include "store/event_recorder.h"
+#include "store/store.h"
+
+namespace gantry::server {
+
+class CertificateExpiry {
+ public:
+  CertificateExpiry(std::string tls_dir, store::Store& store, store::EventRecorder& events);
+  void Start();
+  void Stop();
+
+ private:
+  void CheckOnce();
+
+  const std::string tls_dir_;
+  store::Store& store_;
+  store::EventRecorder& events_;
+  std::jthread thread_;
+};
+
+}  // namespace gantry::server
