@@ -134,4 +134,28 @@ installed_processes=$(for exe in /proc/[0-9]*/exe; do [[ $(readlink "$exe" 2>/de
 expect_eq "... no gantry process" "$installed_processes" ""
 expect_eq "... and no pod process" "$(pgrep -f '^sleep 1004$')" ""
 check "... and no pod bridge" bash -c '! ip link show gantry0 >/dev/null 2>&1'
+
+# The agent mode: GANTRY_URL and GANTRY_TOKEN join this machine to a server.
+start_server "$WORK/joined" || exit 1
+AGENT_NODE="installed-agent-$$"
+agent_out=$(GANTRY_URL="https://127.0.0.1:$PORT" GANTRY_TOKEN="$(cat "$WORK/joined/token")" \
+  INSTALL_GANTRY_BUILD_DIR=$ROOT/build "$ROOT/packaging/install.sh" -- --node-name "$AGENT_NODE" \
+  --data-dir "$WORK/agent-data" 2>&1)
+agent_rc=$?
+expect_eq "GANTRY_URL=... GANTRY_TOKEN=... install.sh installs an agent" "$agent_rc" 0
+[[ $agent_rc -eq 0 ]] || echo "$agent_out" | tail -20 | sed 's/^/#   /'
+expect_contains "... which joined the server" "$agent_out" "agent joined https://127.0.0.1:$PORT"
+node_ready() {
+  [[ $(ctl get node "$AGENT_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
+}
+check "... and its node is Ready" wait_for 30 node_ready
+expect_eq "... with its join token only in the root-only /etc/default/gantry-agent" \
+  "$(stat -c %a /etc/default/gantry-agent 2>&1) $(grep -c "$(cat "$WORK/joined/token")" /etc/gantry/agent.yaml 2>&1)" "600 0"
+check "... and its unit installed" test -f /etc/systemd/system/gantry-agent.service
+agent_pid=$(cat "$WORK/agent-data/gantry-agent.pid" 2>/dev/null)
+check "... running in the background" kill -0 "$agent_pid"
+/usr/local/bin/gantry-uninstall.sh --purge >/dev/null 2>&1
+expect_eq "gantry-uninstall.sh --purge stops and removes the agent" \
+  "$(ls /usr/local/bin/gantry /etc/gantry "$WORK/agent-data" 2>/dev/null; [[ -n $agent_pid ]] && kill -0 "$agent_pid" 2>/dev/null && echo alive)" ""
+stop_server TERM
 finish
