@@ -220,10 +220,11 @@ absl::StatusOr<absl::Duration> DaemonSetController::Reconcile(const std::string&
     if (!at.old.empty()) rolling.emplace_back(node.metadata().name(), &at);
   }
   // Pods for nodes that are gone.
-  for (auto& [node, at] : by_node) {
-    if (node.empty()) continue;
+  for (auto& [node_name, at] : by_node) {
+    if (node_name.empty()) continue;
+    const std::string& name = node_name;  // clang 14 cannot capture a structured binding
     if (std::none_of(nodes->items.begin(), nodes->items.end(),
-                     [&](const auto& n) { return api::MetaOf(*n).name() == node; })) {
+                     [&](const auto& n) { return api::MetaOf(*n).name() == name; })) {
       doomed.insert(doomed.end(), at.current.begin(), at.current.end());
       doomed.insert(doomed.end(), at.old.begin(), at.old.end());
     }

@@ -98,7 +98,9 @@ TEST_CASE("binder race: two shards choose the same last free slot; exactly one b
   auto a = f.Pod("a");
   auto b = f.Pod("b");
   BinderRig rig(*f.store);
-  auto& [state, profile, feedback, events, binder] = rig;
+  cluster::ClusterState& state = rig.state;
+  RecordingFeedback& feedback = rig.feedback;
+  binder::Binder& binder = rig.binder;
 
   // Both shards saw n1 empty; their proposals reach the binder together.
   binder.BindBatch({Propose(a, "n1"), Propose(b, "n1")});
@@ -120,7 +122,9 @@ TEST_CASE("binder: a pod deleted while in flight is not bound and its assumption
   f.Node("n1", "2");
   auto doomed = f.Pod("doomed");
   BinderRig rig(*f.store);
-  auto& [state, profile, feedback, events, binder] = rig;
+  cluster::ClusterState& state = rig.state;
+  RecordingFeedback& feedback = rig.feedback;
+  binder::Binder& binder = rig.binder;
 
   REQUIRE(f.store->Delete(f.pods, "default", "doomed").ok());
   binder.BindBatch({Propose(doomed, "n1")});
