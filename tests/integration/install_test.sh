@@ -155,7 +155,9 @@ check "... and its unit installed" test -f /etc/systemd/system/gantry-agent.serv
 agent_pid=$(cat "$WORK/agent-data/gantry-agent.pid" 2>/dev/null)
 check "... running in the background" kill -0 "$agent_pid"
 /usr/local/bin/gantry-uninstall.sh --purge >/dev/null 2>&1
+# Its exit is reaped by whichever process adopted it: until then it is a zombie, not alive.
+running() { [[ -n $1 && -e /proc/$1 && $(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) != Z ]]; }
 expect_eq "gantry-uninstall.sh --purge stops and removes the agent" \
-  "$(ls /usr/local/bin/gantry /etc/gantry "$WORK/agent-data" 2>/dev/null; [[ -n $agent_pid ]] && kill -0 "$agent_pid" 2>/dev/null && echo alive)" ""
+  "$(ls /usr/local/bin/gantry /etc/gantry "$WORK/agent-data" 2>/dev/null; running "$agent_pid" && echo alive)" ""
 stop_server TERM
 finish
