@@ -1,9 +1,7 @@
 #include "agent/host_check.h"
 
-#include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
-#include <absl/strings/str_split.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/timex.h>
@@ -15,7 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "common/files.h"
+#include "agent/runtime/cgroup_driver.h"
 
 namespace gantry::agent {
 namespace {
@@ -27,27 +25,18 @@ HostCheck Check(std::string what, bool ok, std::string detail, bool required = f
 }
 
 void CheckCgroups(const HostCheckOptions& o, std::vector<HostCheck>& out) {
-  for (const std::string& unified : {o.cgroup_root, o.cgroup_root + "/unified"}) {
-    auto controllers = ReadFile(unified + "/cgroup.controllers");
-    if (!controllers.ok()) continue;
-    std::vector<std::string> names = absl::StrSplit(*controllers, absl::ByAnyChar(" \n"), absl::SkipEmpty());
-    auto has = [&](const char* c) { return std::find(names.begin(), names.end(), c) != names.end(); };
-    if (!has("cpu") || !has("memory")) continue;
-    out.push_back(Check("cgroup v2 with cpu and memory", true, absl::StrCat("controllers: ", absl::StrJoin(names, " "))));
-    out.push_back(Check("cgroup v2 cpuset (dedicated cores)", has("cpuset"),
-                        has("cpuset") ? "available" : "missing: dedicated pods share cores; enable cpuset in the "
-                                                       "parent's cgroup.subtree_control"));
+  if (std::optional<UnifiedHierarchy> unified = FindUnifiedHierarchy(o.cgroup_root)) {
+    out.push_back(Check("cgroup v2 with cpu and memory", true,
+                        absl::StrCat("controllers: ", absl::StrJoin(unified->controllers, " "))));
+    bool cpuset = unified->Has("cpuset");
+    out.push_back(Check("cgroup v2 cpuset (dedicated cores)", cpuset,
+                        cpuset ? "available" : "missing: dedicated pods share cores; enable cpuset in the "
+                                               "parent's cgroup.subtree_control"));
     // Under systemd the agent's unit must be delegated for its pods to live below it.
-    std::string own;
-    if (auto self = ReadFile(o.proc_self + "/cgroup"); self.ok()) {
-      for (absl::string_view line : absl::StrSplit(*self, '\n', absl::SkipEmpty())) {
-        if (absl::StartsWith(line, "0::")) own = std::string(line.substr(3));
-      }
-    }
-    bool at_root = own.empty() || own == "/";
-    bool writable = access((unified + own + "/cgroup.subtree_control").c_str(), W_OK) == 0;
-    out.push_back(Check("cgroup delegation", at_root || writable,
-                        at_root ? "this process is in the root cgroup: pods go to /gantry"
+    std::string own = OwnCgroups(o.proc_self + "/cgroup")["unified"];
+    bool writable = access((unified->path + own + "/cgroup.subtree_control").c_str(), W_OK) == 0;
+    out.push_back(Check("cgroup delegation", own.empty() || writable,
+                        own.empty() ? "this process is in the root cgroup: pods go to /gantry"
                         : writable
                             ? absl::StrCat("pods go below ", own, "/gantry")
                             : absl::StrCat(own, " is not delegated: run gantry from its unit (Delegate=yes)"),

@@ -37,6 +37,7 @@
 #include "scheduling.pb.h"
 #include "server/certificate_expiry.h"
 #include "server/store_restore.h"
+#include "store/snapshot.h"
 #include "store/sqlite_store.h"
 
 namespace gantry::server {
@@ -181,7 +182,7 @@ int RunServer(const ServerOptions& options) {
   std::unique_ptr<SnapshotScheduler> snapshots;
   if (!options.snapshots.disabled) {
     SnapshotOptions snapshot_options = options.snapshots;
-    if (snapshot_options.dir.empty()) snapshot_options.dir = options.data_dir + "/snapshots";
+    if (snapshot_options.dir.empty()) snapshot_options.dir = store::DefaultSnapshotDir(options.data_dir);
     auto started = SnapshotScheduler::Start(options.data_dir + "/state.db", snapshot_options);
     if (!started.ok()) {
       spdlog::critical("--snapshot-schedule: {}", started.status());

@@ -12,7 +12,7 @@ namespace gantry::server {
 namespace {
 
 std::string SnapshotDir(const SnapshotCommandOptions& options) {
-  return options.snapshot_dir.empty() ? options.data_dir + "/snapshots" : options.snapshot_dir;
+  return options.snapshot_dir.empty() ? store::DefaultSnapshotDir(options.data_dir) : options.snapshot_dir;
 }
 
 int Fail(const absl::Status& status) {

@@ -121,6 +121,8 @@ std::string SnapshotFileName(absl::Time when) {
   return absl::StrCat(kPrefix, absl::FormatTime("%Y%m%dT%H%M%SZ", when, absl::UTCTimeZone()), kSuffix);
 }
 
+std::string DefaultSnapshotDir(const std::string& data_dir) { return data_dir + "/snapshots"; }
+
 absl::Status SaveSnapshot(const std::string& db_path, const std::string& out_path) {
   if (!fs::exists(db_path)) return absl::NotFoundError(absl::StrCat("no store at ", db_path));
   std::error_code ec;

@@ -23,6 +23,9 @@ struct SnapshotFile {
 // gantry-snapshot-<UTC yyyymmddThhmmssZ>.db, so names sort by age.
 std::string SnapshotFileName(absl::Time when);
 
+// Where snapshots go unless told otherwise: <data-dir>/snapshots.
+std::string DefaultSnapshotDir(const std::string& data_dir);
+
 // Copies the store at `db_path` into `out_path`, mode 0600. The copy is
 // written beside `out_path` and renamed once synced, so a failed save leaves
 // nothing; an existing `out_path` is an error.

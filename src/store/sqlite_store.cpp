@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -340,8 +341,11 @@ void SqliteStore::WriterLoop(std::stop_token stop) {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       Metrics().queue_depth.Set(static_cast<double>(queue_.size()));
     }
+    // Only deletes leave free pages behind: the check stays off the create/update path.
+    bool deletes = std::any_of(batch.begin(), batch.end(),
+                               [](const Pending& p) { return p.op.type == WriteOp::Type::kDelete; });
     CommitBatch(batch);
-    ReclaimFreePages();
+    if (deletes) ReclaimFreePages();
   }
 }
 

@@ -39,10 +39,8 @@ int64_t CfsQuotaUs(int64_t quota_milli) { return std::max<int64_t>(1000, quota_m
 
 int64_t CpuWeight(int64_t shares) { return 1 + ((std::clamp<int64_t>(shares, 2, 262144) - 2) * 9999) / 262142; }
 
-absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name,
-                                                                 const std::string& self_cgroup) {
-  // /proc/self/cgroup: "ID:controllers:path" per hierarchy; v2 is "0::path".
-  // Groups go where the agent itself lives in each hierarchy.
+absl::flat_hash_map<std::string, std::string> OwnCgroups(const std::string& self_cgroup) {
+  // "ID:controllers:path" per hierarchy; v2 is "0::path".
   absl::flat_hash_map<std::string, std::string> own;
   if (auto self = ReadFile(self_cgroup); self.ok()) {
     for (absl::string_view line : absl::StrSplit(*self, '\n', absl::SkipEmpty())) {
@@ -53,21 +51,37 @@ absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::stri
       for (absl::string_view c : absl::StrSplit(parts[1], ',')) own[std::string(c)] = path;
     }
   }
-  auto below = [&](const char* hierarchy) { return absl::StrCat(own[hierarchy], "/", name); };
-  for (const std::string& unified : {root, root + "/unified"}) {
-    auto controllers = ReadFile(unified + "/cgroup.controllers");
+  return own;
+}
+
+bool UnifiedHierarchy::Has(const std::string& controller) const {
+  return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
+}
+
+std::optional<UnifiedHierarchy> FindUnifiedHierarchy(const std::string& root) {
+  for (const std::string& path : {root, root + "/unified"}) {
+    auto controllers = ReadFile(path + "/cgroup.controllers");
     if (!controllers.ok()) continue;
-    std::vector<std::string> names = absl::StrSplit(*controllers, absl::ByAnyChar(" \n"), absl::SkipEmpty());
-    auto has = [&](const char* c) { return std::find(names.begin(), names.end(), c) != names.end(); };
-    if (!has("cpu") || !has("memory")) continue;
+    UnifiedHierarchy unified{path, absl::StrSplit(*controllers, absl::ByAnyChar(" \n"), absl::SkipEmpty())};
+    if (unified.Has("cpu") && unified.Has("memory")) return unified;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name,
+                                                                 const std::string& self_cgroup) {
+  // Groups go where the agent itself lives in each hierarchy.
+  absl::flat_hash_map<std::string, std::string> own = OwnCgroups(self_cgroup);
+  auto below = [&](const char* hierarchy) { return absl::StrCat(own[hierarchy], "/", name); };
+  if (std::optional<UnifiedHierarchy> unified = FindUnifiedHierarchy(root)) {
     const std::string& unit = own["unified"];
-    if (unit.empty()) return NewCgroupV2(unified, absl::StrCat("/", name));
-    if (absl::Status moved = MoveProcessesToLeaf(unified + unit, "init"); !moved.ok()) {
+    if (unit.empty()) return NewCgroupV2(unified->path, absl::StrCat("/", name));
+    if (absl::Status moved = MoveProcessesToLeaf(unified->path + unit, "init"); !moved.ok()) {
       spdlog::warn("agent: cannot move out of {} into its leaf {}/init ({}); pods' cgroups go to /{} instead",
                    unit, unit, moved, name);
-      return NewCgroupV2(unified, absl::StrCat("/", name));
+      return NewCgroupV2(unified->path, absl::StrCat("/", name));
     }
-    return NewCgroupV2(unified, absl::StrCat(unit, "/", name));
+    return NewCgroupV2(unified->path, absl::StrCat(unit, "/", name));
   }
   if (!std::filesystem::exists(root + "/memory/cgroup.procs") || !std::filesystem::exists(root + "/cpu/cgroup.procs")) {
     return absl::FailedPreconditionError(absl::StrCat("no usable cgroup hierarchy under ", root,

@@ -5,6 +5,7 @@
 // (agent/qos/) decides what each gets, the driver writes the files.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/status/statusor.h>
 #include <sys/types.h>
 
@@ -66,6 +67,19 @@ struct CgroupV1Parents {
 };
 std::unique_ptr<CgroupDriver> NewCgroupV1(std::string root, CgroupV1Parents parents);
 std::unique_ptr<CgroupDriver> NewCgroupV2(std::string root, std::string parent);
+
+// What this machine's cgroups are, read without changing anything (gantry
+// check-config reads it too).
+// The process's group in each hierarchy from a file in /proc/self/cgroup's
+// format: controller name, or "unified" for v2, to path ("" for the root).
+absl::flat_hash_map<std::string, std::string> OwnCgroups(const std::string& self_cgroup);
+struct UnifiedHierarchy {
+  std::string path;                      // root or root/unified
+  std::vector<std::string> controllers;  // from its cgroup.controllers
+  bool Has(const std::string& controller) const;
+};
+// The v2 hierarchy under `root` whose controllers include cpu and memory.
+std::optional<UnifiedHierarchy> FindUnifiedHierarchy(const std::string& root);
 
 // v2 when `root`/cgroup.controllers (or `root`/unified/...) lists cpu and
 // memory, else v1. The parent group is `name` below the agent's own cgroup
