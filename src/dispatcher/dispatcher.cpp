@@ -82,14 +82,18 @@ absl::Status Dispatcher::Start() {
     pod_group_streams_.push_back(*groups);
   }
   node_watch_ = std::jthread([this, s = node_stream_](std::stop_token stop) {
-    store::FollowWatchLoggingEnd(stop, *s, "dispatcher: node", [this](const store::WatchEvent& e) { OnNode(e); });
+    store::FollowWatchLoggingEnd(
+        stop, *s, "dispatcher: node", [this](const store::WatchEvent& e) { OnNode(e); }, [this] { WakeIfOwed(); });
   });
   pod_watch_ = std::jthread([this, s = pod_stream_](std::stop_token stop) {
-    store::FollowWatchLoggingEnd(stop, *s, "dispatcher: pod", [this](const store::WatchEvent& e) { OnPod(e); });
+    store::FollowWatchLoggingEnd(
+        stop, *s, "dispatcher: pod", [this](const store::WatchEvent& e) { OnPod(e); }, [this] { WakeIfOwed(); });
   });
   for (const auto& stream : pod_group_streams_) {
     pod_group_watches_.emplace_back([this, s = stream](std::stop_token stop) {
-      store::FollowWatchLoggingEnd(stop, *s, "dispatcher: pod group", [this](const store::WatchEvent& e) { OnPodGroup(e); });
+      store::FollowWatchLoggingEnd(
+          stop, *s, "dispatcher: pod group", [this](const store::WatchEvent& e) { OnPodGroup(e); },
+          [this] { WakeIfOwed(); });
     });
   }
   loop_ = std::jthread([this](std::stop_token stop) { DispatchLoop(stop); });
@@ -261,7 +265,7 @@ void Dispatcher::Enqueue(const std::string& key, const UnitProgress& progress) {
     if (gang->priority) top = *gang->priority;
     policy_->Push({key, namespace_, top == INT32_MIN ? 0 : top, progress.seq});
   }
-  Wake();
+  wake_owed_ = true;
 }
 
 UnitProgress* Dispatcher::Find(const std::string& key) {
@@ -279,6 +283,10 @@ void Dispatcher::ReleaseBackoff() {
   }
 }
 
+void Dispatcher::WakeIfOwed() {
+  if (wake_owed_.exchange(false)) Wake();
+}
+
 void Dispatcher::Wake() {
   {
     std::lock_guard lock(wake_mu_);
@@ -294,6 +302,7 @@ void Dispatcher::DispatchLoop(std::stop_token stop) {
     absl::Time next_ready;
     {
       std::lock_guard lock(mu_);
+      wake_owed_ = false;  // this pass takes whatever was queued
       for (auto& entry : backoff_.TakeReady(absl::Now())) {
         UnitProgress* p = Find(entry.key);
         if (p == nullptr || p->seq != entry.seq || p->state != State::kBackoff) continue;
@@ -404,6 +413,7 @@ void Dispatcher::Bound(const Unit& unit) {
     }
   }
   PublishDepths();
+  WakeIfOwed();
 }
 
 void Dispatcher::Unschedulable(const Unit& unit, const std::string& reason) {
@@ -431,6 +441,7 @@ void Dispatcher::Conflict(const Unit& unit) {
   --in_flight_;
   ReleaseShares(unit);
   Enqueue(unit.key, *t);
+  WakeIfOwed();
 }
 
 void Dispatcher::Retry(const Unit& unit) {
@@ -442,6 +453,7 @@ void Dispatcher::Retry(const Unit& unit) {
   --in_flight_;
   ReleaseShares(unit);
   Enqueue(unit.key, *t);
+  WakeIfOwed();
 }
 
 void Dispatcher::PublishDepths() {

@@ -11,6 +11,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/status/statusor.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -94,6 +95,9 @@ class Dispatcher final : public SchedulingFeedback {
   void ReleaseBackoff() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishDepths() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Wake();
+  // Wakes the loop if anything was queued since it last looked: queueing
+  // only marks the wake-up owed, so a watch batch costs the loop one wake.
+  void WakeIfOwed();
 
   const DispatcherOptions options_;
   store::Store& store_;
@@ -119,6 +123,7 @@ class Dispatcher final : public SchedulingFeedback {
   std::mutex wake_mu_;
   std::condition_variable_any wake_;
   bool woken_ = false;
+  std::atomic<bool> wake_owed_{false};
 
   metrics::Gauge& active_depth_;
   metrics::Gauge& backoff_depth_;

@@ -18,14 +18,16 @@ bool ShardQueue::TryPush(Unit unit) {
 
 std::optional<Unit> ShardQueue::Pop(std::stop_token stop) {
   std::optional<Unit> out;
+  bool was_full;
   {
     std::unique_lock lock(mu_);
     if (!ready_.wait(lock, stop, [this] { return !units_.empty(); })) return std::nullopt;
+    was_full = units_.size() >= capacity_;
     out = std::move(units_.front());
     units_.pop_front();
     depth_gauge_.Set(static_cast<double>(units_.size()));
   }
-  if (on_space_) on_space_();
+  if (was_full && on_space_) on_space_();
   return out;
 }
 

@@ -17,8 +17,10 @@ namespace gantry::dispatcher {
 
 class ShardQueue {
  public:
-  // `on_space` runs (without this queue's lock) after each Pop; `depth`
-  // follows the queue's length.
+  // `on_space` runs (without this queue's lock) after a Pop from a full
+  // queue: only then can a producer be waiting for room, and waking it after
+  // every Pop would cost a context switch per unit. `depth` follows the
+  // queue's length.
   ShardQueue(size_t capacity, std::function<void()> on_space, metrics::Gauge& depth);
 
   // False when full.

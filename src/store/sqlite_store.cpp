@@ -471,24 +471,28 @@ void SqliteStore::Finish(std::vector<Pending>& batch, BatchDecisions& d) {
         if (outcome[i].ok()) outcome[i] = persisted;
       }
     } else {
-      absl::MutexLock lock(&mu_);
-      revision_ = revision;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (!outcome[i].ok()) continue;
-        const WriteOp& op = batch[i].op;
-        Objects& objects = objects_[op.kind];
-        std::string key = ObjectKey(op.namespace_, op.name);
-        int64_t rev = std::stoll(api::MetaOf(*results[i]).resource_version());
-        WatchEvent::Type type;
-        if (op.type == WriteOp::Type::kDelete) {
-          objects.erase(key);
-          type = WatchEvent::Type::kDeleted;
-        } else {
-          objects[key] = results[i];
-          type = op.type == WriteOp::Type::kCreate ? WatchEvent::Type::kAdded : WatchEvent::Type::kModified;
+      std::vector<std::shared_ptr<WatchStream>> to_flush;
+      {
+        absl::MutexLock lock(&mu_);
+        revision_ = revision;
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (!outcome[i].ok()) continue;
+          const WriteOp& op = batch[i].op;
+          Objects& objects = objects_[op.kind];
+          std::string key = ObjectKey(op.namespace_, op.name);
+          int64_t rev = std::stoll(api::MetaOf(*results[i]).resource_version());
+          WatchEvent::Type type;
+          if (op.type == WriteOp::Type::kDelete) {
+            objects.erase(key);
+            type = WatchEvent::Type::kDeleted;
+          } else {
+            objects[key] = results[i];
+            type = op.type == WriteOp::Type::kCreate ? WatchEvent::Type::kAdded : WatchEvent::Type::kModified;
+          }
+          Publish(*op.kind, type, results[i], previous[i], rev, to_flush);
         }
-        Publish(*op.kind, type, results[i], previous[i], rev);
       }
+      for (const auto& stream : to_flush) stream->Flush();
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -557,7 +561,8 @@ absl::Status SqliteStore::Persist(const std::vector<Pending*>& writes,
 }
 
 void SqliteStore::Publish(const api::KindInfo& kind, WatchEvent::Type type, const ObjectPtr& object,
-                          const ObjectPtr& previous, int64_t revision) {
+                          const ObjectPtr& previous, int64_t revision,
+                          std::vector<std::shared_ptr<WatchStream>>& to_flush) {
   ring_.push_back({&kind, type, object, previous, revision});
   if (ring_.size() > options_.event_ring) {
     evicted_revision_[ring_.front().kind] = ring_.front().revision;
@@ -573,7 +578,7 @@ void SqliteStore::Publish(const api::KindInfo& kind, WatchEvent::Type type, cons
       list.pop_back();
       continue;
     }
-    stream->Offer(type, object, previous, revision);
+    if (stream->Offer(type, object, previous, revision)) to_flush.push_back(std::move(stream));
     ++i;
   }
 }
@@ -607,6 +612,7 @@ absl::StatusOr<std::shared_ptr<WatchStream>> SqliteStore::Watch(const api::KindI
       if (it->kind == &kind) stream->Offer(it->type, it->object, it->previous, it->revision);
     }
   }
+  stream->Flush();
   watchers_[&kind].push_back(stream);
   return stream;
 }

@@ -86,8 +86,11 @@ class SqliteStore final : public Store {
   void Finish(std::vector<Pending>& batch, BatchDecisions& d);
   absl::Status Persist(const std::vector<Pending*>& writes, const std::vector<ObjectPtr>& results,
                        int64_t revision);
+  // Queues the event on every watcher of its kind; the ones that need a
+  // Flush once the batch is published are added to `to_flush`.
   void Publish(const api::KindInfo& kind, WatchEvent::Type type, const ObjectPtr& object,
-               const ObjectPtr& previous, int64_t revision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+               const ObjectPtr& previous, int64_t revision,
+               std::vector<std::shared_ptr<WatchStream>>& to_flush) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   sqlite3* const db_;  // used by the writer thread only (and Load before it starts)

@@ -31,7 +31,7 @@ bool WatchStream::Selected(const google::protobuf::Message& object) const {
   return labels_.Matches(meta.labels()) && fields_.Matches(object);
 }
 
-void WatchStream::Offer(WatchEvent::Type type,
+bool WatchStream::Offer(WatchEvent::Type type,
                         const std::shared_ptr<const google::protobuf::Message>& object,
                         const std::shared_ptr<const google::protobuf::Message>& previous,
                         int64_t revision) {
@@ -44,34 +44,44 @@ void WatchStream::Offer(WatchEvent::Type type,
       now = true;
     }
   }
-  if (!now) return;
+  if (!now) return false;
   absl::MutexLock lock(&mu_);
-  if (!end_.ok()) return;
+  if (!end_.ok()) return false;
   if (queue_.size() >= max_queued_) {
     queue_.clear();
+    flushed_ = 0;
     end_ = api::ExpiredError("watch consumer fell too far behind; relist");
     if (listener_) listener_();
-    return;
+    return false;
   }
   queue_.push_back({type, object, revision});
-  if (queue_.size() == 1 && listener_) listener_();
+  return queue_.size() == flushed_ + 1;
+}
+
+void WatchStream::Flush() {
+  absl::MutexLock lock(&mu_);
+  if (flushed_ == queue_.size()) return;
+  bool was_empty = flushed_ == 0;
+  flushed_ = queue_.size();
+  if (was_empty && listener_) listener_();
 }
 
 void WatchStream::SetListener(std::function<void()> listener) {
   absl::MutexLock lock(&mu_);
   listener_ = std::move(listener);
-  if (listener_ && (!queue_.empty() || !end_.ok())) listener_();
+  if (listener_ && (flushed_ > 0 || !end_.ok())) listener_();
 }
 
 absl::StatusOr<bool> WatchStream::Next(WatchEvent* event, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || !end_.ok(); };
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return flushed_ > 0 || !end_.ok(); };
   // Awaiting even a zero timeout is a futex wait: a non-blocking poll from
   // an I/O thread must not sleep.
   if (timeout > absl::ZeroDuration()) mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
-  if (!queue_.empty()) {
+  if (flushed_ > 0) {
     *event = std::move(queue_.front());
     queue_.pop_front();
+    --flushed_;
     return true;
   }
   if (!end_.ok()) return end_;
@@ -82,6 +92,7 @@ void WatchStream::Cancel() {
   absl::MutexLock lock(&mu_);
   if (end_.ok()) end_ = absl::CancelledError("watch cancelled");
   queue_.clear();
+  flushed_ = 0;
   listener_ = nullptr;
 }
 
@@ -91,19 +102,30 @@ bool WatchStream::ended() const {
 }
 
 absl::Status FollowWatch(std::stop_token stop, WatchStream& stream,
-                         const std::function<void(const WatchEvent&)>& apply) {
+                         const std::function<void(const WatchEvent&)>& apply,
+                         const std::function<void()>& drained) {
   WatchEvent event;
+  bool applied = false;
   while (!stop.stop_requested()) {
-    auto got = stream.Next(&event, absl::Milliseconds(200));
+    auto got = stream.Next(&event, absl::ZeroDuration());
+    if (got.ok() && !*got) {
+      if (applied && drained) drained();
+      applied = false;
+      got = stream.Next(&event, absl::Milliseconds(200));
+    }
     if (!got.ok()) return got.status();
-    if (*got) apply(event);
+    if (*got) {
+      apply(event);
+      applied = true;
+    }
   }
   return absl::OkStatus();
 }
 
 void FollowWatchLoggingEnd(std::stop_token stop, WatchStream& stream, std::string_view who,
-                           const std::function<void(const WatchEvent&)>& apply) {
-  absl::Status ended = FollowWatch(stop, stream, apply);
+                           const std::function<void(const WatchEvent&)>& apply,
+                           const std::function<void()>& drained) {
+  absl::Status ended = FollowWatch(stop, stream, apply, drained);
   if (!ended.ok() && ended.code() != absl::StatusCode::kCancelled) {
     spdlog::error("{}: watch ended: {}", who, ended);
   }

@@ -45,9 +45,14 @@ class WatchStream {
   void SetListener(std::function<void()> listener);
 
   // Store side: filters by namespace and selectors (turning a change that
-  // leaves or enters the selection into DELETED / ADDED) and queues.
-  void Offer(WatchEvent::Type type, const std::shared_ptr<const google::protobuf::Message>& object,
+  // leaves or enters the selection into DELETED / ADDED) and queues, without
+  // waking the consumer. Returns true when this is the first event queued
+  // since the last Flush: the caller then owes the stream a Flush.
+  bool Offer(WatchEvent::Type type, const std::shared_ptr<const google::protobuf::Message>& object,
              const std::shared_ptr<const google::protobuf::Message>& previous, int64_t revision);
+  // Hands the consumer what was offered, with one wake-up: the store flushes
+  // once per commit batch, so a consumer wakes once per batch, not per event.
+  void Flush();
   bool ended() const;
 
  private:
@@ -60,18 +65,23 @@ class WatchStream {
 
   mutable absl::Mutex mu_;
   std::deque<WatchEvent> queue_ ABSL_GUARDED_BY(mu_);
+  size_t flushed_ ABSL_GUARDED_BY(mu_) = 0;  // the front of queue_ the consumer may take
   absl::Status end_ ABSL_GUARDED_BY(mu_);
   std::function<void()> listener_ ABSL_GUARDED_BY(mu_);
 };
 
 // Feeds every event of `stream` to `apply` until `stop` is requested or the
 // stream ends; returns why it ended (OK when stopped, Cancelled when the
-// stream was cancelled, else the error, e.g. Expired).
+// stream was cancelled, else the error, e.g. Expired). `drained`, when
+// given, runs each time the events at hand are applied, before waiting for
+// more: a consumer that hands work on wakes its worker once per batch there.
 absl::Status FollowWatch(std::stop_token stop, WatchStream& stream,
-                         const std::function<void(const WatchEvent&)>& apply);
+                         const std::function<void(const WatchEvent&)>& apply,
+                         const std::function<void()>& drained = nullptr);
 // FollowWatch for an owned thread: a watch that ends for any reason but a
 // stop or a cancel is logged at error as "<who>: watch ended: <why>".
 void FollowWatchLoggingEnd(std::stop_token stop, WatchStream& stream, std::string_view who,
-                           const std::function<void(const WatchEvent&)>& apply);
+                           const std::function<void(const WatchEvent&)>& apply,
+                           const std::function<void()>& drained = nullptr);
 
 }  // namespace gantry::store

@@ -2,6 +2,7 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -245,6 +246,47 @@ TEST_CASE("watch from zero lists current objects, then streams changes") {
   CHECK(events[1].type == WatchEvent::Type::kAdded);
   CHECK(events[2].type == WatchEvent::Type::kDeleted);
   CHECK(events[2].revision == 3);
+}
+
+TEST_CASE("a watcher is woken once per commit batch, and sees each batch whole") {
+  TempDir dir;
+  auto s = Open(dir);
+  auto w = s->Watch(PodKind(), {}, s->CurrentRevision());
+  REQUIRE(w.ok());
+  std::atomic<int> wakes{0};
+  (*w)->SetListener([&] { ++wakes; });
+  std::vector<store::WriteOp> batch;
+  for (int i = 0; i < 20; ++i) {
+    store::WriteOp op;
+    op.type = store::WriteOp::Type::kCreate;
+    op.kind = &PodKind();
+    op.namespace_ = "default";
+    op.name = absl::StrCat("p", i);
+    op.object = MakePod(op.name);
+    batch.push_back(std::move(op));
+  }
+  for (const auto& result : s->Commit(std::move(batch))) REQUIRE(result.ok());
+  CHECK(wakes == 1);
+  CHECK(Drain(**w).size() == 20);
+}
+
+TEST_CASE("a stream hands the consumer only what the store has flushed") {
+  store::WatchStream stream("", {}, {}, 100);
+  auto pod = std::shared_ptr<const google::protobuf::Message>(MakePod("a"));
+  CHECK(stream.Offer(WatchEvent::Type::kAdded, pod, nullptr, 1));        // the first since a flush: owes one
+  CHECK_FALSE(stream.Offer(WatchEvent::Type::kModified, pod, pod, 2));  // already owed
+  WatchEvent e;
+  CHECK(*stream.Next(&e, absl::ZeroDuration()) == false);
+  std::thread consumer([&] {
+    WatchEvent got;
+    CHECK(*stream.Next(&got, absl::Seconds(10)));
+    CHECK(got.revision == 1);
+  });
+  stream.Flush();
+  consumer.join();
+  CHECK(*stream.Next(&e, absl::ZeroDuration()));
+  CHECK(e.revision == 2);
+  CHECK(stream.Offer(WatchEvent::Type::kDeleted, pod, nullptr, 3));
 }
 
 TEST_CASE("watch replays from a resourceVersion, and answers 410 when history is gone") {
