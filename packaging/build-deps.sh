@@ -5,7 +5,7 @@ GANTRY_BUILD_DEPS=(
   g++ meson ninja-build pkg-config cmake scdoc
   libcpp-httplib-dev libsqlite3-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc libspdlog-dev libyaml-cpp-dev libyaml-dev
-  libabsl-dev libcli11-dev libssl-dev nlohmann-json3-dev doctest-dev libboost1.81-dev
+  libabsl-dev libcli11-dev libssl-dev nlohmann-json3-dev doctest-dev libboost1.81-dev libjemalloc-dev
   curl python3 ca-certificates
 )
 # What the node agent runs with: the CNI bridge, host-local and loopback

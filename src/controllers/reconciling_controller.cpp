@@ -57,6 +57,13 @@ ReconcilingController::~ReconcilingController() { Stop(); }
 
 absl::Status ReconcilingController::Start() {
   if (auto s = Subscribe(feed_); !s.ok()) return s;
+  if (auto s = feed_.Start(); !s.ok()) return s;
+  worker_ = std::jthread([this](std::stop_token stop) { Work(stop); });
+  return absl::OkStatus();
+}
+
+absl::Status ReconcilingController::Start(WatchFeed& shared) {
+  if (auto s = Subscribe(shared); !s.ok()) return s;
   worker_ = std::jthread([this](std::stop_token stop) { Work(stop); });
   return absl::OkStatus();
 }

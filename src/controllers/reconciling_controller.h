@@ -25,8 +25,14 @@ class ReconcilingController {
   ReconcilingController(store::Store& store, std::string name, store::EventRecorder* events);
   virtual ~ReconcilingController();
 
+  // Follows its kinds with a feed of its own, and starts the worker.
   absl::Status Start();
-  // Stops the watches and the worker; idempotent. Subclasses' destructors call it.
+  // Follows its kinds on `shared` (which the caller starts once every
+  // controller has subscribed, and stops before destroying them), and starts
+  // the worker.
+  absl::Status Start(WatchFeed& shared);
+  // Stops its own feed, if any, and the worker; idempotent. Subclasses'
+  // destructors call it.
   void Stop();
 
   // Brings the object of `key` ("namespace/name") towards what it asks for,

@@ -16,6 +16,7 @@
 #include "apiserver/node_credentials.h"
 #include "apiserver/admitting_store.h"
 #include "controllers/daemon_set.h"
+#include "controllers/watch_feed.h"
 #include "controllers/deployment.h"
 #include "controllers/garbage_collector.h"
 #include "controllers/job.h"
@@ -263,12 +264,18 @@ int RunServer(const ServerOptions& options) {
   controllers::DaemonSetController daemon_sets(admitting_store, &events);
   controllers::JobController jobs(admitting_store, &events);
   controllers::GarbageCollector garbage_collector(admitting_store);
+  // Declared after the controllers, so it stops before they are destroyed.
+  controllers::WatchFeed workload_watches(**store, "workload controllers");
   for (controllers::ReconcilingController* c :
        std::initializer_list<controllers::ReconcilingController*>{&replica_sets, &deployments, &daemon_sets, &jobs, &garbage_collector}) {
-    if (auto s = c->Start(); !s.ok()) {
+    if (auto s = c->Start(workload_watches); !s.ok()) {
       spdlog::critical("workload controllers: {}", s);
       return 1;
     }
+  }
+  if (auto s = workload_watches.Start(); !s.ok()) {
+    spdlog::critical("workload controllers: {}", s);
+    return 1;
   }
 
   auto scheduling = SchedulingPipeline::Create(options.scheduling, **store, events);
@@ -338,6 +345,7 @@ int RunServer(const ServerOptions& options) {
   api.Stop();
   agents.Shutdown();
   agent_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  workload_watches.Stop();
   garbage_collector.Stop();
   jobs.Stop();
   daemon_sets.Stop();
