@@ -5,6 +5,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_map.h>
 
 #include <string>
 
@@ -32,7 +33,9 @@ class NamespaceShares {
   };
   absl::flat_hash_map<std::string, cluster::ResourceVector> nodes_;
   cluster::ResourceVector capacity_;
-  absl::flat_hash_map<std::string, Held> pods_;
+  // One entry per bound pod: node-based for the reason ClusterState's
+  // charges are (a growing table moves pointers, not slots).
+  absl::node_hash_map<std::string, Held> pods_;
   absl::flat_hash_map<std::string, cluster::ResourceVector> used_;
 };
 
