@@ -77,16 +77,17 @@ void NamespaceLifecycleController::Run(std::stop_token stop) {
     }
     std::sort(work.begin(), work.end());
     work.erase(std::unique(work.begin(), work.end()), work.end());
-    for (const std::string& name : work) Reconcile(name, absl::Now());
+    for (const std::string& name : work) Reconcile(name, absl::Now(), stop);
   }
 }
 
-void NamespaceLifecycleController::Reconcile(const std::string& name, absl::Time now) {
+void NamespaceLifecycleController::Reconcile(const std::string& name, absl::Time now, std::stop_token stop) {
   auto current = store_.Get(NamespacesKind(), "", name);
   if (!current.ok()) return;
   const api::ObjectMeta& meta = api::MetaOf(**current);
   if (meta.deletion_timestamp().empty()) return;
-  auto remaining = DrainNamespace(name, now);
+  auto remaining = DrainNamespace(name, now, stop);
+  if (absl::IsCancelled(remaining.status())) return;
   if (!remaining.ok()) {
     spdlog::warn("namespace lifecycle: deleting the contents of {}: {}", name, remaining.status());
     std::lock_guard lock(mu_);
@@ -103,8 +104,22 @@ void NamespaceLifecycleController::Reconcile(const std::string& name, absl::Time
 }
 
 absl::StatusOr<size_t> NamespaceLifecycleController::DrainNamespace(const std::string& namespace_,
-                                                                    absl::Time now) {
+                                                                    absl::Time now, std::stop_token stop) {
+  // As many writes per commit as the store batches: a namespace of 800,000
+  // pods drained one acknowledged write at a time took many minutes, and a
+  // SIGTERM waited for all of it.
+  constexpr size_t kWritesPerCommit = 1000;
   size_t remaining = 0;
+  std::vector<store::WriteOp> ops;
+  auto commit = [&]() -> absl::Status {
+    std::vector<store::WriteOp> batch;
+    batch.swap(ops);
+    for (const auto& done : store_.Commit(std::move(batch))) {
+      if (!done.ok() && done.status().code() != absl::StatusCode::kNotFound) return done.status();
+    }
+    if (stop.stop_requested()) return absl::CancelledError("stopping");
+    return absl::OkStatus();
+  };
   for (const api::KindInfo& kind : api::AllKinds()) {
     if (!kind.namespaced) continue;
     store::ListOptions options;
@@ -113,17 +128,28 @@ absl::StatusOr<size_t> NamespaceLifecycleController::DrainNamespace(const std::s
     if (!list.ok()) return list.status();
     for (const auto& object : list->items) {
       const api::ObjectMeta& meta = api::MetaOf(*object);
+      store::WriteOp op;
+      op.kind = &kind;
+      op.namespace_ = namespace_;
+      op.name = meta.name();
       if (kind.kind == "Pod" && !static_cast<const api::Pod&>(*object).spec().node_name().empty()) {
         ++remaining;  // until its node confirms; its deletion wakes the controller
         if (!meta.deletion_timestamp().empty()) continue;
         const auto& pod = static_cast<const api::Pod&>(*object);
         auto marked = std::make_unique<api::Pod>(pod);
         api::MarkForDeletion(marked.get(), api::DefaultGracePeriod(pod), now);
-        if (auto done = store_.Update(kind, std::move(marked)); !done.ok()) return done.status();
-      } else if (auto done = store_.Delete(kind, namespace_, meta.name());
-                 !done.ok() && done.status().code() != absl::StatusCode::kNotFound) {
-        return done.status();
+        op.type = store::WriteOp::Type::kUpdate;
+        op.object = std::move(marked);
+      } else {
+        op.type = store::WriteOp::Type::kDelete;
       }
+      ops.push_back(std::move(op));
+      if (ops.size() == kWritesPerCommit) {
+        if (auto s = commit(); !s.ok()) return s;
+      }
+    }
+    if (!ops.empty()) {
+      if (auto s = commit(); !s.ok()) return s;
     }
   }
   return remaining;

@@ -31,13 +31,15 @@ class NamespaceLifecycleController {
   void Stop();
 
   // Drains and, once empty, removes namespace `name` if it is terminating;
-  // on the calling thread (the controller's, or a test).
-  void Reconcile(const std::string& name, absl::Time now);
+  // on the calling thread (the controller's, or a test). A stop leaves the
+  // namespace terminating; the next start drains the rest.
+  void Reconcile(const std::string& name, absl::Time now, std::stop_token stop = {});
 
  private:
-  // Deletes what is left in `namespace_`; returns how many pods remain
-  // terminating on their nodes.
-  absl::StatusOr<size_t> DrainNamespace(const std::string& namespace_, absl::Time now);
+  // Deletes what is left in `namespace_`, a commit per batch of writes;
+  // returns how many pods remain terminating on their nodes, or Cancelled
+  // when `stop` came first.
+  absl::StatusOr<size_t> DrainNamespace(const std::string& namespace_, absl::Time now, std::stop_token stop);
   void Mark(const std::string& name);
   void Run(std::stop_token stop);
 

@@ -63,3 +63,32 @@ TEST_CASE("a terminating namespace is emptied, bound pods gracefully, and then g
   CHECK(t.store->Get(Namespaces(), "", "kept").ok());
   CHECK(t.store->Get(t.pods, "kept", "other").ok());
 }
+
+TEST_CASE("a large namespace drains in batches, and a stop leaves the rest for the next start") {
+  TempStore t;
+  AddNamespace(t, "big");
+  std::vector<store::WriteOp> creates;
+  for (int i = 0; i < 2500; ++i) {
+    auto pod = std::make_unique<api::Pod>();
+    pod->mutable_metadata()->set_name("p" + std::to_string(i));
+    pod->mutable_metadata()->set_namespace_("big");
+    pod->mutable_spec()->add_containers()->set_name("c");
+    creates.push_back({store::WriteOp::Type::kCreate, &t.pods, "big", pod->metadata().name(), std::move(pod), {}});
+  }
+  for (const auto& created : t.store->Commit(std::move(creates))) REQUIRE(created.ok());
+  MarkDeleted(t, "big");
+  controllers::NamespaceLifecycleController controller(*t.store);
+
+  std::stop_source stopping;
+  stopping.request_stop();
+  int64_t before = t.store->CurrentRevision();
+  controller.Reconcile("big", absl::Now(), stopping.get_token());
+  // One batch went (the stop is looked at between commits), the rest waits.
+  CHECK(t.store->CurrentRevision() - before == 1000);
+  CHECK(t.store->List(t.pods, {})->items.size() == 1500);
+  CHECK(t.store->Get(Namespaces(), "", "big").ok());
+
+  controller.Reconcile("big", absl::Now());
+  CHECK(t.store->List(t.pods, {})->items.empty());
+  CHECK(t.store->Get(Namespaces(), "", "big").status().code() == absl::StatusCode::kNotFound);
+}
