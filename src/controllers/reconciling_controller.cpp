@@ -43,7 +43,7 @@ absl::Duration RetryDelay(int failures) {
 }  // namespace
 
 ReconcilingController::ReconcilingController(store::Store& store, std::string name, store::EventRecorder* events)
-    : store_(store), name_(name), events_(events), feed_(store, std::move(name)) {}
+    : store_(store), name_(std::move(name)), events_(events) {}
 
 void ReconcilingController::Record(const api::KindInfo& kind, const google::protobuf::Message& object,
                                    const std::string& type, const std::string& reason, const std::string& message) {
@@ -55,21 +55,13 @@ void ReconcilingController::Record(const api::KindInfo& kind, const google::prot
 
 ReconcilingController::~ReconcilingController() { Stop(); }
 
-absl::Status ReconcilingController::Start() {
-  if (auto s = Subscribe(feed_); !s.ok()) return s;
-  if (auto s = feed_.Start(); !s.ok()) return s;
-  worker_ = std::jthread([this](std::stop_token stop) { Work(stop); });
-  return absl::OkStatus();
-}
-
-absl::Status ReconcilingController::Start(WatchFeed& shared) {
-  if (auto s = Subscribe(shared); !s.ok()) return s;
+absl::Status ReconcilingController::Start(WatchFeed& feed) {
+  if (auto s = Subscribe(feed); !s.ok()) return s;
   worker_ = std::jthread([this](std::stop_token stop) { Work(stop); });
   return absl::OkStatus();
 }
 
 void ReconcilingController::Stop() {
-  feed_.Stop();
   worker_.request_stop();
   if (worker_.joinable()) worker_.join();
 }

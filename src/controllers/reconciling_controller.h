@@ -25,14 +25,11 @@ class ReconcilingController {
   ReconcilingController(store::Store& store, std::string name, store::EventRecorder* events);
   virtual ~ReconcilingController();
 
-  // Follows its kinds with a feed of its own, and starts the worker.
-  absl::Status Start();
-  // Follows its kinds on `shared` (which the caller starts once every
-  // controller has subscribed, and stops before destroying them), and starts
-  // the worker.
-  absl::Status Start(WatchFeed& shared);
-  // Stops its own feed, if any, and the worker; idempotent. Subclasses'
-  // destructors call it.
+  // Follows its kinds on `feed`, shared with other controllers (the caller
+  // starts it once every controller has subscribed, and stops it before
+  // destroying them), and starts the worker.
+  absl::Status Start(WatchFeed& feed);
+  // Stops the worker; idempotent. Subclasses' destructors call it.
   void Stop();
 
   // Brings the object of `key` ("namespace/name") towards what it asks for,
@@ -60,7 +57,6 @@ class ReconcilingController {
  private:
   void Work(std::stop_token stop);
 
-  WatchFeed feed_;
   absl::flat_hash_map<std::string, int> failures_;
   std::jthread worker_;
 };

@@ -25,6 +25,7 @@ absl::Status WatchFeed::Follow(const api::KindInfo& kind, Handler handler) {
 
 absl::Status WatchFeed::Start() {
   std::lock_guard lock(mu_);
+  if (started_) return absl::FailedPreconditionError(absl::StrCat(who_, ": started twice"));
   started_ = true;
   for (const Followed& followed : followed_) {
     auto stream = store_.Watch(*followed.kind, {}, 0);

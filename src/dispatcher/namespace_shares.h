@@ -33,8 +33,9 @@ class NamespaceShares {
   };
   absl::flat_hash_map<std::string, cluster::ResourceVector> nodes_;
   cluster::ResourceVector capacity_;
-  // One entry per bound pod: node-based for the reason ClusterState's
-  // charges are (a growing table moves pointers, not slots).
+  // One entry per bound pod: node-based, so growing the table past 100,000s
+  // of pods moves pointers instead of faulting in a new table of slots
+  // under the dispatcher's lock (that stalled scheduling for seconds).
   absl::node_hash_map<std::string, Held> pods_;
   absl::flat_hash_map<std::string, cluster::ResourceVector> used_;
 };

@@ -2,6 +2,7 @@
 
 #include "api/pod_template.h"
 #include "controllers/garbage_collector.h"
+#include "controllers/watch_feed.h"
 #include "workload_fixture.h"
 
 using namespace gantry;
@@ -36,14 +37,24 @@ void MarkDeleted(WorkloadFixture& f, const std::string& name, const std::string&
   f.Write(f.replica_sets, rs);
 }
 
+// The collector and the feed it follows, as the server runs them; the feed
+// stops before the collector goes.
+struct RunningCollector {
+  explicit RunningCollector(WorkloadFixture& f) : gc(f.api), feed(f.api, "garbage collector") {
+    REQUIRE(gc.Start(feed).ok());
+    REQUIRE(feed.Start().ok());
+  }
+  controllers::GarbageCollector gc;
+  controllers::WatchFeed feed;
+};
+
 }  // namespace
 
 TEST_CASE("a dependent whose owner is gone is deleted (background cascading)") {
   WorkloadFixture f;
   Owned owned = MakeOwned(f, "web", 2);
   MakeOwned(f, "other", 1);
-  controllers::GarbageCollector gc(f.api);
-  REQUIRE(gc.Start().ok());
+  RunningCollector running(f);
   REQUIRE(f.store->Delete(f.replica_sets, "default", "web").ok());
   CHECK(Eventually([&] { return f.Pods("app=web").empty(); }));
   CHECK(f.Pods("app=other").size() == 1);  // another owner's pods stay
@@ -52,8 +63,7 @@ TEST_CASE("a dependent whose owner is gone is deleted (background cascading)") {
 TEST_CASE("an owner deleted with Orphan releases its dependents, then goes") {
   WorkloadFixture f;
   Owned owned = MakeOwned(f, "web", 2);
-  controllers::GarbageCollector gc(f.api);
-  REQUIRE(gc.Start().ok());
+  RunningCollector running(f);
   MarkDeleted(f, "web", "orphan");
   CHECK(Eventually([&] { return absl::IsNotFound(f.store->Get(f.replica_sets, "default", "web").status()); }));
   auto pods = f.Pods("app=web");
@@ -65,8 +75,7 @@ TEST_CASE("an owner deleted in the Foreground waits until its dependents are gon
   WorkloadFixture f;
   Owned owned = MakeOwned(f, "web", 2);
   f.SetPhase(f.Read<api::Pod>(f.pods, owned.pods[0]), "Running");  // bound: deleted gracefully
-  controllers::GarbageCollector gc(f.api);
-  REQUIRE(gc.Start().ok());
+  RunningCollector running(f);
   MarkDeleted(f, "web", "foregroundDeletion");
   CHECK(Eventually([&] { return f.Pods("app=web").size() == 1; }));  // the unbound pod went at once
   CHECK_FALSE(f.Read<api::Pod>(f.pods, owned.pods[0]).metadata().deletion_timestamp().empty());
