@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# gantry's units under a real systemd: install.sh in its systemd mode, with
+# Debian's systemd as PID 1 of its own namespaces (systemd/systemd_lib.sh),
+# since this machine's PID 1 is not systemd. What an operator relies on:
+# the service is active only once the API answers (Type=notify), a crashed
+# server is restarted (Restart=always, RestartSec=5s), pods survive a
+# restart and a stop of the service (KillMode=process) and are adopted,
+# SIGTERM is a clean stop, a second install.sh restarts nothing,
+# gantry-killall.sh stops pods too, and gantry-uninstall.sh --purge leaves
+# no unit. The same for an agent joining a server.
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
+source "$HERE/systemd/systemd_lib.sh"
+
+INSTALLED=/usr/local/bin/gantry
+DATA=$WORK/var-lib-gantry
+SLEEP_SERVER="sleep 1006"
+SLEEP_AGENT="sleep 1007"
+
+cleanup_systemd_test() {
+  if [[ -n $SYSTEMD_PID && -x /usr/local/bin/gantry-uninstall.sh ]]; then
+    in_systemd /usr/local/bin/gantry-uninstall.sh --purge >/dev/null 2>&1
+  fi
+  stop_systemd
+  pkill -KILL -f "^($SLEEP_SERVER|$SLEEP_AGENT)$" 2>/dev/null
+  cleanup
+}
+trap cleanup_systemd_test EXIT
+
+if [[ $(id -u) -ne 0 ]]; then
+  not_ok "systemd_test needs root (install.sh installs into /usr/local and /etc)"
+  finish
+fi
+if [[ -e $INSTALLED || -e /etc/gantry ]]; then
+  not_ok "gantry is installed on this machine already: systemd_test only runs where it may install and purge"
+  finish
+fi
+if ! boot_systemd; then
+  not_ok "systemd boots as PID 1 of its own namespaces"
+  finish
+fi
+ok "systemd boots as PID 1 of its own namespaces"
+
+# unit_property UNIT PROPERTY: one value from systemctl show.
+unit_property() { in_systemd systemctl show -p "$2" --value "$1"; }
+main_pid() { unit_property "$1" MainPID; }
+process_alive() { [[ -n $1 && -e /proc/$1 && $(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) != Z ]]; }
+api_answers() { "$INSTALLED" ctl --kubeconfig "$DATA/kubeconfig.yaml" version >/dev/null 2>&1; }
+sctl() { "$INSTALLED" ctl --kubeconfig "$DATA/kubeconfig.yaml" "$@"; }
+
+install_out=$(in_systemd env INSTALL_GANTRY_BUILD_DIR="$ROOT/build" "$ROOT/packaging/install.sh" -- --port 0 \
+  --agent-port 0 --bind-address 127.0.0.1 --data-dir "$DATA" --node-name "systemd-$$" 2>&1)
+install_rc=$?
+expect_eq "install.sh under systemd exits 0" "$install_rc" 0
+expect_contains "... and starts gantry-server.service" "$install_out" "starting gantry-server.service"
+[[ $install_rc -eq 0 ]] || { echo "$install_out" | tail -20 | sed 's/^/#   /'; finish; }
+# systemctl returned once the unit was active, which Type=notify makes
+# "once the server sent READY=1": the API must answer now, without waiting.
+check "the API answers as soon as the unit is active (READY=1 after the API serves)" api_answers
+expect_eq "gantry-server.service is active and enabled" \
+  "$(in_systemd systemctl is-active gantry-server.service) $(in_systemd systemctl is-enabled gantry-server.service)" \
+  "active enabled"
+expect_eq "... as the unit says: notify, restart always after 5 s, process kill mode, delegated, no task or file limit" \
+  "$(in_systemd systemctl show -p Type,Restart,RestartUSec,KillMode,Delegate,LimitNOFILE,TasksMax gantry-server.service | sort | tr '\n' ' ')" \
+  "Delegate=yes KillMode=process LimitNOFILE=1048576 Restart=always RestartUSec=5s TasksMax=infinity Type=notify "
+# MainPID is a pid of systemd's namespace: look at it from there.
+server_pid=$(main_pid gantry-server.service)
+expect_contains "... with the server in the unit's cgroup" "$(in_systemd grep name=systemd "/proc/$server_pid/cgroup")" \
+  "/system.slice/gantry-server.service"
+
+# A pod on the embedded agent (pids from here on are this machine's), which lives in the delegated unit's cgroup tree.
+check "a long-running pod starts on the embedded agent" sctl run sleeper --image=busybox --restart=Never -- sleep 1006
+server_pod_pid() { pgrep -f "^$SLEEP_SERVER$"; }
+check "... as a process" wait_for 60 server_pod_pid
+pod_pid=$(server_pod_pid)
+expect_contains "... below the unit's cgroup" "$(grep ':cpu:' "/proc/$pod_pid/cgroup")" \
+  "/system.slice/gantry-server.service/gantry/"
+
+# Restart=always: a crashed server is back after RestartSec, and adopts the pod.
+in_systemd kill -KILL "$server_pid"
+restarted() { [[ $(unit_property gantry-server.service NRestarts) == 1 && $(in_systemd systemctl is-active gantry-server.service) == active ]]; }
+check "a server killed with SIGKILL is restarted by systemd" wait_for 30 restarted
+new_pid=$(main_pid gantry-server.service)
+check "... as a new process" test "$new_pid" != "$server_pid"
+check "... whose API answers" wait_for 10 api_answers
+check "... while the pod's process ran on (KillMode=process)" process_alive "$pod_pid"
+sleeper_running() { [[ $(sctl get pod sleeper -o jsonpath='{.status.phase}' 2>/dev/null) == Running ]]; }
+check "... and the pod is still Running (adopted)" wait_for 30 sleeper_running
+
+# systemctl restart and stop: SIGTERM to the server only, which exits cleanly.
+check "systemctl restart gantry-server succeeds" in_systemd systemctl restart gantry-server.service
+check "... and the pod's process survives it" process_alive "$pod_pid"
+check "systemctl stop gantry-server succeeds" in_systemd systemctl stop gantry-server.service
+expect_eq "... the server exited 0 on SIGTERM (result success, unit inactive)" \
+  "$(unit_property gantry-server.service Result) $(unit_property gantry-server.service ExecMainStatus) $(in_systemd systemctl is-active gantry-server.service)" \
+  "success 0 inactive"
+check "... and the pod's process survives the stop" process_alive "$pod_pid"
+check "systemctl start gantry-server succeeds" in_systemd systemctl start gantry-server.service
+check "... and the pod is Running again" wait_for 30 sleeper_running
+
+# install.sh again, nothing changed: nothing restarts.
+started_pid=$(main_pid gantry-server.service)
+again_out=$(in_systemd env INSTALL_GANTRY_BUILD_DIR="$ROOT/build" "$ROOT/packaging/install.sh" -- --port 0 \
+  --agent-port 0 --bind-address 127.0.0.1 --data-dir "$DATA" --node-name "systemd-$$" 2>&1)
+expect_contains "a second install.sh with nothing changed does not restart the unit" "$again_out" \
+  "gantry-server.service is running and nothing changed: not restarted"
+expect_eq "... which keeps its main pid" "$(main_pid gantry-server.service)" "$started_pid"
+
+# gantry-killall.sh stops the unit and the pods it left running.
+killall_out=$(in_systemd /usr/local/bin/gantry-killall.sh 2>&1)
+expect_contains "gantry-killall.sh succeeds" "$killall_out" "gantry stopped"
+expect_eq "... the unit is inactive and the pod's process is gone" \
+  "$(in_systemd systemctl is-active gantry-server.service) $(process_alive "$pod_pid" && echo alive)" "inactive "
+
+uninstall_out=$(in_systemd /usr/local/bin/gantry-uninstall.sh --purge 2>&1)
+expect_contains "gantry-uninstall.sh --purge succeeds" "$uninstall_out" "gantry is removed, with its data"
+expect_eq "... leaves no unit file, enablement or binary" \
+  "$(ls /etc/systemd/system/gantry-server.service /etc/systemd/system/multi-user.target.wants/gantry-server.service \
+    "$INSTALLED" 2>/dev/null)" ""
+expect_eq "... and systemd no longer knows the unit" \
+  "$(unit_property gantry-server.service LoadState)" "not-found"
+
+# An agent joining a server (which runs outside, without its own agent).
+start_server "$WORK/joined" || { not_ok "a server for the agent to join starts"; finish; }
+AGENT_NODE="systemd-agent-$$"
+agent_out=$(in_systemd env GANTRY_URL="https://127.0.0.1:$PORT" GANTRY_TOKEN="$(cat "$WORK/joined/token")" \
+  INSTALL_GANTRY_BUILD_DIR="$ROOT/build" "$ROOT/packaging/install.sh" -- --node-name "$AGENT_NODE" \
+  --data-dir "$WORK/agent-data" 2>&1)
+agent_rc=$?
+expect_eq "install.sh installs an agent under systemd" "$agent_rc" 0
+[[ $agent_rc -eq 0 ]] || echo "$agent_out" | tail -20 | sed 's/^/#   /'
+expect_eq "... gantry-agent.service is active and enabled" \
+  "$(in_systemd systemctl is-active gantry-agent.service) $(in_systemd systemctl is-enabled gantry-agent.service)" \
+  "active enabled"
+node_ready() {
+  [[ $(ctl get node "$AGENT_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
+}
+check "... its node is Ready as soon as the unit is active (READY=1 after it registered)" node_ready
+check "a pod runs on the agent's node" ctl run agent-sleeper --image=busybox --restart=Never \
+  --overrides="{\"spec\":{\"nodeName\":\"$AGENT_NODE\"}}" -- sleep 1007
+agent_pod_pid() { pgrep -f "^$SLEEP_AGENT$"; }
+check "... as a process" wait_for 60 agent_pod_pid
+agent_pod=$(agent_pod_pid)
+agent_pid=$(main_pid gantry-agent.service)
+check "systemctl restart gantry-agent succeeds" in_systemd systemctl restart gantry-agent.service
+check "... with a new agent process" test "$(main_pid gantry-agent.service)" != "$agent_pid"
+check "... while the pod's process ran on (KillMode=process)" process_alive "$agent_pod"
+agent_sleeper_running() {
+  [[ $(ctl get pod agent-sleeper -o jsonpath='{.status.phase}' 2>/dev/null) == Running ]]
+}
+check "... and the pod is still Running" wait_for 30 agent_sleeper_running
+in_systemd /usr/local/bin/gantry-uninstall.sh --purge >/dev/null 2>&1
+expect_eq "gantry-uninstall.sh --purge stops the agent and its pod and removes its unit" \
+  "$(in_systemd systemctl is-active gantry-agent.service) $(process_alive "$agent_pod" && echo alive)$(ls /etc/systemd/system/gantry-agent.service 2>/dev/null)" \
+  "inactive "
+stop_server TERM
+finish
