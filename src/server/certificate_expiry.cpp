@@ -11,8 +11,9 @@
 
 namespace gantry::server {
 
-CertificateExpiry::CertificateExpiry(std::string tls_dir, store::Store& store, store::EventRecorder& events)
-    : tls_dir_(std::move(tls_dir)), store_(store), events_(events) {}
+CertificateExpiry::CertificateExpiry(std::string tls_dir, store::Store& store, store::EventRecorder& events,
+                                     std::function<absl::Time()> clock)
+    : tls_dir_(std::move(tls_dir)), store_(store), events_(events), clock_(std::move(clock)) {}
 
 void CertificateExpiry::Start() {
   thread_ = std::jthread([this](std::stop_token stop) {
@@ -42,7 +43,7 @@ void CertificateExpiry::CheckOnce() {
       spdlog::warn("tls: cannot read {}: {}", path, info.status());
       continue;
     }
-    if (info->not_after - absl::Now() > warn_within) continue;
+    if (info->not_after - clock_() > warn_within) continue;
     std::string message = absl::StrCat(path, " expires ", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", info->not_after,
                                                                             absl::UTCTimeZone()),
                                        ": ", remedy);

@@ -4,6 +4,9 @@
 // (gantry ctl events -n kube-system), saying how to renew it.
 #pragma once
 
+#include <absl/time/clock.h>
+
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -14,7 +17,9 @@ namespace gantry::server {
 
 class CertificateExpiry {
  public:
-  CertificateExpiry(std::string tls_dir, store::Store& store, store::EventRecorder& events);
+  // `clock`: the time certificates are judged at (tests move it).
+  CertificateExpiry(std::string tls_dir, store::Store& store, store::EventRecorder& events,
+                    std::function<absl::Time()> clock = absl::Now);
   void Start();
   void Stop();
 
@@ -24,6 +29,7 @@ class CertificateExpiry {
   const std::string tls_dir_;
   store::Store& store_;
   store::EventRecorder& events_;
+  const std::function<absl::Time()> clock_;
   std::jthread thread_;
 };
 

@@ -34,18 +34,23 @@ SnapshotMetrics& Metrics() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SnapshotScheduler>> SnapshotScheduler::Start(std::string db_path,
-                                                                            SnapshotOptions options) {
+                                                                            SnapshotOptions options,
+                                                                            std::function<absl::Time()> clock) {
   auto schedule = CronSchedule::Parse(options.schedule);
   if (!schedule.ok()) return schedule.status();
   if (options.retention < 1) return absl::InvalidArgumentError("--snapshot-retention must keep at least 1");
   std::unique_ptr<SnapshotScheduler> scheduler(
-      new SnapshotScheduler(std::move(db_path), std::move(options), *std::move(schedule)));
+      new SnapshotScheduler(std::move(db_path), std::move(options), *std::move(schedule), std::move(clock)));
   scheduler->thread_ = std::jthread([s = scheduler.get()](std::stop_token stop) { s->Run(stop); });
   return scheduler;
 }
 
-SnapshotScheduler::SnapshotScheduler(std::string db_path, SnapshotOptions options, CronSchedule schedule)
-    : db_path_(std::move(db_path)), options_(std::move(options)), schedule_(std::move(schedule)) {}
+SnapshotScheduler::SnapshotScheduler(std::string db_path, SnapshotOptions options, CronSchedule schedule,
+                                     std::function<absl::Time()> clock)
+    : db_path_(std::move(db_path)),
+      options_(std::move(options)),
+      schedule_(std::move(schedule)),
+      clock_(std::move(clock)) {}
 
 void SnapshotScheduler::Stop() {
   thread_.request_stop();
@@ -55,15 +60,15 @@ void SnapshotScheduler::Stop() {
 void SnapshotScheduler::Run(std::stop_token stop) {
   absl::TimeZone zone = absl::LocalTimeZone();
   while (!stop.stop_requested()) {
-    absl::Time next = schedule_.Next(absl::Now(), zone);
+    absl::Time next = schedule_.Next(clock_(), zone);
     if (next == absl::InfiniteFuture()) {
       spdlog::warn("snapshots: the schedule \"{}\" never fires; no scheduled snapshots", options_.schedule);
       return;
     }
     spdlog::debug("snapshots: next at {}", absl::FormatTime(next, zone));
     // Short sleeps: a clock set forward is noticed within a minute.
-    while (absl::Now() < next) {
-      if (!SleepUnlessStopped(stop, std::min(next - absl::Now(), absl::Minutes(1)))) return;
+    for (absl::Time now = clock_(); now < next; now = clock_()) {
+      if (!SleepUnlessStopped(stop, std::min(next - now, absl::Minutes(1)))) return;
     }
     TakeOne();
   }
@@ -73,14 +78,14 @@ void SnapshotScheduler::TakeOne() {
   std::error_code ec;
   std::filesystem::create_directories(options_.dir, ec);
   std::filesystem::permissions(options_.dir, std::filesystem::perms::owner_all, ec);
-  std::string path = absl::StrCat(options_.dir, "/", store::SnapshotFileName(absl::Now()));
+  std::string path = absl::StrCat(options_.dir, "/", store::SnapshotFileName(clock_()));
   if (absl::Status s = store::SaveSnapshot(db_path_, path); !s.ok()) {
     spdlog::error("snapshots: saving {} failed: {}", path, s);
     Metrics().taken.WithLabels({"failure"}).Inc();
     return;
   }
   Metrics().taken.WithLabels({"success"}).Inc();
-  Metrics().last_success.Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+  Metrics().last_success.Set(absl::ToDoubleSeconds(clock_() - absl::UnixEpoch()));
   spdlog::info("snapshots: saved {}", path);
   auto pruned = store::PruneSnapshots(options_.dir, options_.retention);
   if (!pruned.ok()) {

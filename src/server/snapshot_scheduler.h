@@ -3,6 +3,9 @@
 // the cron schedule fires and prunes the oldest beyond the retention.
 #pragma once
 
+#include <absl/time/clock.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,18 +23,22 @@ struct SnapshotOptions {
 
 class SnapshotScheduler {
  public:
-  // Starts the thread; the schedule must parse.
-  static absl::StatusOr<std::unique_ptr<SnapshotScheduler>> Start(std::string db_path, SnapshotOptions options);
+  // Starts the thread; the schedule must parse. `clock` is the wall clock
+  // the schedule and the snapshot names follow (tests move it).
+  static absl::StatusOr<std::unique_ptr<SnapshotScheduler>> Start(std::string db_path, SnapshotOptions options,
+                                                                  std::function<absl::Time()> clock = absl::Now);
   void Stop();
 
  private:
-  SnapshotScheduler(std::string db_path, SnapshotOptions options, CronSchedule schedule);
+  SnapshotScheduler(std::string db_path, SnapshotOptions options, CronSchedule schedule,
+                    std::function<absl::Time()> clock);
   void Run(std::stop_token stop);
   void TakeOne();
 
   const std::string db_path_;
   const SnapshotOptions options_;
   const CronSchedule schedule_;
+  const std::function<absl::Time()> clock_;
   std::jthread thread_;
 };
 
