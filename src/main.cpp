@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "server/server_config_file.h"
 #include "server/snapshot_command.h"
 #include "agent/agent.h"
 #include "agent/host_check.h"
@@ -194,6 +195,15 @@ int main(int argc, char** argv) {
   }
   if (agent->parsed() && !agent_config.empty()) {
     if (auto s = gantry::ApplyConfigFile(*agent, agent_config); !s.ok()) {
+      fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
+  for (auto [command, config_path] : {std::pair{snapshot, &snapshot_options.config_path},
+                                      std::pair{certificate, &certificate_options.config_path}}) {
+    if (!command->parsed()) continue;
+    if (auto s = gantry::server::ApplyServerConfig(*command->get_subcommands().front(), *config_path, *server);
+        !s.ok()) {
       fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
       return 2;
     }

@@ -5,7 +5,8 @@
 
 namespace gantry {
 
-absl::Status ApplyConfigFile(CLI::App& command, const std::string& path) {
+absl::Status ApplyConfigFile(CLI::App& command, const std::string& path, const CLI::App* written_for) {
+  if (written_for == nullptr) written_for = &command;
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -18,15 +19,13 @@ absl::Status ApplyConfigFile(CLI::App& command, const std::string& path) {
   if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat("--config ", path, ": expected a map of flag: value"));
   for (const auto& entry : root) {
     std::string key = entry.first.as<std::string>();
-    CLI::Option* option = nullptr;
-    try {
-      option = command.get_option("--" + key);
-    } catch (const CLI::OptionNotFound&) {
-    }
-    if (option == nullptr || key == "config" || key == "help") {
+    std::string flag = "--" + key;
+    if (key == "config" || key == "help" || written_for->get_option_no_throw(flag) == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("--config ", path, ": unknown key \"", key,
-                                                     "\" (keys are the long flags of `", command.get_name(), "`)"));
+                                                     "\" (keys are the long flags of `", written_for->get_name(), "`)"));
     }
+    CLI::Option* option = command.get_option_no_throw(flag);
+    if (option == nullptr) continue;    // the other command's key
     if (option->count() > 0) continue;  // given on the command line
     if (!entry.second.IsScalar()) {
       return absl::InvalidArgumentError(absl::StrCat("--config ", path, ": \"", key, "\" must be a single value"));

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/tls.h"
+#include "server/server_config_file.h"
 
 namespace gantry::server {
 namespace {
@@ -59,6 +60,7 @@ void AddCertificateCommands(CLI::App& certificate, CertificateCommandOptions& op
                                              "pinned CA); the server serves it after a restart")}) {
     command->add_option("--data-dir", options.data_dir, "The server's data dir (certificates in <data-dir>/tls)")
         ->capture_default_str();
+    AddServerConfigOption(*command, options.config_path);
   }
 }
 

@@ -11,6 +11,7 @@ namespace gantry::server {
 
 struct CertificateCommandOptions {
   std::string data_dir = "/var/lib/gantry";
+  std::string config_path;  // the server's config file (default: kServerConfigPath when readable)
 };
 
 void AddCertificateCommands(CLI::App& certificate, CertificateCommandOptions& options);

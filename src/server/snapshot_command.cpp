@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "server/server_config_file.h"
 #include "store/snapshot.h"
 
 namespace gantry::server {
@@ -68,6 +69,7 @@ void AddSnapshotCommands(CLI::App& snapshot, SnapshotCommandOptions& options) {
     command->add_option("--data-dir", options.data_dir, "The server's data dir, whose state.db is the store")
         ->capture_default_str();
     command->add_option("--snapshot-dir", options.snapshot_dir, "Where snapshots are kept (default: <data-dir>/snapshots)");
+    AddServerConfigOption(*command, options.config_path);
   };
   CLI::App* save = snapshot.add_subcommand(
       "save", "Save a consistent copy of the store, also while the server runs (SQLite's online backup)");

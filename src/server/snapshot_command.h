@@ -13,6 +13,7 @@ struct SnapshotCommandOptions {
   std::string snapshot_dir;  // default: <data-dir>/snapshots
   std::string path;          // save: where to write (default: a new name in the snapshot dir)
   int retention = 5;         // prune: snapshots kept
+  std::string config_path;   // the server's config file (default: kServerConfigPath when readable)
 };
 
 void AddSnapshotCommands(CLI::App& snapshot, SnapshotCommandOptions& options);

@@ -78,5 +78,25 @@ days=$(residual_days server.crt)
 if [[ $days -ge 363 ]]; then ok "the next start renews it for a year"; else not_ok "the next start renews it" "$days days"; fi
 expect_eq "... from the same CA" "$(sha256sum <"$DATA/tls/ca.crt")" "$ca_before"
 expect_contains "... and the server serves it to clients that pinned the CA" "$(ctl version 2>&1)" "Server Version"
+
+# gantry certificate and gantry snapshot read the server's config file for
+# its data dir (and snapshot keys), checked against the server's flags.
+printf 'data-dir: %s\nscheduler-shards: 2\nsnapshot-dir: %s\nsnapshot-retention: 1\n' "$DATA" "$WORK/config-snapshots" \
+  >"$WORK/operator.yaml"
+expect_contains "gantry certificate check --config finds the data dir in the server's config file" \
+  "$("$GANTRY" certificate check --config "$WORK/operator.yaml" 2>&1)" "$DATA/tls/server.crt"
+expect_contains "gantry snapshot save --config saves into its snapshot-dir" \
+  "$("$GANTRY" snapshot save --config "$WORK/operator.yaml" 2>&1)" "saved $WORK/config-snapshots/gantry-snapshot-"
+sleep 1
+"$GANTRY" snapshot save --config "$WORK/operator.yaml" >/dev/null 2>&1
+expect_contains "gantry snapshot prune --config keeps its snapshot-retention" \
+  "$("$GANTRY" snapshot prune --config "$WORK/operator.yaml" 2>&1)" "1 deleted, the newest 1 kept"
+expect_not_contains "... and a flag beats the file" \
+  "$("$GANTRY" snapshot ls --config "$WORK/operator.yaml" --snapshot-dir "$WORK/elsewhere" 2>&1)" "config-snapshots"
+printf 'data-dir: %s\nsnapshot-retain: 3\n' "$DATA" >"$WORK/typo.yaml"
+out=$("$GANTRY" snapshot ls --config "$WORK/typo.yaml" 2>&1); rc=$?
+expect_contains "a key the server does not know is named, with the file" "$out" \
+  "--config $WORK/typo.yaml: unknown key \"snapshot-retain\""
+expect_eq "... with exit code 2" "$rc" 2
 stop_server TERM
 finish
