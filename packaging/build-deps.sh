@@ -12,9 +12,11 @@ GANTRY_BUILD_DEPS=(
 # plugins that give pods a network of their own (without them pods share the
 # node's network, with a warning).
 GANTRY_RUNTIME_DEPS=(containernetworking-plugins)
-# What only the tests need: the official Kubernetes Python client, and what
-# checks the scripts, man pages and units (shellcheck, man, systemd-analyze).
-GANTRY_TEST_DEPS=(python3-kubernetes shellcheck man-db systemd "${GANTRY_RUNTIME_DEPS[@]}")
+# What only the tests need: the official Kubernetes Python client, what
+# checks the scripts, man pages and units (shellcheck, man, systemd-analyze,
+# and systemd itself, which a test boots in namespaces of its own), and zsh
+# for the zsh completion.
+GANTRY_TEST_DEPS=(python3-kubernetes shellcheck man-db systemd zsh "${GANTRY_RUNTIME_DEPS[@]}")
 
 # ensure_build_deps [EXTRA_PACKAGE...]
 ensure_build_deps() {

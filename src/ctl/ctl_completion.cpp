@@ -122,6 +122,12 @@ int RunCompletion(const CLI::App& ctl, const CtlOptions& o) {
               << "autoload -U +X bashcompinit && bashcompinit\n";
   }
   std::cout << BashScript(*root);
+  if (o.completion_shell == "zsh") {
+    // compinit autoloads this file as the body of _gantry at the first Tab:
+    // that call must complete too, or the first Tab of every shell offers nothing.
+    std::cout << "if [[ ${funcstack[1]} == _" << kProgram << " ]]; then _bash_complete -o default -F _" << kProgram
+              << "; fi\n";
+  }
   return 0;
 }
 

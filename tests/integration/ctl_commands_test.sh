@@ -149,6 +149,17 @@ expect_contains "completes resource types" "$(complete_words "$GANTRY" ctl get p
 expect_eq "completes object names from the server" "$(complete_words "$GANTRY" ctl describe pods we)" "web"
 zsh_script=$(ctl completion zsh 2>&1)
 expect_contains "completion zsh is a compdef" "$(head -1 <<<"$zsh_script")" "#compdef gantry"
+# zsh: Tab in an interactive zsh that loads _gantry from its fpath, as installed.
+mkdir -p "$WORK/zsh-functions"
+echo "$zsh_script" >"$WORK/zsh-functions/_gantry"
+zsh_complete() {
+  KUBECONFIG=$KUBECONFIG_FILE PATH="$(dirname "$GANTRY"):$PATH" \
+    zsh -f "$ROOT/tests/integration/completion/zsh_complete.zsh" "$WORK/zsh-functions" "$1" 2>&1 | tr '\n' ' '
+}
+expect_eq "zsh completes subcommands at the first Tab" "$(zsh_complete "gantry ct")" "ctl "
+expect_eq "zsh completes a command's flags" "$(zsh_complete "gantry snapshot prune --snapshot-r")" "--snapshot-retention "
+expect_contains "zsh completes resource types" "$(zsh_complete "gantry ctl get po")" "pods"
+expect_eq "zsh completes object names from the server" "$(zsh_complete "gantry ctl describe pods we")" "web "
 expect_contains "completion of another shell is refused" "$(ctl completion fish 2>&1)" "fish not in {bash,zsh}"
 
 # YAML errors name the file and the line
