@@ -68,6 +68,11 @@ server_pid=$(main_pid gantry-server.service)
 expect_contains "... with the server in the unit's cgroup" "$(in_systemd grep name=systemd "/proc/$server_pid/cgroup")" \
   "/system.slice/gantry-server.service"
 
+# The README's promise: the installed server's embedded agent runs the example pod.
+check "the example pod applies" sctl apply -f /etc/gantry/examples/pod.yaml
+example_succeeded() { [[ $(sctl get pod hello -o jsonpath='{.status.phase}' 2>/dev/null) == Succeeded ]]; }
+check "... and runs to completion on the embedded agent" wait_for 60 example_succeeded
+
 # A pod on the embedded agent (pids from here on are this machine's), which lives in the delegated unit's cgroup tree.
 check "a long-running pod starts on the embedded agent" sctl run sleeper --image=busybox --restart=Never -- sleep 1006
 server_pod_pid() { pgrep -f "^$SLEEP_SERVER$"; }
