@@ -158,5 +158,20 @@ in_systemd /usr/local/bin/gantry-uninstall.sh --purge >/dev/null 2>&1
 expect_eq "gantry-uninstall.sh --purge stops the agent and its pod and removes its unit" \
   "$(in_systemd systemctl is-active gantry-agent.service) $(process_alive "$agent_pod" && echo alive)$(ls /etc/systemd/system/gantry-agent.service 2>/dev/null)" \
   "inactive "
+
+# A reinstalled machine: its node credential went with --purge, the node
+# object stayed on the server; the join token gets it a fresh credential.
+stale_heartbeat=$(ctl get lease "$AGENT_NODE" -n kube-node-lease -o jsonpath='{.spec.renewTime}' 2>/dev/null)
+rejoin_out=$(in_systemd env GANTRY_URL="https://127.0.0.1:$PORT" GANTRY_TOKEN="$(cat "$WORK/joined/token")" \
+  INSTALL_GANTRY_BUILD_DIR="$ROOT/build" "$ROOT/packaging/install.sh" -- --node-name "$AGENT_NODE" \
+  --data-dir "$WORK/agent-data" 2>&1)
+expect_contains "a reinstalled agent joins again under its node's name" "$rejoin_out" "agent joined"
+renewed() {
+  local now
+  now=$(ctl get lease "$AGENT_NODE" -n kube-node-lease -o jsonpath='{.spec.renewTime}' 2>/dev/null)
+  [[ -n $now && $now != "$stale_heartbeat" ]] && node_ready
+}
+check "... and its node heartbeats and is Ready again" wait_for 30 renewed
+in_systemd /usr/local/bin/gantry-uninstall.sh --purge >/dev/null 2>&1
 stop_server TERM
 finish
