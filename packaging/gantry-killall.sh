@@ -41,8 +41,11 @@ if [[ ${#pids[@]} -gt 0 ]]; then
 fi
 
 # 2. Every process in gantry's cgroups (the pods), then the cgroups, deepest
-# first. v1: a "gantry" group in each hierarchy; v2: in the unified tree.
-mapfile -t groups < <(find /sys/fs/cgroup -mindepth 1 -type d -name gantry -prune 2>/dev/null)
+# first. v1: a "gantry" group in each hierarchy; v2: in the unified tree, in
+# the delegated gantry-pods.scope under systemd (with the holder that keeps
+# the scope; systemd removes the scope once it is empty).
+mapfile -t groups < <(find /sys/fs/cgroup -mindepth 1 -type d \( -name gantry -o -name gantry-pods.scope \) -prune \
+  2>/dev/null)
 for round in 1 2 3 4 5 6 7 8 9 10; do
   alive=0
   for group in "${groups[@]}"; do

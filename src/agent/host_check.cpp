@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "agent/runtime/cgroup_driver.h"
+#include "agent/runtime/pod_scope.h"
 
 namespace gantry::agent {
 namespace {
@@ -32,13 +33,15 @@ void CheckCgroups(const HostCheckOptions& o, std::vector<HostCheck>& out) {
     out.push_back(Check("cgroup v2 cpuset (dedicated cores)", cpuset,
                         cpuset ? "available" : "missing: dedicated pods share cores; enable cpuset in the "
                                                "parent's cgroup.subtree_control"));
-    // Under systemd the agent's unit must be delegated for its pods to live below it.
+    // Under systemd the agent's unit must be delegated for its pods to live
+    // below it, or (a service) in the delegated scope it starts beside it.
     std::string own = OwnCgroups(o.proc_self + "/cgroup")["unified"];
     bool writable = access((unified->path + own + "/cgroup.subtree_control").c_str(), W_OK) == 0;
+    std::string pods = absl::StrCat(PodScopeFor(own).value_or(own), "/gantry");
     out.push_back(Check("cgroup delegation", own.empty() || writable,
                         own.empty() ? "this process is in the root cgroup: pods go to /gantry"
                         : writable
-                            ? absl::StrCat("pods go below ", own, "/gantry")
+                            ? absl::StrCat("pods go below ", pods)
                             : absl::StrCat(own, " is not delegated: run gantry from its unit (Delegate=yes)"),
                         true));
     return;

@@ -2,6 +2,10 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -9,6 +13,7 @@
 #include "agent/qos/qos_policy.h"
 #include "agent/runtime/cgroup_driver.h"
 #include "agent/runtime/cpu_meter.h"
+#include "agent/runtime/pod_scope.h"
 #include "agent/runtime/qos_cgroups.h"
 #include "common/files.h"
 #include "yaml_objects.h"
@@ -191,19 +196,75 @@ TEST_CASE("cgroup v1 on a fake tree: every class's files, cpusets within their p
   CHECK(driver->SetCpusetTree("nope", "1").code() == absl::StatusCode::kNotFound);
 }
 
-TEST_CASE("cgroup v2 under a delegated systemd unit: the agent moves to the unit's leaf, pods go below the unit") {
+TEST_CASE("cgroup v2 in a systemd service: pods go in a delegated scope beside it, the service's cgroup stays a leaf") {
   FakeTree t;
   t.Put("cgroup.controllers", "cpu io memory pids\n");
   t.Put("self-cgroup", "0::/system.slice/gantry-agent.service\n");
   t.Put("system.slice/gantry-agent.service/cgroup.procs", std::to_string(getpid()) + "\n");
-  auto driver = DetectCgroupDriver(t.root, "gantry", t.root + "/self-cgroup");
+  std::vector<std::string> started;
+  auto start_scope = [&](const std::string& slice, const std::string& scope) {
+    started.push_back(slice + " " + scope);
+    // What systemd-run --scope leaves: the scope's cgroup with its holder in it.
+    t.Put("system.slice/" + scope + "/cgroup.procs", "4242\n");
+    return absl::OkStatus();
+  };
+  auto driver = DetectCgroupDriver(t.root, "gantry", t.root + "/self-cgroup", start_scope);
   REQUIRE(driver.ok());
-  CHECK(t.Get("system.slice/gantry-agent.service/init/cgroup.procs") == std::to_string(getpid()));
+  CHECK(started == std::vector<std::string>{"system.slice gantry-pods.scope"});
+  CHECK(t.Get("system.slice/gantry-pods.scope/holder/cgroup.procs") == "4242");
   REQUIRE((*driver)->Ensure("shared", CgroupSettings{}).ok());
-  CHECK(t.Get("system.slice/gantry-agent.service/cgroup.subtree_control") == "+cpu +memory");
-  CHECK(t.Get("system.slice/gantry-agent.service/gantry/cgroup.subtree_control") == "+cpu +memory");
-  CHECK(std::filesystem::exists(t.root + "/system.slice/gantry-agent.service/gantry/shared/cpu.weight"));
-  CHECK(!std::filesystem::exists(t.root + "/gantry"));
+  CHECK(t.Get("system.slice/gantry-pods.scope/cgroup.subtree_control") == "+cpu +memory");
+  CHECK(std::filesystem::exists(t.root + "/system.slice/gantry-pods.scope/gantry/shared/cpu.weight"));
+  // systemd can put the next main process of a restart here: no controllers, no children.
+  CHECK(!std::filesystem::exists(t.root + "/system.slice/gantry-agent.service/cgroup.subtree_control"));
+  CHECK(!std::filesystem::exists(t.root + "/system.slice/gantry-agent.service/init"));
+  CHECK(t.Get("system.slice/gantry-agent.service/cgroup.procs") == std::to_string(getpid()) + "\n");
+
+  // A restarted agent finds the scope its pods kept, and starts none.
+  auto again = DetectCgroupDriver(t.root, "gantry", t.root + "/self-cgroup", start_scope);
+  REQUIRE(again.ok());
+  CHECK(started.size() == 1);
+}
+
+TEST_CASE("a pod scope whose holder is gone gets a new holder process in its leaf") {
+  FakeTree t;
+  t.Put("system.slice/gantry-pods.scope/cgroup.procs", "");
+  auto never = [](const std::string&, const std::string&) { return absl::InternalError("not to be started"); };
+  auto scope = EnsurePodScope(t.root, "/system.slice/gantry-server.service", never);
+  REQUIRE_MESSAGE(scope.ok(), scope.status());
+  CHECK(*scope == "/system.slice/gantry-pods.scope");
+  std::string holder = t.Get("system.slice/gantry-pods.scope/holder/cgroup.procs");
+  pid_t pid = std::atoi(holder.c_str());
+  REQUIRE(pid > 0);
+  // The holder is a detached `sleep infinity`, not the agent's child.
+  for (int i = 0; i < 50 && ReadFile(absl::StrCat("/proc/", pid, "/cmdline")).value_or("").find("infinity") ==
+                                std::string::npos;
+       ++i) {
+    usleep(20000);
+  }
+  CHECK(ReadFile(absl::StrCat("/proc/", pid, "/cmdline")).value_or("") == std::string("sleep\0infinity\0", 15));
+  CHECK(getppid() != pid);
+  kill(pid, SIGKILL);
+}
+
+TEST_CASE("cgroup v2 elsewhere than a systemd service, or without systemd: the agent moves to its leaf, pods below") {
+  for (const char* self : {"0::/docker/3f2a\n", "0::/system.slice/gantry-agent.service\n"}) {
+    FakeTree t;
+    std::string own = std::string(self).substr(3, std::string(self).size() - 4);
+    t.Put("cgroup.controllers", "cpu io memory pids\n");
+    t.Put("self-cgroup", self);
+    t.Put(own.substr(1) + "/cgroup.procs", std::to_string(getpid()) + "\n");
+    auto no_systemd = [](const std::string&, const std::string&) {
+      return absl::FailedPreconditionError("systemd is not the service manager here");
+    };
+    auto driver = DetectCgroupDriver(t.root, "gantry", t.root + "/self-cgroup", no_systemd);
+    REQUIRE(driver.ok());
+    CHECK(t.Get(own.substr(1) + "/init/cgroup.procs") == std::to_string(getpid()));
+    REQUIRE((*driver)->Ensure("shared", CgroupSettings{}).ok());
+    CHECK(t.Get(own.substr(1) + "/cgroup.subtree_control") == "+cpu +memory");
+    CHECK(std::filesystem::exists(t.root + own + "/gantry/shared/cpu.weight"));
+    CHECK(!std::filesystem::exists(t.root + "/gantry"));
+  }
 }
 
 TEST_CASE("without cpu and memory in v2 and without v1 hierarchies there is no driver") {

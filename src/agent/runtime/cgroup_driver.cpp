@@ -11,29 +11,11 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/runtime/cgroup_files.h"
+#include "agent/runtime/pod_scope.h"
 #include "common/files.h"
 #include "common/log_format.h"
 
 namespace gantry::agent {
-
-namespace {
-
-// Moves every process of the group `dir` into its child `leaf` (created if
-// need be), leaving `dir` free to enable controllers for its children.
-absl::Status MoveProcessesToLeaf(const std::string& dir, const std::string& leaf) {
-  std::string target = absl::StrCat(dir, "/", leaf);
-  std::error_code ec;
-  std::filesystem::create_directories(target, ec);
-  if (ec) return absl::InternalError(absl::StrCat("creating ", target, ": ", ec.message()));
-  for (pid_t pid : ReadCgroupPids(dir + "/cgroup.procs")) {
-    absl::Status moved = WriteCgroupFile(target + "/cgroup.procs", std::to_string(pid));
-    // A process that ended meanwhile is not an error.
-    if (!moved.ok() && std::filesystem::exists(absl::StrCat("/proc/", pid))) return moved;
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 int64_t CfsQuotaUs(int64_t quota_milli) { return std::max<int64_t>(1000, quota_milli * kCfsPeriodUs / 1000); }
 
@@ -69,13 +51,21 @@ std::optional<UnifiedHierarchy> FindUnifiedHierarchy(const std::string& root) {
 }
 
 absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name,
-                                                                 const std::string& self_cgroup) {
+                                                                 const std::string& self_cgroup,
+                                                                 const ScopeStarter& start_scope) {
   // Groups go where the agent itself lives in each hierarchy.
   absl::flat_hash_map<std::string, std::string> own = OwnCgroups(self_cgroup);
   auto below = [&](const char* hierarchy) { return absl::StrCat(own[hierarchy], "/", name); };
   if (std::optional<UnifiedHierarchy> unified = FindUnifiedHierarchy(root)) {
     const std::string& unit = own["unified"];
     if (unit.empty()) return NewCgroupV2(unified->path, absl::StrCat("/", name));
+    auto scope = EnsurePodScope(unified->path, unit, start_scope);
+    if (scope.ok()) return NewCgroupV2(unified->path, absl::StrCat(*scope, "/", name));
+    if (scope.status().code() != absl::StatusCode::kNotFound) {
+      spdlog::warn("agent: no pod scope beside {} ({}); pods go below the unit, and systemd cannot restart it "
+                   "while they run",
+                   unit, scope.status());
+    }
     if (absl::Status moved = MoveProcessesToLeaf(unified->path + unit, "init"); !moved.ok()) {
       spdlog::warn("agent: cannot move out of {} into its leaf {}/init ({}); pods' cgroups go to /{} instead",
                    unit, unit, moved, name);

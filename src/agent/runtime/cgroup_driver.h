@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/runtime/pod_scope.h"
+
 namespace gantry::agent {
 
 struct CgroupSettings {
@@ -85,10 +87,13 @@ std::optional<UnifiedHierarchy> FindUnifiedHierarchy(const std::string& root);
 // memory, else v1. The parent group is `name` below the agent's own cgroup
 // in each hierarchy (read from `self_cgroup`, /proc/self/cgroup's format).
 // On v2 a group may not both hold processes and hand controllers to its
-// children, so when the agent's own group is not the root (a systemd unit
-// with Delegate=yes) the agent first moves the group's processes into its
-// leaf <own>/init, and pods live below the unit, not at the root.
+// children: an agent in a systemd service puts its pods in the delegated
+// gantry-pods.scope beside the service (pod_scope.h says why), started with
+// `start_scope`; in another cgroup (a container's) it first moves that
+// group's processes into its leaf <own>/init and puts pods below it; at the
+// root, pods go to /<name>.
 absl::StatusOr<std::unique_ptr<CgroupDriver>> DetectCgroupDriver(const std::string& root, const std::string& name,
-                                                                 const std::string& self_cgroup = "/proc/self/cgroup");
+                                                                 const std::string& self_cgroup = "/proc/self/cgroup",
+                                                                 const ScopeStarter& start_scope = StartScopeWithSystemdRun);
 
 }  // namespace gantry::agent

@@ -87,4 +87,17 @@ absl::Status RemoveCgroupTree(const std::string& dir) {
   return absl::OkStatus();
 }
 
+absl::Status MoveProcessesToLeaf(const std::string& dir, const std::string& leaf) {
+  std::string target = absl::StrCat(dir, "/", leaf);
+  std::error_code ec;
+  std::filesystem::create_directories(target, ec);
+  if (ec) return absl::InternalError(absl::StrCat("creating ", target, ": ", ec.message()));
+  for (pid_t pid : ReadCgroupPids(dir + "/cgroup.procs")) {
+    absl::Status moved = WriteCgroupFile(target + "/cgroup.procs", std::to_string(pid));
+    // A process that ended meanwhile is not an error.
+    if (!moved.ok() && std::filesystem::exists(absl::StrCat("/proc/", pid))) return moved;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace gantry::agent

@@ -23,5 +23,8 @@ std::vector<std::string> CgroupTree(const std::string& dir);
 std::vector<pid_t> CgroupTreePids(const std::string& dir);
 // rmdir of the tree's groups, children first.
 absl::Status RemoveCgroupTree(const std::string& dir);
+// Moves every process of the group `dir` into its child `leaf` (created if
+// need be), leaving `dir` free to enable controllers for its children (v2).
+absl::Status MoveProcessesToLeaf(const std::string& dir, const std::string& leaf);
 
 }  // namespace gantry::agent

@@ -7,7 +7,7 @@
 # $SYSTEMD_UNITS (stand-ins for the targets gantry's units name) and
 # /etc/systemd/system (where install.sh puts gantry's), so none of the
 # machine's own units run: no getty, no tmpfiles cleaning the shared /tmp.
-# Its cgroups live in a group of their own below the caller's in each v1
+# Its cgroups live in a group of their own below the caller's in each
 # hierarchy, which its cgroup namespace shows it as the root. File systems,
 # network and devices are the machine's, so what install.sh writes is real.
 #
@@ -22,9 +22,11 @@ SYSTEMD_GROUP=gantry-systemd-test-$$
 # that systemd and `ps -p 1` names it.
 in_systemd() { nsenter -t "$SYSTEMD_PID" -m -p -C -u -- "$@"; }
 
-# The caller's group in each v1 hierarchy (memory is nested here, the others at the root).
+# The caller's group in each v1 hierarchy (memory is nested here, the others
+# at the root), and in the v2 one mounted at /sys/fs/cgroup/unified (hybrid).
 systemd_host_groups() {
-  awk -F: '$2 != "" { name = $2; sub(/^name=/, "", name); print name ":" $3 }' /proc/self/cgroup
+  awk -F: '$2 != "" { name = $2; sub(/^name=/, "", name); print name ":" $3 }
+           $1 == 0 { print "unified:" $3 }' /proc/self/cgroup
 }
 
 boot_systemd() {
