@@ -17,6 +17,7 @@ SYSTEMD_DIR=$WORK/systemd
 SYSTEMD_UNITS=$SYSTEMD_DIR/units
 SYSTEMD_PID=""
 SYSTEMD_GROUP=gantry-systemd-test-$$
+SYSTEMD_UNIFIED_ROOT=""
 
 # in_systemd CMD...: runs CMD inside the namespaces, where systemctl talks to
 # that systemd and `ps -p 1` names it.
@@ -29,9 +30,14 @@ systemd_host_groups() {
            $1 == 0 { print "unified:" $3 }' /proc/self/cgroup
 }
 
+# boot_systemd [hybrid|unified]: hybrid mounts the machine's v1 hierarchies
+# and its v2 one at /sys/fs/cgroup/unified, as the machine has them; unified
+# mounts only the v2 hierarchy at /sys/fs/cgroup (what a cgroup v2 host
+# looks like, with the controllers this machine leaves to v2: hugetlb).
 boot_systemd() {
-  if [[ $(stat -fc %T /sys/fs/cgroup) != tmpfs ]]; then
-    echo "# boot_systemd supports cgroup v1 hosts only (/sys/fs/cgroup is not a tmpfs of v1 hierarchies)"
+  local mode=${1:-hybrid}
+  if [[ $(stat -fc %T /sys/fs/cgroup) != tmpfs || ! -d /sys/fs/cgroup/unified ]]; then
+    echo "# boot_systemd supports hybrid cgroup hosts only (v1 hierarchies and v2 at /sys/fs/cgroup/unified)"
     return 1
   fi
   mkdir -p "$SYSTEMD_UNITS"
@@ -47,11 +53,13 @@ boot_systemd() {
     name=${entry%%:*}
     path=${entry#*:}
     [[ -d /sys/fs/cgroup/$name ]] || continue
+    [[ $mode == unified && $name != unified ]] && continue
     mkdir -p "/sys/fs/cgroup/$name$path/$SYSTEMD_GROUP" || return 1
     if [[ $name == cpuset ]]; then
       cat "/sys/fs/cgroup/$name$path/cpuset.cpus" >"/sys/fs/cgroup/$name$path/$SYSTEMD_GROUP/cpuset.cpus"
       cat "/sys/fs/cgroup/$name$path/cpuset.mems" >"/sys/fs/cgroup/$name$path/$SYSTEMD_GROUP/cpuset.mems"
     fi
+    [[ $name == unified ]] && SYSTEMD_UNIFIED_ROOT=/sys/fs/cgroup/unified${path%/}/$SYSTEMD_GROUP
     hierarchies+=("$name$path/$SYSTEMD_GROUP")
     echo "$name$path/$SYSTEMD_GROUP" >>"$SYSTEMD_DIR/groups"
   done < <(systemd_host_groups)
@@ -63,34 +71,61 @@ set -e
 mount --make-rprivate /
 mount -t tmpfs -o mode=755 tmpfs /run
 umount -R /sys/fs/cgroup
-mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
-for name in cpu cpuacct cpuset memory devices freezer blkio pids net_cls net_prio perf_event hugetlb rdma misc; do
-  if grep -qw "$name" /proc/cgroups; then
-    mkdir -p "/sys/fs/cgroup/$name"
-    mount -t cgroup -o "$name" cgroup "/sys/fs/cgroup/$name" 2>/dev/null || rmdir "/sys/fs/cgroup/$name"
-  fi
-done
-mkdir /sys/fs/cgroup/systemd
-mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
-mkdir /sys/fs/cgroup/unified
-mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
+if [[ $2 == unified ]]; then
+  mount -t cgroup2 cgroup2 /sys/fs/cgroup
+else
+  mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
+  for name in cpu cpuacct cpuset memory devices freezer blkio pids net_cls net_prio perf_event hugetlb rdma misc; do
+    if grep -qw "$name" /proc/cgroups; then
+      mkdir -p "/sys/fs/cgroup/$name"
+      mount -t cgroup -o "$name" cgroup "/sys/fs/cgroup/$name" 2>/dev/null || rmdir "/sys/fs/cgroup/$name"
+    fi
+  done
+  mkdir /sys/fs/cgroup/systemd
+  mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
+  mkdir /sys/fs/cgroup/unified
+  mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
+fi
 exec env -i container=gantry-test SYSTEMD_UNIT_PATH="$1:/etc/systemd/system" \
   /lib/systemd/systemd --system --unit=gantry-test.target --log-target=console --show-status=no
 EOF
   local group
   (
     for group in "${hierarchies[@]}"; do echo "$BASHPID" >"/sys/fs/cgroup/$group/cgroup.procs"; done
-    exec setsid unshare --pid --fork --mount --cgroup --uts --mount-proc bash "$SYSTEMD_DIR/init.sh" "$SYSTEMD_UNITS"
+    exec setsid unshare --pid --fork --mount --cgroup --uts --mount-proc bash "$SYSTEMD_DIR/init.sh" "$SYSTEMD_UNITS" "$mode"
   ) >"$SYSTEMD_DIR/console.log" 2>&1 </dev/null &
   local unshare_pid=$!
   for _ in $(seq 1 100); do
     SYSTEMD_PID=$(pgrep -P "$unshare_pid" -x systemd)
-    [[ -n $SYSTEMD_PID ]] && [[ $(in_systemd systemctl is-system-running 2>/dev/null) == running ]] && return 0
+    if [[ -n $SYSTEMD_PID ]] && [[ $(in_systemd systemctl is-system-running 2>/dev/null) == running ]]; then
+      # The namespace's v2 root must hold no process to hand controllers
+      # down: the launcher (outside the namespace's PID space) leaves it.
+      if [[ $mode == unified ]]; then
+        mkdir -p "$SYSTEMD_UNIFIED_ROOT-launcher"
+        echo "${SYSTEMD_UNIFIED_ROOT#/sys/fs/cgroup/}-launcher" >>"$SYSTEMD_DIR/groups"
+        echo "$unshare_pid" >"$SYSTEMD_UNIFIED_ROOT-launcher/cgroup.procs" || return 1
+      fi
+      return 0
+    fi
     sleep 0.1
   done
   echo "# systemd did not boot:"
   sed 's/^/#   /' "$SYSTEMD_DIR/console.log" | tail -20
   return 1
+}
+
+# systemd_delegate_controller NAME: what systemd does for cpu and memory on a
+# v2 host for a Delegate=yes unit, done by hand for a controller it does not
+# manage: enabled from the namespace's root down to system.slice.
+systemd_delegate_controller() {
+  # system.slice's cgroup exists once a unit has run in it.
+  in_systemd systemd-run --quiet /bin/true || return 1
+  for _ in $(seq 1 50); do
+    [[ -d $SYSTEMD_UNIFIED_ROOT/system.slice ]] && break
+    sleep 0.1
+  done
+  echo "+$1" >"$SYSTEMD_UNIFIED_ROOT/cgroup.subtree_control" &&
+    echo "+$1" >"$SYSTEMD_UNIFIED_ROOT/system.slice/cgroup.subtree_control"
 }
 
 # Ends the namespace (every process in it dies with its PID 1) and removes its cgroups.
@@ -109,5 +144,6 @@ stop_systemd() {
         sleep 0.2
       done
     done <"$SYSTEMD_DIR/groups"
+    rm -f "$SYSTEMD_DIR/groups"
   fi
 }
