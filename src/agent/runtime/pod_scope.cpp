@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -95,8 +97,8 @@ absl::StatusOr<std::string> EnsurePodScope(const std::string& unified_root, cons
     std::error_code ec;
     std::filesystem::create_directories(holder, ec);
     if (ec) return absl::InternalError(absl::StrCat("creating ", holder, ": ", ec.message()));
-    absl::Status spawned = SpawnDetached(
-        {"/bin/sh", "-c", absl::StrCat("echo $$ > '", holder, "/cgroup.procs' && exec sleep infinity")});
+    absl::Status spawned =
+        SpawnDetached({"/bin/sh", "-c", "echo $$ > \"$1/cgroup.procs\" && exec sleep infinity", "sh", holder});
     if (!spawned.ok()) return spawned;
     if (!WaitForProcess(holder)) return absl::DeadlineExceededError(absl::StrCat(holder, " got no process"));
   }
