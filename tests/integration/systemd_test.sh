@@ -49,6 +49,14 @@ process_alive() { [[ -n $1 && -e /proc/$1 && $(awk '/^State:/ {print $2}' "/proc
 api_answers() { "$INSTALLED" ctl --kubeconfig "$DATA/kubeconfig.yaml" version >/dev/null 2>&1; }
 sctl() { "$INSTALLED" ctl --kubeconfig "$DATA/kubeconfig.yaml" "$@"; }
 
+skip_out=$(in_systemd env INSTALL_GANTRY_SKIP_ENABLE=true INSTALL_GANTRY_SKIP_START=true \
+  INSTALL_GANTRY_BUILD_DIR="$ROOT/build" "$ROOT/packaging/install.sh" -- --port 0 --agent-port 0 \
+  --bind-address 127.0.0.1 --data-dir "$DATA" --node-name "systemd-$$" 2>&1)
+expect_eq "INSTALL_GANTRY_SKIP_ENABLE=true INSTALL_GANTRY_SKIP_START=true installs the unit, neither enabled nor started" \
+  "$(in_systemd systemctl is-enabled gantry-server.service) $(in_systemd systemctl is-active gantry-server.service)" \
+  "disabled inactive"
+[[ -f /etc/systemd/system/gantry-server.service ]] || echo "$skip_out" | tail -20 | sed 's/^/#   /'
+
 install_out=$(in_systemd env INSTALL_GANTRY_BUILD_DIR="$ROOT/build" "$ROOT/packaging/install.sh" -- --port 0 \
   --agent-port 0 --bind-address 127.0.0.1 --data-dir "$DATA" --node-name "systemd-$$" 2>&1)
 install_rc=$?
