@@ -37,7 +37,8 @@ void CheckCgroups(const HostCheckOptions& o, std::vector<HostCheck>& out) {
     // below it, or (a service) in the delegated scope it starts beside it.
     std::string own = OwnCgroups(o.proc_self + "/cgroup")["unified"];
     bool writable = access((unified->path + own + "/cgroup.subtree_control").c_str(), W_OK) == 0;
-    std::string pods = absl::StrCat(PodScopeFor(own).value_or(own), "/gantry");
+    std::optional<PodScope> scope = PodScopeFor(own);
+    std::string pods = absl::StrCat(scope ? scope->cgroup : own, "/gantry");
     out.push_back(Check("cgroup delegation", own.empty() || writable,
                         own.empty() ? "this process is in the root cgroup: pods go to /gantry"
                         : writable

@@ -27,16 +27,15 @@ std::string Size(int64_t bytes) {
 }
 
 int Save(const SnapshotCommandOptions& options) {
+  std::string db = options.data_dir + "/state.db";
   std::string path = options.path;
   if (path.empty()) {
-    std::string dir = SnapshotDir(options);
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Fail(absl::UnavailableError(absl::StrCat("creating ", dir, ": ", ec.message())));
-    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-    path = absl::StrCat(dir, "/", store::SnapshotFileName(absl::Now()));
+    auto saved = store::SaveSnapshotIn(db, SnapshotDir(options), absl::Now());
+    if (!saved.ok()) return Fail(saved.status());
+    path = *saved;
+  } else if (absl::Status s = store::SaveSnapshot(db, path); !s.ok()) {
+    return Fail(s);
   }
-  if (absl::Status s = store::SaveSnapshot(options.data_dir + "/state.db", path); !s.ok()) return Fail(s);
   std::error_code ec;
   std::printf("saved %s (%s)\n", path.c_str(), Size(static_cast<int64_t>(std::filesystem::file_size(path, ec))).c_str());
   return 0;

@@ -1,9 +1,6 @@
 #include "server/snapshot_scheduler.h"
 
-#include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
-
-#include <filesystem>
 
 #include "common/log_format.h"
 #include "common/metrics.h"
@@ -75,18 +72,16 @@ void SnapshotScheduler::Run(std::stop_token stop) {
 }
 
 void SnapshotScheduler::TakeOne() {
-  std::error_code ec;
-  std::filesystem::create_directories(options_.dir, ec);
-  std::filesystem::permissions(options_.dir, std::filesystem::perms::owner_all, ec);
-  std::string path = absl::StrCat(options_.dir, "/", store::SnapshotFileName(clock_()));
-  if (absl::Status s = store::SaveSnapshot(db_path_, path); !s.ok()) {
-    spdlog::error("snapshots: saving {} failed: {}", path, s);
+  absl::Time now = clock_();
+  auto saved = store::SaveSnapshotIn(db_path_, options_.dir, now);
+  if (!saved.ok()) {
+    spdlog::error("snapshots: saving into {} failed: {}", options_.dir, saved.status());
     Metrics().taken.WithLabels({"failure"}).Inc();
     return;
   }
   Metrics().taken.WithLabels({"success"}).Inc();
-  Metrics().last_success.Set(absl::ToDoubleSeconds(clock_() - absl::UnixEpoch()));
-  spdlog::info("snapshots: saved {}", path);
+  Metrics().last_success.Set(absl::ToDoubleSeconds(now - absl::UnixEpoch()));
+  spdlog::info("snapshots: saved {}", *saved);
   auto pruned = store::PruneSnapshots(options_.dir, options_.retention);
   if (!pruned.ok()) {
     spdlog::warn("snapshots: pruning {}: {}", options_.dir, pruned.status());

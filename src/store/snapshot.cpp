@@ -134,6 +134,16 @@ absl::Status SaveSnapshot(const std::string& db_path, const std::string& out_pat
   return WriteCopy(from.get(), out_path);
 }
 
+absl::StatusOr<std::string> SaveSnapshotIn(const std::string& db_path, const std::string& dir, absl::Time when) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("creating ", dir, ": ", ec.message()));
+  fs::permissions(dir, fs::perms::owner_all, ec);
+  std::string path = absl::StrCat(dir, "/", SnapshotFileName(when));
+  if (absl::Status s = SaveSnapshot(db_path, path); !s.ok()) return s;
+  return path;
+}
+
 absl::StatusOr<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir) {
   std::vector<SnapshotFile> found;
   std::error_code ec;

@@ -31,6 +31,10 @@ std::string DefaultSnapshotDir(const std::string& data_dir);
 // nothing; an existing `out_path` is an error.
 absl::Status SaveSnapshot(const std::string& db_path, const std::string& out_path);
 
+// Saves the store at `db_path` as a new SnapshotFileName(when) in the
+// snapshot directory `dir`, created owner-only if need be; returns its path.
+absl::StatusOr<std::string> SaveSnapshotIn(const std::string& db_path, const std::string& dir, absl::Time when);
+
 // The snapshots in `dir` (files named as SnapshotFileName makes them),
 // oldest first; an absent directory has none.
 absl::StatusOr<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir);

@@ -19,14 +19,7 @@ cleanup_install() {
 }
 trap cleanup_install EXIT
 
-if [[ $(id -u) -ne 0 ]]; then
-  not_ok "install_test needs root (install.sh installs into /usr/local and /etc)"
-  finish
-fi
-if [[ -e $INSTALLED || -e /etc/gantry ]]; then
-  not_ok "gantry is installed on this machine already: install_test only runs where it may install and purge"
-  finish
-fi
+require_disposable_machine install_test
 if [[ "$(ps -p 1 -o comm= 2>/dev/null)" == systemd ]]; then
   not_ok "systemd is PID 1 here: install_test covers the no-systemd mode and would install a real unit"
   finish
@@ -155,9 +148,7 @@ check "... and its unit installed" test -f /etc/systemd/system/gantry-agent.serv
 agent_pid=$(cat "$WORK/agent-data/gantry-agent.pid" 2>/dev/null)
 check "... running in the background" kill -0 "$agent_pid"
 /usr/local/bin/gantry-uninstall.sh --purge >/dev/null 2>&1
-# Its exit is reaped by whichever process adopted it: until then it is a zombie, not alive.
-running() { [[ -n $1 && -e /proc/$1 && $(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) != Z ]]; }
 expect_eq "gantry-uninstall.sh --purge stops and removes the agent" \
-  "$(ls /usr/local/bin/gantry /etc/gantry "$WORK/agent-data" 2>/dev/null; running "$agent_pid" && echo alive)" ""
+  "$(ls /usr/local/bin/gantry /etc/gantry "$WORK/agent-data" 2>/dev/null; process_alive "$agent_pid" && echo alive)" ""
 stop_server TERM
 finish

@@ -131,6 +131,25 @@ wait_for() {
 # json_get JSON EXPR: a field by Python expression on `o`.
 json_get() { python3 -c "import json,sys; o=json.loads(sys.argv[1]); print($2)" "$1"; }
 
+# process_alive PID: the process exists and is not a zombie (an exited
+# process stays one until whoever adopted it reaps it).
+process_alive() {
+  [[ -n $1 && -e /proc/$1 && $(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) != Z ]]
+}
+
+# require_disposable_machine TEST: tests that install into /usr/local and
+# /etc (and purge) run only as root where gantry is not installed.
+require_disposable_machine() {
+  if [[ $(id -u) -ne 0 ]]; then
+    not_ok "$1 needs root (install.sh installs into /usr/local and /etc)"
+    finish
+  fi
+  if [[ -e /usr/local/bin/gantry || -e /etc/gantry ]]; then
+    not_ok "gantry is installed on this machine already: $1 only runs where it may install and purge"
+    finish
+  fi
+}
+
 finish() {
   exit $((CHECKS_FAILED > 0 ? 1 : 0))
 }

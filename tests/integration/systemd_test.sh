@@ -28,14 +28,7 @@ cleanup_systemd_test() {
 }
 trap cleanup_systemd_test EXIT
 
-if [[ $(id -u) -ne 0 ]]; then
-  not_ok "systemd_test needs root (install.sh installs into /usr/local and /etc)"
-  finish
-fi
-if [[ -e $INSTALLED || -e /etc/gantry ]]; then
-  not_ok "gantry is installed on this machine already: systemd_test only runs where it may install and purge"
-  finish
-fi
+require_disposable_machine systemd_test
 if ! boot_systemd; then
   not_ok "systemd boots as PID 1 of its own namespaces"
   finish
@@ -45,7 +38,6 @@ ok "systemd boots as PID 1 of its own namespaces"
 # unit_property UNIT PROPERTY: one value from systemctl show.
 unit_property() { in_systemd systemctl show -p "$2" --value "$1"; }
 main_pid() { unit_property "$1" MainPID; }
-process_alive() { [[ -n $1 && -e /proc/$1 && $(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) != Z ]]; }
 api_answers() { "$INSTALLED" ctl --kubeconfig "$DATA/kubeconfig.yaml" version >/dev/null 2>&1; }
 sctl() { "$INSTALLED" ctl --kubeconfig "$DATA/kubeconfig.yaml" "$@"; }
 

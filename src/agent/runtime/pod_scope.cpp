@@ -61,13 +61,11 @@ bool WaitForProcess(const std::string& dir) {
 
 }  // namespace
 
-std::optional<std::string> PodScopeFor(const std::string& own_unit) {
+std::optional<PodScope> PodScopeFor(const std::string& own_unit) {
   std::filesystem::path unit(own_unit);
-  if (!absl::EndsWith(unit.filename().string(), ".service") ||
-      !absl::EndsWith(unit.parent_path().filename().string(), ".slice")) {
-    return std::nullopt;
-  }
-  return absl::StrCat(unit.parent_path().string(), "/", kPodScopeUnit);
+  std::string slice = unit.parent_path().filename().string();
+  if (!absl::EndsWith(unit.filename().string(), ".service") || !absl::EndsWith(slice, ".slice")) return std::nullopt;
+  return PodScope{slice, absl::StrCat(unit.parent_path().string(), "/", kPodScopeUnit)};
 }
 
 absl::Status StartScopeWithSystemdRun(const std::string& slice_unit, const std::string& scope_unit) {
@@ -82,14 +80,12 @@ absl::Status StartScopeWithSystemdRun(const std::string& slice_unit, const std::
 
 absl::StatusOr<std::string> EnsurePodScope(const std::string& unified_root, const std::string& own_unit,
                                            const ScopeStarter& start) {
-  std::optional<std::string> found = PodScopeFor(own_unit);
-  if (!found) return absl::NotFoundError(absl::StrCat(own_unit, " is not a systemd service in a slice"));
-  const std::string& scope = *found;
-  std::string slice = std::filesystem::path(own_unit).parent_path().filename().string();
-  std::string dir = unified_root + scope;
+  std::optional<PodScope> scope = PodScopeFor(own_unit);
+  if (!scope) return absl::NotFoundError(absl::StrCat(own_unit, " is not a systemd service in a slice"));
+  std::string dir = unified_root + scope->cgroup;
   std::string holder = absl::StrCat(dir, "/", kHolderLeaf);
   if (!std::filesystem::exists(dir)) {
-    if (absl::Status started = start(slice, kPodScopeUnit); !started.ok()) return started;
+    if (absl::Status started = start(scope->slice_unit, kPodScopeUnit); !started.ok()) return started;
     if (!WaitForProcess(dir)) return absl::DeadlineExceededError(absl::StrCat(dir, " has no process 5 s after its start"));
   } else if (!HasProcesses(holder)) {
     // Pods keep the scope now; a new holder keeps it once they are gone. The
@@ -104,7 +100,7 @@ absl::StatusOr<std::string> EnsurePodScope(const std::string& unified_root, cons
   }
   // The scope's own cgroup must hold no process to hand controllers down.
   if (absl::Status moved = MoveProcessesToLeaf(dir, kHolderLeaf); !moved.ok()) return moved;
-  return scope;
+  return scope->cgroup;
 }
 
 }  // namespace gantry::agent

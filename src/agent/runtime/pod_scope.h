@@ -25,10 +25,15 @@ inline constexpr char kPodScopeUnit[] = "gantry-pods.scope";
 // and a holder process in it.
 using ScopeStarter = std::function<absl::Status(const std::string& slice_unit, const std::string& scope_unit)>;
 
-// The pod scope's cgroup path for an agent in the service cgroup `own_unit`
-// (/system.slice/gantry-agent.service -> /system.slice/gantry-pods.scope);
-// none when `own_unit` is not a systemd service in a slice.
-std::optional<std::string> PodScopeFor(const std::string& own_unit);
+// The pod scope of an agent in the service cgroup `own_unit`
+// (/system.slice/gantry-agent.service -> system.slice and
+// /system.slice/gantry-pods.scope); none when `own_unit` is not a systemd
+// service in a slice.
+struct PodScope {
+  std::string slice_unit;
+  std::string cgroup;
+};
+std::optional<PodScope> PodScopeFor(const std::string& own_unit);
 
 // systemd-run --scope, when systemd is PID 1; FailedPrecondition otherwise.
 absl::Status StartScopeWithSystemdRun(const std::string& slice_unit, const std::string& scope_unit);
